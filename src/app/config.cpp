@@ -1,0 +1,143 @@
+#include "app/config.hpp"
+
+#include <boost/program_options.hpp>
+#include <iostream>
+
+#ifndef PARLEY_DEFAULT_WEB_DIR
+#define PARLEY_DEFAULT_WEB_DIR "web"
+#endif
+
+namespace parley::app {
+
+namespace po = boost::program_options;
+
+ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
+  Config config;
+  std::string log_level = "info";
+  std::string store = "sqlite";
+  std::string durability = "full";
+  std::string web_dir = PARLEY_DEFAULT_WEB_DIR;
+  std::string data_dir = config.data_dir.string();
+  unsigned port = config.port;
+  bool no_guests = false;
+  std::size_t max_frame = config.transport.ws_max_frame_bytes;
+  std::size_t max_queued = config.transport.ws_max_queued_bytes;
+  std::size_t max_in_flight = config.transport.ws_max_in_flight_sends;
+  long idle_timeout = config.transport.ws_idle_timeout.count();
+  long http_timeout = config.transport.http_timeout.count();
+  std::size_t header_bytes = config.transport.http_header_bytes;
+  std::size_t body_bytes = config.transport.http_body_bytes;
+  std::size_t replay_limit = config.service.replay_limit;
+  std::size_t max_batch = config.store_worker.max_batch;
+  long shutdown_timeout = config.shutdown_timeout.count();
+
+  po::options_description options(
+      "parley: a real-time chat server (WebSocket, HTTP, SQLite)\n\n"
+      "Usage: parley [options]\n\nOptions");
+  // clang-format off
+  options.add_options()
+    ("help,h", "print this help and exit")
+    ("host", po::value(&config.host)->default_value(config.host),
+     "address to listen on")
+    ("port", po::value(&port)->default_value(port),
+     "TCP port to listen on; 0 picks a free one (the ready line names it)")
+    ("data-dir", po::value(&data_dir)->default_value(data_dir),
+     "folder for the SQLite database (parley.db), created when absent")
+    ("log-level", po::value(&log_level)->default_value(log_level),
+     "debug, info, warn or error")
+    ("store", po::value(&store)->default_value(store),
+     "sqlite (durable) or memory (history lost at exit; for tests)")
+    ("durability", po::value(&durability)->default_value(durability),
+     "full: fsync every commit, acked messages survive power loss; "
+     "normal: acked messages survive a process crash only")
+    ("web-dir", po::value(&web_dir)->default_value(web_dir),
+     "folder of the web UI's files")
+    ("no-guests", po::bool_switch(&no_guests),
+     "refuse guests by name (?name= on /ws)")
+    ("max-frame-bytes", po::value(&max_frame)->default_value(max_frame),
+     "largest WebSocket message accepted; larger closes with 1009 (at least 65536)")
+    ("max-queued-bytes", po::value(&max_queued)->default_value(max_queued),
+     "bytes queued for one WebSocket client before it is closed with 1008")
+    ("max-in-flight-sends", po::value(&max_in_flight)->default_value(max_in_flight),
+     "sends of one connection awaiting their ack before its reads pause")
+    ("idle-timeout", po::value(&idle_timeout)->default_value(idle_timeout),
+     "seconds of WebSocket silence before a ping; no answer then closes")
+    ("http-timeout", po::value(&http_timeout)->default_value(http_timeout),
+     "seconds to receive one HTTP request or send one answer")
+    ("max-header-bytes", po::value(&header_bytes)->default_value(header_bytes),
+     "largest HTTP request header")
+    ("max-body-bytes", po::value(&body_bytes)->default_value(body_bytes),
+     "largest HTTP request body")
+    ("replay-limit", po::value(&replay_limit)->default_value(replay_limit),
+     "messages replayed by a join with since (at least 1000)")
+    ("max-batch", po::value(&max_batch)->default_value(max_batch),
+     "messages committed in one transaction at most")
+    ("shutdown-timeout", po::value(&shutdown_timeout)->default_value(shutdown_timeout),
+     "seconds allowed to finish commits and close connections at SIGTERM");
+  // clang-format on
+
+  po::variables_map values;
+  try {
+    po::store(po::parse_command_line(argc, argv, options), values);
+    po::notify(values);
+  } catch (const po::error& error) {
+    std::cerr << "parley: " << error.what() << "\n(see parley --help)\n";
+    return {std::nullopt, 2};
+  }
+  if (values.count("help")) {
+    std::cout << options << "\n";
+    return {std::nullopt, 0};
+  }
+
+  const auto refuse = [](const std::string& why) -> ParsedCommandLine {
+    std::cerr << "parley: " << why << "\n(see parley --help)\n";
+    return {std::nullopt, 2};
+  };
+  if (port > 65535) return refuse("--port must be 0-65535");
+  config.port = static_cast<std::uint16_t>(port);
+  auto level = obs::parse_log_level(log_level);
+  if (!level) return refuse("--log-level must be debug, info, warn or error");
+  config.log_level = *level;
+  if (store == "sqlite") {
+    config.store = StoreKind::sqlite;
+  } else if (store == "memory") {
+    config.store = StoreKind::memory;
+  } else {
+    return refuse("--store must be sqlite or memory");
+  }
+  if (durability == "full") {
+    config.durability = store::Durability::full;
+  } else if (durability == "normal") {
+    config.durability = store::Durability::normal;
+  } else {
+    return refuse("--durability must be full or normal");
+  }
+  if (max_frame < 65536) return refuse("--max-frame-bytes must be at least 65536");
+  if (max_queued < max_frame) return refuse("--max-queued-bytes must be at least --max-frame-bytes");
+  if (max_in_flight < 1) return refuse("--max-in-flight-sends must be at least 1");
+  if (idle_timeout < 1 || http_timeout < 1 || shutdown_timeout < 1) {
+    return refuse("timeouts must be at least 1 second");
+  }
+  if (replay_limit < 1000) return refuse("--replay-limit must be at least 1000");
+  if (max_batch < 1) return refuse("--max-batch must be at least 1");
+  if (header_bytes < 1024 || body_bytes < 1024) {
+    return refuse("--max-header-bytes and --max-body-bytes must be at least 1024");
+  }
+
+  config.data_dir = data_dir;
+  config.web_dir = web_dir;
+  config.allow_guests = !no_guests;
+  config.transport.ws_max_frame_bytes = max_frame;
+  config.transport.ws_max_queued_bytes = max_queued;
+  config.transport.ws_max_in_flight_sends = max_in_flight;
+  config.transport.ws_idle_timeout = std::chrono::seconds(idle_timeout);
+  config.transport.http_timeout = std::chrono::seconds(http_timeout);
+  config.transport.http_header_bytes = header_bytes;
+  config.transport.http_body_bytes = body_bytes;
+  config.service.replay_limit = replay_limit;
+  config.store_worker.max_batch = max_batch;
+  config.shutdown_timeout = std::chrono::seconds(shutdown_timeout);
+  return {config, 0};
+}
+
+}  // namespace parley::app

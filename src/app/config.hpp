@@ -1,0 +1,47 @@
+// Every setting of a parley process, with its default, parsed from the
+// command line. Plain value; read by the composition root.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "core/room.hpp"
+#include "obs/log.hpp"
+#include "service/chat_service.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+#include "store/store_worker.hpp"
+#include "transport/server_context.hpp"
+
+namespace parley::app {
+
+enum class StoreKind { sqlite, memory };
+
+struct Config {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8000;
+  std::filesystem::path data_dir = "var";
+  std::filesystem::path web_dir;  // default: the web/ folder of the source tree
+  obs::LogLevel log_level = obs::LogLevel::info;
+  StoreKind store = StoreKind::sqlite;
+  store::Durability durability = store::Durability::full;
+  bool allow_guests = true;
+  std::chrono::seconds shutdown_timeout{4};
+
+  transport::TransportLimits transport;
+  service::ServiceLimits service;
+  core::RoomLimits rooms;
+  store::StoreWorkerLimits store_worker;
+};
+
+struct ParsedCommandLine {
+  std::optional<Config> config;  // nullopt: exit with `exit_code` after printing
+  int exit_code = 0;
+};
+
+// Parses argv; prints help or the reason for a refusal itself.
+ParsedCommandLine parse_command_line(int argc, const char* const argv[]);
+
+}  // namespace parley::app

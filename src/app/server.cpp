@@ -1,0 +1,96 @@
+#include "app/server.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <filesystem>
+
+#include "obs/log.hpp"
+#include "store/memory_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+#include "transport/ws_session.hpp"
+
+namespace parley::app {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::unique_ptr<store::Store> open_store(const Config& config) {
+  if (config.store == StoreKind::memory) return std::make_unique<store::MemoryStore>();
+  std::filesystem::create_directories(config.data_dir);
+  return std::make_unique<store::SqliteStore>(
+      store::SqliteOptions{config.data_dir / "parley.db", config.durability});
+}
+
+}  // namespace
+
+Server::Server(Config config)
+    : config_(std::move(config)), io_(std::make_unique<asio::io_context>(1)) {
+  obs::set_log_level(config_.log_level);
+  store_ = std::make_unique<store::StoreWorker>(open_store(config_), io_->get_executor(), clock_,
+                                                config_.store_worker);
+  chat_ = std::make_unique<service::ChatService>(*store_, config_.service, config_.rooms);
+  context_ = std::make_unique<transport::ServerContext>(transport::ServerContext{
+      *chat_, guests_, *store_, config_.transport, config_.web_dir, config_.allow_guests, {}});
+  const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(config_.host), config_.port);
+  listener_ = std::make_shared<transport::Listener>(*io_, endpoint, *context_);
+}
+
+Server::~Server() {
+  // Handlers still queued hold sessions; they must go while the service and
+  // the context they point at are alive.
+  if (store_) store_->stop();
+  listener_.reset();
+  io_.reset();
+}
+
+int Server::run() {
+  signals_ = std::make_unique<asio::signal_set>(*io_, SIGINT, SIGTERM);
+  signals_->async_wait([this](boost::system::error_code error, int signal) {
+    if (error) return;
+    obs::log_info(std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
+                  ", shutting down");
+    shut_down();
+  });
+  listener_->run();
+  const auto endpoint = listener_->local_endpoint();
+  obs::log_info("parley listening on http://" + endpoint.address().to_string() + ":" +
+                std::to_string(endpoint.port()));
+  io_->run();
+  store_->stop();
+  obs::log_info("parley stopped");
+  return 0;
+}
+
+void Server::shut_down() {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  listener_->stop();
+  chat_->begin_shutdown();
+  deadline_ = std::make_unique<asio::steady_timer>(*io_, config_.shutdown_timeout);
+  deadline_->async_wait([this](boost::system::error_code error) {
+    if (error) return;
+    obs::log_warn("shutdown timeout reached; stopping now");
+    io_->stop();
+  });
+  // Sends already queued still commit; their acks are queued before the close
+  // because the store answers in order and this marker comes last.
+  store_->run<int>([](store::Store&) { return store::Result<int>(0); },
+                   [this](store::Result<int>) {
+                     const auto sessions = context_->ws_sessions;
+                     for (transport::WsSession* session : sessions) session->shut_down();
+                     wait_for_sessions();
+                   });
+}
+
+void Server::wait_for_sessions() {
+  if (context_->ws_sessions.empty()) {
+    io_->stop();  // idle HTTP keep-alive connections are simply dropped
+    return;
+  }
+  poll_ = std::make_unique<asio::steady_timer>(*io_, std::chrono::milliseconds(10));
+  poll_->async_wait([this](boost::system::error_code error) {
+    if (!error) wait_for_sessions();
+  });
+}
+
+}  // namespace parley::app

@@ -1,0 +1,48 @@
+// The composition root: builds the store, the service and the transport from
+// a Config, runs the I/O loop on the calling thread, and shuts down in order
+// on SIGTERM or SIGINT.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+
+#include "app/config.hpp"
+#include "auth/guest_names.hpp"
+#include "core/clock.hpp"
+#include "service/chat_service.hpp"
+#include "store/store_worker.hpp"
+#include "transport/listener.hpp"
+#include "transport/server_context.hpp"
+
+namespace parley::app {
+
+class Server {
+ public:
+  // Opens the database and binds the port; throws on failure.
+  explicit Server(Config config);
+  ~Server();
+
+  // Runs until shut down; returns the process exit code.
+  int run();
+
+ private:
+  void shut_down();
+  void wait_for_sessions();
+
+  Config config_;
+  core::SystemClock clock_;
+  std::unique_ptr<boost::asio::io_context> io_;
+  std::unique_ptr<store::StoreWorker> store_;
+  auth::GuestNames guests_;
+  std::unique_ptr<service::ChatService> chat_;
+  std::unique_ptr<transport::ServerContext> context_;
+  std::shared_ptr<transport::Listener> listener_;
+  std::unique_ptr<boost::asio::signal_set> signals_;
+  std::unique_ptr<boost::asio::steady_timer> deadline_;
+  std::unique_ptr<boost::asio::steady_timer> poll_;
+  bool shutting_down_ = false;
+};
+
+}  // namespace parley::app

@@ -1,0 +1,33 @@
+// The one error vocabulary of the wire contract, mapped once to HTTP statuses.
+// Plain values; any thread.
+#pragma once
+
+#include <string_view>
+
+namespace parley::core {
+
+enum class ErrorCode {
+  bad_request,
+  unauthorized,
+  forbidden,
+  not_found,
+  not_joined,
+  too_large,
+  rate_limited,
+  conflict,
+  internal,
+};
+
+// The code as it appears on the wire ("bad_request", ...).
+std::string_view name_of(ErrorCode code);
+
+// The HTTP status that carries this code.
+int http_status_of(ErrorCode code);
+
+// An expected failure: a code and a human-readable reason safe to show a client.
+struct Error {
+  ErrorCode code;
+  std::string_view message;
+};
+
+}  // namespace parley::core

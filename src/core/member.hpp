@@ -1,0 +1,29 @@
+// What a room knows of one connection: who it is and how to hand it bytes.
+// Implemented by transport sessions; called on the I/O thread only.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/names.hpp"
+
+namespace parley::core {
+
+// An encoded frame, built once and shared by every receiver.
+using Frame = std::shared_ptr<const std::string>;
+
+class Member {
+ public:
+  virtual const UserName& user() const = 0;
+  // Queue `frame` for this connection. Never blocks; a connection whose queue
+  // is full closes itself later, at a safe point.
+  virtual void send(const Frame& frame) = 0;
+  // This member cannot keep up (its held-back frames passed their bound):
+  // close it at a safe point, not now.
+  virtual void fall_behind() = 0;
+
+ protected:
+  ~Member() = default;
+};
+
+}  // namespace parley::core

@@ -1,0 +1,117 @@
+#include "core/room.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace parley::core {
+
+Room::Room(RoomName name, std::uint64_t last_seq, RoomLimits limits)
+    : name_(std::move(name)), limits_(limits), delivered_seq_(last_seq) {}
+
+Room::JoinResult Room::join(Member& member, Replay replay) {
+  auto [it, inserted] = members_.try_emplace(&member);
+  bool first_of_user = false;
+  if (inserted) {
+    UserPresence& presence = users_[member.user().key()];
+    if (presence.connections++ == 0) {
+      presence.name = member.user().text();
+      presence.arrival = arrivals_++;
+      first_of_user = true;
+    }
+  }
+  if (replay == Replay::pending) it->second.replaying = true;
+  return {.was_member = !inserted, .first_of_user = first_of_user, .seq = delivered_seq_};
+}
+
+Room::LeaveResult Room::leave(Member& member) {
+  if (members_.erase(&member) == 0) return {.was_member = false, .last_of_user = false};
+  auto user = users_.find(member.user().key());
+  const bool last = --user->second.connections == 0;
+  if (last) users_.erase(user);
+  return {.was_member = true, .last_of_user = last};
+}
+
+bool Room::is_member(const Member& member) const {
+  return members_.contains(const_cast<Member*>(&member));
+}
+
+std::vector<std::string> Room::user_names() const {
+  std::vector<const UserPresence*> ordered;
+  ordered.reserve(users_.size());
+  for (const auto& [key, presence] : users_) ordered.push_back(&presence);
+  std::sort(ordered.begin(), ordered.end(),
+            [](const UserPresence* a, const UserPresence* b) { return a->arrival < b->arrival; });
+  std::vector<std::string> names;
+  names.reserve(ordered.size());
+  for (const UserPresence* presence : ordered) names.push_back(presence->name);
+  return names;
+}
+
+void Room::publish(std::uint64_t seq, Frame frame) {
+  if (seq <= delivered_seq_) return;  // released already: never twice
+  if (seq != delivered_seq_ + 1) {
+    // Early: hold until the gap fills. Past the bound the oldest hole is
+    // given up on rather than growing without limit.
+    early_.emplace(seq, std::move(frame));
+    if (early_.size() > limits_.max_held_by_gate) {
+      delivered_seq_ = early_.begin()->first - 1;
+    } else {
+      return;
+    }
+  } else {
+    delivered_seq_ = seq;
+    release(frame);
+  }
+  // Release whatever the gap was holding back.
+  while (!early_.empty() && early_.begin()->first <= delivered_seq_ + 1) {
+    auto next = early_.extract(early_.begin());
+    if (next.key() == delivered_seq_ + 1) {
+      delivered_seq_ = next.key();
+      release(next.mapped());
+    }
+  }
+}
+
+void Room::release(const Frame& frame) {
+  for (auto& [member, state] : members_) deliver(*member, state, frame);
+}
+
+void Room::broadcast(const Frame& frame, const UserName* except_user) {
+  for (auto& [member, state] : members_) {
+    if (except_user != nullptr && member->user() == *except_user) continue;
+    deliver(*member, state, frame);
+  }
+}
+
+void Room::send_to(Member& member, const Frame& frame) {
+  auto it = members_.find(&member);
+  if (it == members_.end()) {
+    member.send(frame);
+  } else {
+    deliver(member, it->second, frame);
+  }
+}
+
+void Room::deliver(Member& member, MemberState& state, const Frame& frame) {
+  if (!state.replaying) {
+    member.send(frame);
+    return;
+  }
+  if (state.held.size() >= limits_.max_held_per_member) {
+    member.fall_behind();
+    return;
+  }
+  state.held.push_back(frame);
+}
+
+void Room::finish_replay(Member& member, std::span<const Frame> replayed) {
+  auto it = members_.find(&member);
+  if (it == members_.end() || !it->second.replaying) return;
+  for (const Frame& frame : replayed) member.send(frame);
+  for (const Frame& frame : it->second.held) member.send(frame);
+  it->second.held.clear();
+  it->second.held.shrink_to_fit();
+  it->second.replaying = false;
+}
+
+}  // namespace parley::core

@@ -1,0 +1,93 @@
+// One chat room in memory: its members, who is present, and the ordering gate
+// that releases messages to members strictly in seq order. No I/O.
+// Owned by the Hub; used on the I/O thread only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/member.hpp"
+#include "core/names.hpp"
+
+namespace parley::core {
+
+struct RoomLimits {
+  // Frames held for one member while its replay is read from the store.
+  std::size_t max_held_per_member = 4096;
+  // Messages held by the gate while an earlier seq is missing.
+  std::size_t max_held_by_gate = 4096;
+};
+
+enum class Replay { none, pending };
+
+class Room {
+ public:
+  Room(RoomName name, std::uint64_t last_seq, RoomLimits limits = {});
+
+  const RoomName& name() const { return name_; }
+  // The highest seq released to members; every seq up to it has been released.
+  std::uint64_t delivered_seq() const { return delivered_seq_; }
+
+  struct JoinResult {
+    bool was_member;      // the connection was in the room already
+    bool first_of_user;   // no other connection of this user was in the room
+    std::uint64_t seq;    // delivered_seq() at the moment of the join
+  };
+  // Adds `member`. With Replay::pending, everything sent to it through this
+  // room is held back until finish_replay().
+  JoinResult join(Member& member, Replay replay);
+
+  struct LeaveResult {
+    bool was_member;
+    bool last_of_user;  // the user has no other connection in the room
+  };
+  LeaveResult leave(Member& member);
+
+  bool is_member(const Member& member) const;
+  bool is_empty() const { return members_.empty(); }
+  // Distinct users present, as first written, in order of arrival.
+  std::vector<std::string> user_names() const;
+  std::size_t user_count() const { return users_.size(); }
+
+  // The ordering gate: releases message `seq` once every earlier seq has been
+  // released; drops what was released already; holds what comes early.
+  void publish(std::uint64_t seq, Frame frame);
+
+  // Sends to every member except the connections of `except_user`.
+  void broadcast(const Frame& frame, const UserName* except_user = nullptr);
+
+  // Sends to one member, behind its replay if one is pending.
+  void send_to(Member& member, const Frame& frame);
+
+  // The replay for `member` is read: sends it, then what was held meanwhile.
+  void finish_replay(Member& member, std::span<const Frame> replayed);
+
+ private:
+  struct MemberState {
+    bool replaying = false;
+    std::vector<Frame> held;
+  };
+  struct UserPresence {
+    std::string name;
+    std::size_t connections = 0;
+    std::uint64_t arrival = 0;
+  };
+
+  void release(const Frame& frame);
+  void deliver(Member& member, MemberState& state, const Frame& frame);
+
+  RoomName name_;
+  RoomLimits limits_;
+  std::uint64_t delivered_seq_;
+  std::map<std::uint64_t, Frame> early_;  // seq -> frame, waiting for a gap to fill
+  std::unordered_map<Member*, MemberState> members_;
+  std::unordered_map<std::string, UserPresence> users_;  // by user key
+  std::uint64_t arrivals_ = 0;
+};
+
+}  // namespace parley::core

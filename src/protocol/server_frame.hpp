@@ -1,0 +1,41 @@
+// Server frames, each encoded once into an immutable shared buffer that every
+// receiver queues as is. Pure functions; any thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error_code.hpp"
+#include "core/member.hpp"
+
+namespace parley::protocol {
+
+using core::Frame;
+
+// A stored message as clients see it.
+struct MessageView {
+  std::string_view room;
+  std::uint64_t seq;
+  std::int64_t ts;
+  std::string_view user;
+  std::string_view text;
+  std::string_view id;
+};
+
+Frame encode_hello(std::string_view user, bool guest);
+Frame encode_joined(std::string_view room, std::uint64_t seq,
+                    const std::vector<std::string>& members, bool truncated);
+Frame encode_message(const MessageView& message);
+Frame encode_ack(std::string_view room, std::string_view id, std::uint64_t seq);
+enum class PresenceEvent { join, leave };
+Frame encode_presence(std::string_view room, std::string_view user, PresenceEvent event);
+Frame encode_typing(std::string_view room, std::string_view user);
+Frame encode_left(std::string_view room);
+Frame encode_error(core::ErrorCode code, std::string_view message,
+                   const std::optional<std::string>& id);
+Frame encode_pong();
+
+}  // namespace parley::protocol

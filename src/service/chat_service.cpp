@@ -1,0 +1,190 @@
+#include "service/chat_service.hpp"
+
+#include "protocol/server_frame.hpp"
+
+namespace parley::service {
+
+using core::ErrorCode;
+using protocol::PresenceEvent;
+
+ChatService::ChatService(store::StoreWorker& store, ServiceLimits limits,
+                         core::RoomLimits room_limits)
+    : store_(store), limits_(limits), hub_(room_limits) {}
+
+void ChatService::open_room(const core::RoomName& name, Opened opened) {
+  if (core::Room* room = hub_.find(name)) {
+    opened(room);
+    return;
+  }
+  auto& waiting = opening_[name.key()];
+  waiting.push_back(std::move(opened));
+  if (waiting.size() > 1) return;  // a read for this room is under way already
+
+  store_.run<store::RoomRecord>(
+      [name](store::Store& store) { return store.open_room(name); },
+      [this, name](store::Result<store::RoomRecord> record) {
+        auto node = opening_.extract(name.key());
+        core::Room* room = nullptr;
+        if (record) {
+          // The store's spelling wins: a room is shown as first written.
+          auto shown = core::RoomName::parse(record->name);
+          room = &hub_.open(shown ? *shown : name, record->last_seq);
+        }
+        for (Opened& opened : node.mapped()) opened(room);
+        if (room != nullptr) hub_.close_if_empty(*room);
+      });
+}
+
+void ChatService::join(const ConnectionPtr& connection, protocol::JoinCommand command,
+                       Done done) {
+  std::weak_ptr<Connection> weak = connection;
+  open_room(command.room, [this, weak, since = command.since, done](core::Room* room) {
+    auto connection = weak.lock();
+    if (connection && connection->is_open()) {
+      if (room == nullptr) {
+        connection->send(
+            protocol::encode_error(ErrorCode::internal, "the room cannot be opened", std::nullopt));
+      } else {
+        complete_join(*connection, *room, since);
+        if (since && *since < room->delivered_seq() && room->is_member(*connection)) {
+          replay(connection, *room, *since, room->delivered_seq());
+        }
+      }
+    }
+    done();
+  });
+}
+
+void ChatService::complete_join(Connection& connection, core::Room& room,
+                                std::optional<std::uint64_t> since) {
+  const bool replaying = since && *since < room.delivered_seq();
+  const auto joined = hub_.join(room, connection, replaying ? core::Replay::pending
+                                                            : core::Replay::none);
+  const bool truncated = replaying && joined.seq - *since > limits_.replay_limit;
+  // `joined` comes before anything else of the room, replay included.
+  connection.send(protocol::encode_joined(room.name().text(), joined.seq, room.user_names(),
+                                          truncated));
+  if (joined.first_of_user) {
+    room.broadcast(
+        protocol::encode_presence(room.name().text(), connection.user().text(), PresenceEvent::join),
+        &connection.user());
+  }
+}
+
+void ChatService::replay(const ConnectionPtr& connection, core::Room& room, std::uint64_t after,
+                         std::uint64_t up_to) {
+  std::weak_ptr<Connection> weak = connection;
+  const core::RoomName name = room.name();
+  store_.run<std::vector<store::StoredMessage>>(
+      [name, after, up_to, limit = limits_.replay_limit](store::Store& store) {
+        return store.read_range(name, after, up_to, limit);
+      },
+      [this, weak, name](store::Result<std::vector<store::StoredMessage>> messages) {
+        auto connection = weak.lock();
+        core::Room* room = hub_.find(name);
+        if (!connection || room == nullptr || !room->is_member(*connection)) return;
+        if (!messages) {
+          // Never a silent gap: the member is taken out of the room instead.
+          connection->send(protocol::encode_error(ErrorCode::internal,
+                                                  "history cannot be read", std::nullopt));
+          leave(*connection, protocol::LeaveCommand{name});
+          return;
+        }
+        std::vector<core::Frame> frames;
+        frames.reserve(messages->size());
+        for (const store::StoredMessage& message : *messages) {
+          frames.push_back(protocol::encode_message({room->name().text(), message.seq, message.ts,
+                                                     message.user, message.text,
+                                                     message.client_id}));
+        }
+        room->finish_replay(*connection, frames);
+      });
+}
+
+void ChatService::leave(Connection& connection, const protocol::LeaveCommand& command) {
+  core::Room* room = hub_.find(command.room);
+  if (room == nullptr || !room->is_member(connection)) {
+    connection.send(protocol::encode_error(ErrorCode::not_joined, "not in this room", std::nullopt));
+    return;
+  }
+  hub_.leave(*room, connection, [&](core::Room& left, const core::Room::LeaveResult& result) {
+    connection.send(protocol::encode_left(left.name().text()));
+    if (result.last_of_user) {
+      left.broadcast(protocol::encode_presence(left.name().text(), connection.user().text(),
+                                               PresenceEvent::leave));
+    }
+  });
+}
+
+void ChatService::disconnect(Connection& connection) {
+  hub_.leave_all(connection, [&](core::Room& left, const core::Room::LeaveResult& result) {
+    // At shutdown everyone is leaving: nobody needs to be told.
+    if (result.last_of_user && !shutting_down_) {
+      left.broadcast(protocol::encode_presence(left.name().text(), connection.user().text(),
+                                               PresenceEvent::leave));
+    }
+  });
+}
+
+void ChatService::typing(Connection& connection, const protocol::TypingCommand& command) {
+  core::Room* room = hub_.find(command.room);
+  if (room == nullptr || !room->is_member(connection)) {
+    connection.send(protocol::encode_error(ErrorCode::not_joined, "not in this room", std::nullopt));
+    return;
+  }
+  room->broadcast(protocol::encode_typing(room->name().text(), connection.user().text()),
+                  &connection.user());
+}
+
+void ChatService::send(const ConnectionPtr& connection, protocol::SendCommand command,
+                       Done settled) {
+  core::Room* room = hub_.find(command.room);
+  if (room == nullptr || !room->is_member(*connection)) {
+    connection->send(protocol::encode_error(ErrorCode::not_joined, "join the room before sending",
+                                            command.id));
+    settled();
+    return;
+  }
+  if (shutting_down_) {
+    connection->send(
+        protocol::encode_error(ErrorCode::internal, "the server is shutting down", command.id));
+    settled();
+    return;
+  }
+  // The frame is built after the commit, from the stored seq and time; the
+  // text is kept for it here rather than read back.
+  auto text = std::make_shared<const std::string>(command.text);
+  std::weak_ptr<Connection> weak = connection;
+  store_.append(
+      store::AppendRequest{room->name(), connection->user(), std::move(command.text), command.id},
+      [this, weak, room_key = room->name().key(), user = connection->user(), text,
+       id = command.id, settled = std::move(settled)](store::Result<store::Appended> appended) {
+        auto connection = weak.lock();
+        if (!appended) {
+          if (connection) {
+            connection->send(
+                protocol::encode_error(ErrorCode::internal, "the message was not stored", id));
+          }
+          settled();
+          return;
+        }
+        core::Room* room = hub_.find_by_key(room_key);
+        if (!appended->duplicate && room != nullptr) {
+          room->publish(appended->seq,
+                        protocol::encode_message({appended->room_name, appended->seq, appended->ts,
+                                                  user.text(), *text, id}));
+        }
+        if (connection) {
+          // Through the room, so the ack follows the sender's own message.
+          auto ack = protocol::encode_ack(appended->room_name, id, appended->seq);
+          if (room != nullptr) {
+            room->send_to(*connection, ack);
+          } else {
+            connection->send(ack);
+          }
+        }
+        settled();
+      });
+}
+
+}  // namespace parley::service

@@ -1,0 +1,309 @@
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <unordered_set>
+
+namespace parley::store {
+namespace {
+
+class SqliteCategory final : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "sqlite"; }
+  std::string message(int code) const override { return sqlite3_errstr(code); }
+};
+
+boost::system::error_code make_error(int code) { return {code, sqlite_category()}; }
+
+// Schema migrations, applied in order; user_version counts those applied.
+constexpr const char* kMigrations[] = {
+    R"sql(
+    CREATE TABLE rooms (
+      id INTEGER PRIMARY KEY,
+      key TEXT NOT NULL UNIQUE,
+      name TEXT NOT NULL,
+      last_seq INTEGER NOT NULL DEFAULT 0,
+      created_ms INTEGER NOT NULL,
+      last_active_ms INTEGER NOT NULL
+    );
+    CREATE INDEX rooms_by_activity ON rooms (last_active_ms DESC);
+    CREATE TABLE messages (
+      room_id INTEGER NOT NULL REFERENCES rooms (id),
+      seq INTEGER NOT NULL,
+      ts INTEGER NOT NULL,
+      user_key TEXT NOT NULL,
+      user_name TEXT NOT NULL,
+      text TEXT NOT NULL,
+      client_id TEXT NOT NULL,
+      PRIMARY KEY (room_id, seq)
+    ) WITHOUT ROWID;
+    CREATE UNIQUE INDEX messages_by_client_id ON messages (room_id, user_key, client_id);
+    )sql",
+};
+
+}  // namespace
+
+const boost::system::error_category& sqlite_category() {
+  static const SqliteCategory category;
+  return category;
+}
+
+// A prepared statement, reset after every use.
+class SqliteStore::Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) {
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &statement_, nullptr) !=
+        SQLITE_OK) {
+      throw std::runtime_error(std::string("cannot prepare statement: ") + sqlite3_errmsg(db));
+    }
+  }
+  ~Statement() { sqlite3_finalize(statement_); }
+
+  Statement& bind(int index, std::int64_t value) {
+    sqlite3_bind_int64(statement_, index, value);
+    return *this;
+  }
+  Statement& bind(int index, std::string_view value) {
+    sqlite3_bind_text(statement_, index, value.data(), static_cast<int>(value.size()),
+                      SQLITE_TRANSIENT);
+    return *this;
+  }
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int step() { return sqlite3_step(statement_); }
+  void reset() {
+    sqlite3_reset(statement_);
+    sqlite3_clear_bindings(statement_);
+  }
+  std::int64_t integer(int column) { return sqlite3_column_int64(statement_, column); }
+  // Resets the statement when the scope that used it ends, whatever path it takes.
+  class Use {
+   public:
+    explicit Use(Statement& statement) : statement_(statement) {}
+    ~Use() { statement_.reset(); }
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    Statement* operator->() { return &statement_; }
+
+   private:
+    Statement& statement_;
+  };
+
+  std::string text(int column) {
+    const auto* bytes = reinterpret_cast<const char*>(sqlite3_column_text(statement_, column));
+    return std::string(bytes, static_cast<std::size_t>(sqlite3_column_bytes(statement_, column)));
+  }
+
+ private:
+  sqlite3_stmt* statement_ = nullptr;
+};
+
+SqliteStore::SqliteStore(const SqliteOptions& options) {
+  const int opened = sqlite3_open_v2(options.path.c_str(), &db_,
+                                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                         SQLITE_OPEN_NOMUTEX,
+                                     nullptr);
+  if (opened != SQLITE_OK) {
+    const std::string reason = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(opened);
+    sqlite3_close(db_);
+    throw std::runtime_error("cannot open database " + options.path.string() + ": " + reason);
+  }
+  sqlite3_extended_result_codes(db_, 1);
+  sqlite3_busy_timeout(db_, 5000);
+  const std::string pragmas =
+      std::string("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = ") +
+      (options.durability == Durability::full ? "FULL;" : "NORMAL;");
+  if (!execute(pragmas.c_str())) {
+    throw std::runtime_error("cannot configure database: " + std::string(sqlite3_errmsg(db_)));
+  }
+  migrate();
+}
+
+SqliteStore::~SqliteStore() {
+  statements_.clear();
+  sqlite3_close(db_);
+}
+
+void SqliteStore::migrate() {
+  std::int64_t version = 0;
+  {
+    Statement::Use query(statement("PRAGMA user_version"));
+    if (query->step() == SQLITE_ROW) version = query->integer(0);
+  }
+  constexpr auto count = static_cast<std::int64_t>(std::size(kMigrations));
+  if (version > count) {
+    throw std::runtime_error("database schema is newer than this parley (version " +
+                             std::to_string(version) + ")");
+  }
+  for (std::int64_t next = version; next < count; ++next) {
+    const std::string script = std::string("BEGIN;") + kMigrations[next] +
+                               "PRAGMA user_version = " + std::to_string(next + 1) + "; COMMIT;";
+    if (!execute(script.c_str())) {
+      const std::string reason = sqlite3_errmsg(db_);
+      execute("ROLLBACK");
+      throw std::runtime_error("cannot migrate database: " + reason);
+    }
+  }
+}
+
+Result<void> SqliteStore::execute(const char* sql) {
+  const int code = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+  if (code != SQLITE_OK) return make_error(code);
+  return {};
+}
+
+SqliteStore::Statement& SqliteStore::statement(const char* sql) {
+  // Keyed by the address of a string literal: each call site has its own.
+  auto& slot = statements_[sql];
+  if (!slot) slot = std::make_unique<Statement>(db_, sql);
+  return *slot;
+}
+
+Result<SqliteStore::CachedRoom*> SqliteStore::find_room(const core::RoomName& room) {
+  if (auto cached = rooms_.find(room.key()); cached != rooms_.end()) return &cached->second;
+  Statement::Use query(statement("SELECT id, name, last_seq FROM rooms WHERE key = ?"));
+  query->bind(1, room.key());
+  const int code = query->step();
+  if (code == SQLITE_DONE) return nullptr;
+  if (code != SQLITE_ROW) return make_error(code);
+  CachedRoom& cached = rooms_[room.key()];
+  cached = {query->integer(0), query->text(1), static_cast<std::uint64_t>(query->integer(2))};
+  return &cached;
+}
+
+Result<SqliteStore::CachedRoom*> SqliteStore::find_or_create_room(const core::RoomName& room,
+                                                                  std::int64_t now_ms) {
+  auto found = find_room(room);
+  if (!found || *found) return found;
+  Statement::Use insert(statement(
+      "INSERT INTO rooms (key, name, last_seq, created_ms, last_active_ms) VALUES (?, ?, 0, ?, ?)"));
+  insert->bind(1, room.key()).bind(2, room.text()).bind(3, now_ms).bind(4, now_ms);
+  if (const int code = insert->step(); code != SQLITE_DONE) return make_error(code);
+  CachedRoom& cached = rooms_[room.key()];
+  cached = {sqlite3_last_insert_rowid(db_), room.text(), 0};
+  return &cached;
+}
+
+Result<RoomRecord> SqliteStore::open_room(const core::RoomName& room) {
+  auto found = find_room(room);
+  if (!found) return found.error();
+  if (*found) return RoomRecord{(*found)->name, (*found)->last_seq};
+  // Creating a room is a write of its own.
+  const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+  if (auto begun = execute("BEGIN IMMEDIATE"); !begun) return begun.error();
+  auto created = find_or_create_room(room, now_ms);
+  if (!created || !execute("COMMIT")) {
+    execute("ROLLBACK");
+    rooms_.clear();
+    return created ? make_error(sqlite3_extended_errcode(db_)) : created.error();
+  }
+  return RoomRecord{(*created)->name, (*created)->last_seq};
+}
+
+Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRequest> requests,
+                                                        std::int64_t now_ms) {
+  if (auto begun = execute("BEGIN IMMEDIATE"); !begun) return begun.error();
+  std::vector<Appended> results;
+  results.reserve(requests.size());
+  std::unordered_set<CachedRoom*> touched;
+  const auto fail = [&](boost::system::error_code error) -> Result<std::vector<Appended>> {
+    execute("ROLLBACK");
+    rooms_.clear();  // the cached last seqs may be ahead of the database now
+    return error;
+  };
+
+  for (const AppendRequest& request : requests) {
+    auto room = find_or_create_room(request.room, now_ms);
+    if (!room) return fail(room.error());
+    CachedRoom& cached = **room;
+    {
+      Statement::Use seen(statement(
+          "SELECT seq, ts FROM messages WHERE room_id = ? AND user_key = ? AND client_id = ?"));
+      seen->bind(1, cached.id).bind(2, request.user.key()).bind(3, request.client_id);
+      const int code = seen->step();
+      if (code == SQLITE_ROW) {
+        results.push_back({cached.name, static_cast<std::uint64_t>(seen->integer(0)),
+                           seen->integer(1), true});
+        continue;
+      }
+      if (code != SQLITE_DONE) return fail(make_error(code));
+    }
+    const std::uint64_t seq = cached.last_seq + 1;
+    Statement::Use insert(statement(
+        "INSERT INTO messages (room_id, seq, ts, user_key, user_name, text, client_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    insert->bind(1, cached.id)
+        .bind(2, static_cast<std::int64_t>(seq))
+        .bind(3, now_ms)
+        .bind(4, request.user.key())
+        .bind(5, request.user.text())
+        .bind(6, request.text)
+        .bind(7, request.client_id);
+    if (const int code = insert->step(); code != SQLITE_DONE) return fail(make_error(code));
+    cached.last_seq = seq;
+    touched.insert(&cached);
+    results.push_back({cached.name, seq, now_ms, false});
+  }
+
+  for (CachedRoom* room : touched) {
+    Statement::Use update(
+        statement("UPDATE rooms SET last_seq = ?, last_active_ms = ? WHERE id = ?"));
+    update->bind(1, static_cast<std::int64_t>(room->last_seq)).bind(2, now_ms).bind(3, room->id);
+    if (const int code = update->step(); code != SQLITE_DONE) return fail(make_error(code));
+  }
+  if (auto committed = execute("COMMIT"); !committed) return fail(committed.error());
+  return results;
+}
+
+Result<std::vector<StoredMessage>> SqliteStore::read_range(const core::RoomName& room,
+                                                           std::uint64_t after,
+                                                           std::uint64_t up_to,
+                                                           std::size_t limit) {
+  std::vector<StoredMessage> messages;
+  auto found = find_room(room);
+  if (!found) return found.error();
+  if (!*found || up_to <= after || limit == 0) return messages;
+  // The most recent `limit` in the range, read newest first, then put in order.
+  Statement::Use query(statement(
+      "SELECT seq, ts, user_name, text, client_id FROM messages "
+      "WHERE room_id = ? AND seq > ? AND seq <= ? ORDER BY seq DESC LIMIT ?"));
+  query->bind(1, (*found)->id)
+      .bind(2, static_cast<std::int64_t>(after))
+      .bind(3, static_cast<std::int64_t>(std::min<std::uint64_t>(up_to, INT64_MAX)))
+      .bind(4, static_cast<std::int64_t>(limit));
+  int code;
+  while ((code = query->step()) == SQLITE_ROW) {
+    messages.push_back({static_cast<std::uint64_t>(query->integer(0)), query->integer(1),
+                        query->text(2), query->text(3), query->text(4)});
+  }
+  if (code != SQLITE_DONE) return make_error(code);
+  std::reverse(messages.begin(), messages.end());
+  return messages;
+}
+
+Result<std::vector<RoomRecord>> SqliteStore::list_rooms(std::size_t limit) {
+  Statement::Use query(statement(
+      "SELECT name, last_seq FROM rooms ORDER BY last_active_ms DESC, id DESC LIMIT ?"));
+  query->bind(1, static_cast<std::int64_t>(limit));
+  std::vector<RoomRecord> rooms;
+  int code;
+  while ((code = query->step()) == SQLITE_ROW) {
+    rooms.push_back({query->text(0), static_cast<std::uint64_t>(query->integer(1))});
+  }
+  if (code != SQLITE_DONE) return make_error(code);
+  return rooms;
+}
+
+Result<void> SqliteStore::check() {
+  Statement::Use query(statement("SELECT 1"));
+  const int code = query->step();
+  if (code != SQLITE_ROW) return make_error(code);
+  return {};
+}
+
+}  // namespace parley::store

@@ -1,0 +1,66 @@
+// The SQLite Store: one connection in WAL mode, owned by the store worker's
+// thread. Every statement is prepared once; every batch is one transaction.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "store/store.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace parley::store {
+
+enum class Durability {
+  full,    // fsync on every commit: acked messages survive power loss
+  normal,  // WAL without fsync per commit: acked messages survive a process crash
+};
+
+struct SqliteOptions {
+  std::filesystem::path path;
+  Durability durability = Durability::full;
+};
+
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating when absent) the database; throws std::runtime_error when
+  // it cannot, which is a start-up failure.
+  explicit SqliteStore(const SqliteOptions& options);
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  Result<RoomRecord> open_room(const core::RoomName& room) override;
+  Result<std::vector<Appended>> append_batch(std::span<const AppendRequest> requests,
+                                             std::int64_t now_ms) override;
+  Result<std::vector<StoredMessage>> read_range(const core::RoomName& room, std::uint64_t after,
+                                                std::uint64_t up_to, std::size_t limit) override;
+  Result<std::vector<RoomRecord>> list_rooms(std::size_t limit) override;
+  Result<void> check() override;
+
+ private:
+  class Statement;
+  struct CachedRoom {
+    std::int64_t id;
+    std::string name;
+    std::uint64_t last_seq;
+  };
+
+  void migrate();
+  Statement& statement(const char* sql);
+  Result<CachedRoom*> find_or_create_room(const core::RoomName& room, std::int64_t now_ms);
+  Result<CachedRoom*> find_room(const core::RoomName& room);
+  Result<void> execute(const char* sql);
+
+  sqlite3* db_ = nullptr;
+  std::unordered_map<const char*, std::unique_ptr<Statement>> statements_;
+  std::unordered_map<std::string, CachedRoom> rooms_;  // by room key; dropped on rollback
+};
+
+// The category of SQLite's result codes, so failures travel as error_codes.
+const boost::system::error_category& sqlite_category();
+
+}  // namespace parley::store

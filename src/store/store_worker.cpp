@@ -1,0 +1,97 @@
+#include "store/store_worker.hpp"
+
+#include <boost/asio/post.hpp>
+
+namespace parley::store {
+
+StoreWorker::StoreWorker(std::unique_ptr<Store> store, boost::asio::any_io_executor reply_to,
+                         const core::Clock& clock, StoreWorkerLimits limits)
+    : store_(std::move(store)),
+      reply_to_(std::move(reply_to)),
+      clock_(clock),
+      limits_(limits),
+      thread_([this] { loop(); }) {}
+
+StoreWorker::~StoreWorker() { stop(); }
+
+void StoreWorker::append(AppendRequest request, AppendDone done) {
+  enqueue(PendingAppend{std::move(request), std::move(done)});
+}
+
+void StoreWorker::enqueue(Task task) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(task));
+  }
+  wake_.notify_one();
+}
+
+void StoreWorker::post_reply(std::function<void()> reply) {
+  boost::asio::post(reply_to_, std::move(reply));
+}
+
+void StoreWorker::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void StoreWorker::loop() {
+  std::deque<Task> taken;
+  std::vector<PendingAppend> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything is done
+      taken.swap(queue_);
+    }
+    // Consecutive appends share a transaction; any other job ends the run,
+    // so every job sees the appends queued before it.
+    for (Task& task : taken) {
+      if (auto* pending = std::get_if<PendingAppend>(&task)) {
+        batch.push_back(std::move(*pending));
+        if (batch.size() >= limits_.max_batch) commit(batch);
+        continue;
+      }
+      commit(batch);
+      std::get<Job>(task)(*store_);
+    }
+    commit(batch);
+    taken.clear();
+  }
+}
+
+void StoreWorker::commit(std::vector<PendingAppend>& batch) {
+  if (batch.empty()) return;
+  std::vector<AppendRequest> requests;
+  requests.reserve(batch.size());
+  for (PendingAppend& pending : batch) requests.push_back(std::move(pending.request));
+
+  Result<std::vector<Appended>> committed =
+      healthy_ ? store_->append_batch(requests, clock_.now_ms())
+               : Result<std::vector<Appended>>(boost::system::errc::make_error_code(
+                     boost::system::errc::io_error));
+  // A failed commit is never acked, and nothing after it is: the store is
+  // failed until a restart, and /healthz says so.
+  if (!committed) healthy_ = false;
+
+  auto done = std::make_shared<std::vector<PendingAppend>>(std::move(batch));
+  auto results = std::make_shared<Result<std::vector<Appended>>>(std::move(committed));
+  batch.clear();
+  post_reply([done, results] {
+    for (std::size_t i = 0; i < done->size(); ++i) {
+      if (*results) {
+        (*done)[i].done((**results)[i]);
+      } else {
+        (*done)[i].done(results->error());
+      }
+    }
+  });
+}
+
+}  // namespace parley::store

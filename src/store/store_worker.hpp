@@ -1,0 +1,87 @@
+// Runs a Store on a thread of its own. Appends queued while a transaction is
+// being written are committed together in the next one (group commit: one
+// transaction and one sync for every writer waiting). Results are posted back
+// to the I/O executor in commit order. Public methods: any thread.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <variant>
+
+#include "core/clock.hpp"
+#include "store/store.hpp"
+
+namespace parley::store {
+
+struct StoreWorkerLimits {
+  std::size_t max_batch = 1024;  // appends in one transaction
+};
+
+class StoreWorker {
+ public:
+  using AppendDone = std::function<void(Result<Appended>)>;
+  // A job runs on the store thread; whatever it posts back is its own affair.
+  using Job = std::function<void(Store&)>;
+
+  StoreWorker(std::unique_ptr<Store> store, boost::asio::any_io_executor reply_to,
+              const core::Clock& clock, StoreWorkerLimits limits = {});
+  ~StoreWorker();
+  StoreWorker(const StoreWorker&) = delete;
+  StoreWorker& operator=(const StoreWorker&) = delete;
+
+  // Queues an append; `done` runs on the I/O executor after the commit.
+  void append(AppendRequest request, AppendDone done);
+
+  // Runs `work(store)` on the store thread, then `done(result)` on the I/O
+  // executor, in order with every append queued before it.
+  template <class T>
+  void run(std::function<Result<T>(Store&)> work, std::function<void(Result<T>)> done);
+
+  // False once a commit has failed: nothing is acked until a restart.
+  bool is_healthy() const { return healthy_.load(); }
+
+  // Finishes every queued job, then ends the thread. Idempotent.
+  void stop();
+
+ private:
+  struct PendingAppend {
+    AppendRequest request;
+    AppendDone done;
+  };
+  using Task = std::variant<PendingAppend, Job>;
+
+  void enqueue(Task task);
+  void loop();
+  void commit(std::vector<PendingAppend>& batch);
+  void post_reply(std::function<void()> reply);
+
+  std::unique_ptr<Store> store_;
+  boost::asio::any_io_executor reply_to_;
+  const core::Clock& clock_;
+  StoreWorkerLimits limits_;
+  std::atomic<bool> healthy_{true};
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Task> queue_;  // guarded by mutex_
+  bool stopping_ = false;   // guarded by mutex_
+  std::thread thread_;
+};
+
+template <class T>
+void StoreWorker::run(std::function<Result<T>(Store&)> work,
+                      std::function<void(Result<T>)> done) {
+  enqueue(Job([this, work = std::move(work), done = std::move(done)](Store& store) mutable {
+    auto shared = std::make_shared<Result<T>>(work(store));
+    post_reply([done = std::move(done), shared] { done(std::move(*shared)); });
+  }));
+}
+
+}  // namespace parley::store

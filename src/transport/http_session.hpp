@@ -1,0 +1,37 @@
+// One HTTP/1.1 connection: reads requests one at a time (so pipelined ones are
+// answered in order), answers them, and hands the socket to a WsSession on a
+// WebSocket upgrade. Owned by its asynchronous chain; I/O thread only.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <memory>
+#include <optional>
+
+#include "transport/http_response.hpp"
+#include "transport/server_context.hpp"
+
+namespace parley::transport {
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context);
+  void run();
+
+ private:
+  void do_read();
+  void on_read(boost::beast::error_code error, std::size_t bytes);
+  void answer(Response response);
+  void on_write(bool keep_alive, boost::beast::error_code error, std::size_t bytes);
+  Response route(const Request& request);
+  void upgrade_to_websocket(Request request);
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  ServerContext& context_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::shared_ptr<Response> response_;  // alive while it is written
+};
+
+}  // namespace parley::transport

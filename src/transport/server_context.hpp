@@ -1,0 +1,40 @@
+// What every transport session shares: the services it calls and the limits it
+// enforces. Built by the composition root; used on the I/O thread only.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <unordered_set>
+
+#include "auth/guest_names.hpp"
+#include "service/chat_service.hpp"
+#include "store/store_worker.hpp"
+
+namespace parley::transport {
+
+class WsSession;
+
+struct TransportLimits {
+  std::size_t http_header_bytes = 8 * 1024;
+  std::size_t http_body_bytes = 64 * 1024;
+  std::chrono::seconds http_timeout{30};     // to read one request, or write one answer
+  std::size_t ws_max_frame_bytes = 64 * 1024;
+  std::size_t ws_max_queued_bytes = 1024 * 1024;  // past this a reader is too slow: 1008
+  std::size_t ws_max_in_flight_sends = 64;         // sends awaiting their ack before reads pause
+  std::chrono::seconds ws_idle_timeout{60};        // silence after which a ping is sent, then close
+  std::chrono::seconds ws_close_timeout{5};        // for the closing handshake
+};
+
+struct ServerContext {
+  service::ChatService& chat;
+  auth::GuestNames& guests;
+  store::StoreWorker& store;
+  TransportLimits limits;
+  std::filesystem::path web_dir;
+  bool allow_guests = true;
+  // Open WebSocket sessions, so that shutdown can close each with 1001.
+  std::unordered_set<WsSession*> ws_sessions;
+};
+
+}  // namespace parley::transport
