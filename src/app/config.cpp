@@ -30,6 +30,15 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   std::size_t replay_limit = config.service.replay_limit;
   std::size_t max_batch = config.store_worker.max_batch;
   long shutdown_timeout = config.shutdown_timeout.count();
+  bool behind_tls = false;
+  std::vector<std::string> allowed_origins;
+  long session_days = config.identity.session_lifetime.count() / 86400;
+  long guest_idle_hours = config.identity.guest_idle_lifetime.count() / 3600;
+  std::size_t login_failures_per_account = config.identity.login_failures_per_account;
+  std::size_t login_failures_per_address = config.identity.login_failures_per_address;
+  long login_failure_minutes = config.identity.login_failure_window.count() / 60;
+  std::size_t guests_per_address = config.identity.guests_per_address;
+  std::size_t password_threads = config.password_threads;
 
   po::options_description options(
       "parley: a real-time chat server (WebSocket, HTTP, SQLite)\n\n"
@@ -53,7 +62,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
     ("web-dir", po::value(&web_dir)->default_value(web_dir),
      "folder of the web UI's files")
     ("no-guests", po::bool_switch(&no_guests),
-     "refuse guests by name (?name= on /ws)")
+     "refuse guests (?name= on /ws, POST /api/guest)")
     ("max-frame-bytes", po::value(&max_frame)->default_value(max_frame),
      "largest WebSocket message accepted; larger closes with 1009 (at least 65536)")
     ("max-queued-bytes", po::value(&max_queued)->default_value(max_queued),
@@ -73,7 +82,28 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
     ("max-batch", po::value(&max_batch)->default_value(max_batch),
      "messages committed in one transaction at most")
     ("shutdown-timeout", po::value(&shutdown_timeout)->default_value(shutdown_timeout),
-     "seconds allowed to finish commits and close connections at SIGTERM");
+     "seconds allowed to finish commits and close connections at SIGTERM")
+    ("behind-tls", po::bool_switch(&behind_tls),
+     "clients reach parley over HTTPS (a TLS proxy in front): cookies are Secure")
+    ("allowed-origin", po::value(&allowed_origins)->composing(),
+     "a page origin (e.g. https://chat.example.com) allowed to open WebSockets with the "
+     "session cookie, besides the server's own; repeat for more")
+    ("session-days", po::value(&session_days)->default_value(session_days),
+     "days a login session lasts since its last use")
+    ("guest-idle-hours", po::value(&guest_idle_hours)->default_value(guest_idle_hours),
+     "hours a guest session (and its name) lasts since its last use")
+    ("login-failures-per-account", po::value(&login_failures_per_account)
+       ->default_value(login_failures_per_account),
+     "failed logins for one account within the window before 429 (0: no limit)")
+    ("login-failures-per-address", po::value(&login_failures_per_address)
+       ->default_value(login_failures_per_address),
+     "failed logins and registrations from one address within the window before 429 (0: no limit)")
+    ("login-failure-minutes", po::value(&login_failure_minutes)->default_value(login_failure_minutes),
+     "the window for counting failed logins, in minutes")
+    ("guests-per-address", po::value(&guests_per_address)->default_value(guests_per_address),
+     "guest sessions one address may start per hour (0: no limit)")
+    ("password-threads", po::value(&password_threads)->default_value(password_threads),
+     "threads hashing passwords (argon2id, about 64 MiB each while hashing)");
   // clang-format on
 
   po::variables_map values;
@@ -126,7 +156,20 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
 
   config.data_dir = data_dir;
   config.web_dir = web_dir;
-  config.allow_guests = !no_guests;
+  if (session_days < 1 || guest_idle_hours < 1 || login_failure_minutes < 1) {
+    return refuse("--session-days, --guest-idle-hours and --login-failure-minutes must be at least 1");
+  }
+  if (password_threads < 1) return refuse("--password-threads must be at least 1");
+  config.identity.allow_guests = !no_guests;
+  config.identity.transport = behind_tls ? auth::Transport::tls : auth::Transport::plain;
+  config.identity.allowed_origins = allowed_origins;
+  config.identity.session_lifetime = std::chrono::hours(24 * session_days);
+  config.identity.guest_idle_lifetime = std::chrono::hours(guest_idle_hours);
+  config.identity.login_failures_per_account = login_failures_per_account;
+  config.identity.login_failures_per_address = login_failures_per_address;
+  config.identity.login_failure_window = std::chrono::minutes(login_failure_minutes);
+  config.identity.guests_per_address = guests_per_address;
+  config.password_threads = password_threads;
   config.transport.ws_max_frame_bytes = max_frame;
   config.transport.ws_max_queued_bytes = max_queued;
   config.transport.ws_max_in_flight_sends = max_in_flight;

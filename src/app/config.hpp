@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "auth/identity_settings.hpp"
 #include "core/room.hpp"
 #include "obs/log.hpp"
 #include "service/chat_service.hpp"
@@ -27,8 +28,9 @@ struct Config {
   obs::LogLevel log_level = obs::LogLevel::info;
   StoreKind store = StoreKind::sqlite;
   store::Durability durability = store::Durability::full;
-  bool allow_guests = true;
   std::chrono::seconds shutdown_timeout{4};
+  std::size_t password_threads = 1;
+  auth::IdentitySettings identity;
 
   transport::TransportLimits transport;
   service::ServiceLimits service;

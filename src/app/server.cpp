@@ -3,6 +3,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <filesystem>
 
+#include "auth/secrets.hpp"
 #include "obs/log.hpp"
 #include "store/memory_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -28,9 +29,16 @@ Server::Server(Config config)
   obs::set_log_level(config_.log_level);
   store_ = std::make_unique<store::StoreWorker>(open_store(config_), io_->get_executor(), clock_,
                                                 config_.store_worker);
+  auth::initialise_crypto();
+  hasher_ = std::make_unique<auth::PasswordHasher>(io_->get_executor(), config_.password_threads,
+                                                   auth::PasswordCost::interactive());
+  authenticator_ = std::make_unique<auth::Authenticator>(*store_, clock_, config_.identity);
+  accounts_ = std::make_unique<service::AccountService>(*store_, *hasher_, *authenticator_, guests_,
+                                                        clock_, config_.identity);
   chat_ = std::make_unique<service::ChatService>(*store_, config_.service, config_.rooms);
-  context_ = std::make_unique<transport::ServerContext>(transport::ServerContext{
-      *chat_, guests_, *store_, config_.transport, config_.web_dir, config_.allow_guests, {}});
+  context_ = std::make_unique<transport::ServerContext>(
+      transport::ServerContext{*chat_, *accounts_, *authenticator_, guests_, *store_,
+                               config_.transport, config_.identity, config_.web_dir, {}});
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(config_.host), config_.port);
   listener_ = std::make_shared<transport::Listener>(*io_, endpoint, *context_);
 }
@@ -38,6 +46,7 @@ Server::Server(Config config)
 Server::~Server() {
   // Handlers still queued hold sessions; they must go while the service and
   // the context they point at are alive.
+  if (hasher_) hasher_->stop();
   if (store_) store_->stop();
   listener_.reset();
   io_.reset();
@@ -56,6 +65,7 @@ int Server::run() {
   obs::log_info("parley listening on http://" + endpoint.address().to_string() + ":" +
                 std::to_string(endpoint.port()));
   io_->run();
+  hasher_->stop();
   store_->stop();
   obs::log_info("parley stopped");
   return 0;

@@ -9,7 +9,10 @@
 #include <memory>
 
 #include "app/config.hpp"
+#include "auth/authenticator.hpp"
 #include "auth/guest_names.hpp"
+#include "auth/password_hasher.hpp"
+#include "service/account_service.hpp"
 #include "core/clock.hpp"
 #include "service/chat_service.hpp"
 #include "store/store_worker.hpp"
@@ -36,6 +39,9 @@ class Server {
   std::unique_ptr<boost::asio::io_context> io_;
   std::unique_ptr<store::StoreWorker> store_;
   auth::GuestNames guests_;
+  std::unique_ptr<auth::PasswordHasher> hasher_;
+  std::unique_ptr<auth::Authenticator> authenticator_;
+  std::unique_ptr<service::AccountService> accounts_;
   std::unique_ptr<service::ChatService> chat_;
   std::unique_ptr<transport::ServerContext> context_;
   std::shared_ptr<transport::Listener> listener_;

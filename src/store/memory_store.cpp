@@ -61,4 +61,86 @@ Result<std::vector<RoomRecord>> MemoryStore::list_rooms(std::size_t limit) {
   return records;
 }
 
+Result<bool> MemoryStore::create_account(const core::UserName& user,
+                                         const std::string& password_hash, std::int64_t now_ms) {
+  if (*is_name_taken(user, now_ms)) return false;
+  accounts_[user.key()] = Account{user.text(), password_hash};
+  return true;
+}
+
+Result<std::optional<Account>> MemoryStore::find_account(const core::UserName& user) {
+  auto it = accounts_.find(user.key());
+  if (it == accounts_.end()) return std::optional<Account>{};
+  return std::optional<Account>{it->second};
+}
+
+Result<bool> MemoryStore::is_name_taken(const core::UserName& user, std::int64_t now_ms) {
+  if (accounts_.contains(user.key())) return true;
+  for (const auto& [digest, session] : sessions_) {
+    if (session.guest && session.expires_ms > now_ms && core::fold_case(session.user_name) == user.key()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<bool> MemoryStore::create_session(const SessionRecord& session, std::int64_t now_ms) {
+  if (session.guest) {
+    auto name = core::UserName::parse(session.user_name);
+    if (!name || *is_name_taken(*name, now_ms)) return false;
+  }
+  sessions_[session.id_digest] = session;
+  return true;
+}
+
+Result<std::optional<SessionRecord>> MemoryStore::find_session(const std::string& id_digest,
+                                                               std::int64_t now_ms) {
+  auto it = sessions_.find(id_digest);
+  if (it == sessions_.end() || it->second.expires_ms <= now_ms) {
+    return std::optional<SessionRecord>{};
+  }
+  return std::optional<SessionRecord>{it->second};
+}
+
+Result<void> MemoryStore::extend_session(const std::string& id_digest, std::int64_t expires_ms) {
+  if (auto it = sessions_.find(id_digest); it != sessions_.end()) it->second.expires_ms = expires_ms;
+  return {};
+}
+
+Result<void> MemoryStore::delete_session(const std::string& id_digest) {
+  sessions_.erase(id_digest);
+  return {};
+}
+
+Result<void> MemoryStore::create_token(const TokenRecord& token) {
+  tokens_[token.digest] = token;
+  return {};
+}
+
+Result<std::optional<TokenRecord>> MemoryStore::find_token(const std::string& digest) {
+  auto it = tokens_.find(digest);
+  if (it == tokens_.end()) return std::optional<TokenRecord>{};
+  return std::optional<TokenRecord>{it->second};
+}
+
+Result<std::vector<TokenRecord>> MemoryStore::list_tokens(const core::UserName& user) {
+  std::vector<TokenRecord> tokens;
+  for (const auto& [digest, token] : tokens_) {
+    if (core::fold_case(token.user_name) == user.key()) tokens.push_back(token);
+  }
+  std::sort(tokens.begin(), tokens.end(),
+            [](const TokenRecord& a, const TokenRecord& b) { return a.created_ms < b.created_ms; });
+  return tokens;
+}
+
+Result<bool> MemoryStore::revoke_token(const core::UserName& user, const std::string& id) {
+  for (auto it = tokens_.begin(); it != tokens_.end(); ++it) {
+    if (it->second.id == id && core::fold_case(it->second.user_name) == user.key()) {
+      tokens_.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace parley::store

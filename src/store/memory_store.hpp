@@ -9,7 +9,7 @@
 
 namespace parley::store {
 
-class MemoryStore final : public Store {
+class MemoryStore : public Store {
  public:
   Result<RoomRecord> open_room(const core::RoomName& room) override;
   Result<std::vector<Appended>> append_batch(std::span<const AppendRequest> requests,
@@ -17,6 +17,19 @@ class MemoryStore final : public Store {
   Result<std::vector<StoredMessage>> read_range(const core::RoomName& room, std::uint64_t after,
                                                 std::uint64_t up_to, std::size_t limit) override;
   Result<std::vector<RoomRecord>> list_rooms(std::size_t limit) override;
+  Result<bool> create_account(const core::UserName& user, const std::string& password_hash,
+                              std::int64_t now_ms) override;
+  Result<std::optional<Account>> find_account(const core::UserName& user) override;
+  Result<bool> is_name_taken(const core::UserName& user, std::int64_t now_ms) override;
+  Result<bool> create_session(const SessionRecord& session, std::int64_t now_ms) override;
+  Result<std::optional<SessionRecord>> find_session(const std::string& id_digest,
+                                                    std::int64_t now_ms) override;
+  Result<void> extend_session(const std::string& id_digest, std::int64_t expires_ms) override;
+  Result<void> delete_session(const std::string& id_digest) override;
+  Result<void> create_token(const TokenRecord& token) override;
+  Result<std::optional<TokenRecord>> find_token(const std::string& digest) override;
+  Result<std::vector<TokenRecord>> list_tokens(const core::UserName& user) override;
+  Result<bool> revoke_token(const core::UserName& user, const std::string& id) override;
   Result<void> check() override { return {}; }
 
  private:
@@ -29,6 +42,9 @@ class MemoryStore final : public Store {
   RoomData& room_data(const core::RoomName& room);
 
   std::unordered_map<std::string, RoomData> rooms_;  // by room key
+  std::unordered_map<std::string, Account> accounts_;         // by user key
+  std::unordered_map<std::string, SessionRecord> sessions_;   // by id digest
+  std::unordered_map<std::string, TokenRecord> tokens_;       // by digest, unrevoked only
 };
 
 }  // namespace parley::store

@@ -4,6 +4,7 @@
 
 #include <boost/system/result.hpp>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -42,6 +43,26 @@ struct Appended {
   bool duplicate = false;   // the id was used before: nothing new was stored
 };
 
+struct Account {
+  std::string name;  // as registered
+  std::string password_hash;
+};
+
+struct SessionRecord {
+  std::string id_digest;  // digest of the cookie's secret, never the secret
+  std::string user_name;
+  bool guest = false;
+  std::string csrf_token;
+  std::int64_t expires_ms = 0;
+};
+
+struct TokenRecord {
+  std::string id;      // public handle, for listing and revoking
+  std::string digest;  // digest of the bearer secret
+  std::string user_name;
+  std::int64_t created_ms = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -63,6 +84,33 @@ class Store {
 
   // Rooms by most recent activity, at most `limit`.
   virtual Result<std::vector<RoomRecord>> list_rooms(std::size_t limit) = 0;
+
+  // --- Identity ---
+
+  // Creates the account unless the name is taken by an account or by a guest
+  // session that has not expired; answers whether it was created.
+  virtual Result<bool> create_account(const core::UserName& user, const std::string& password_hash,
+                                      std::int64_t now_ms) = 0;
+  virtual Result<std::optional<Account>> find_account(const core::UserName& user) = 0;
+
+  // True when an account, or a guest session unexpired at `now_ms`, has the name.
+  virtual Result<bool> is_name_taken(const core::UserName& user, std::int64_t now_ms) = 0;
+
+  // Stores a session. A guest session is refused (false) when its name is
+  // taken, checked in the same step.
+  virtual Result<bool> create_session(const SessionRecord& session, std::int64_t now_ms) = 0;
+  // The session, if it exists and has not expired at `now_ms`.
+  virtual Result<std::optional<SessionRecord>> find_session(const std::string& id_digest,
+                                                            std::int64_t now_ms) = 0;
+  virtual Result<void> extend_session(const std::string& id_digest, std::int64_t expires_ms) = 0;
+  virtual Result<void> delete_session(const std::string& id_digest) = 0;
+
+  virtual Result<void> create_token(const TokenRecord& token) = 0;
+  // The token with this digest, unless it was revoked.
+  virtual Result<std::optional<TokenRecord>> find_token(const std::string& digest) = 0;
+  virtual Result<std::vector<TokenRecord>> list_tokens(const core::UserName& user) = 0;
+  // Answers whether a token of `user` with this id was there to revoke.
+  virtual Result<bool> revoke_token(const core::UserName& user, const std::string& id) = 0;
 
   // Answers without error when the store can serve.
   virtual Result<void> check() = 0;

@@ -3,7 +3,9 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/url/parse.hpp>
 
+#include "auth/origin_policy.hpp"
 #include "obs/log.hpp"
+#include "transport/http_request.hpp"
 #include "transport/ws_session.hpp"
 
 namespace parley::transport {
@@ -12,8 +14,13 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using core::ErrorCode;
 
-HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context)
-    : stream_(std::move(socket)), context_(context) {}
+HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context,
+                         Router& router)
+    : stream_(std::move(socket)), context_(context), router_(router) {
+  boost::system::error_code error;
+  const auto remote = stream_.socket().remote_endpoint(error);
+  if (!error) address_ = remote.address().to_string();
+}
 
 void HttpSession::run() { do_read(); }
 
@@ -55,44 +62,8 @@ void HttpSession::on_read(beast::error_code error, std::size_t) {
     upgrade_to_websocket(std::move(request));
     return;
   }
-  answer(route(request));
-}
-
-Response HttpSession::route(const Request& request) {
-  auto url = boost::urls::parse_origin_form(request.target());
-  if (!url) return error_response(request, ErrorCode::bad_request, "malformed request target");
-  const std::string path = url->path();
-  const bool is_read = request.method() == http::verb::get || request.method() == http::verb::head;
-
-  if (path == "/healthz") {
-    if (!is_read) return method_not_allowed(request, "GET, HEAD");
-    if (!context_.store.is_healthy()) {
-      return json_response(request, http::status::service_unavailable,
-                           R"({"status":"failing","store":"failed"})");
-    }
-    return json_response(request, http::status::ok, R"({"status":"ok"})");
-  }
-  if (path == "/ws") {
-    return error_response(request, ErrorCode::bad_request, "expected a WebSocket upgrade");
-  }
-  if (path == "/" || path == "/index.html") {
-    if (!is_read) return method_not_allowed(request, "GET, HEAD");
-    return file_response(request, context_.web_dir, "index.html");
-  }
-  if (path.starts_with("/r/")) {
-    if (!is_read) return method_not_allowed(request, "GET, HEAD");
-    // The name is checked but never written into the page.
-    if (!core::RoomName::parse(std::string_view(path).substr(3))) {
-      Response response = error_response(request, ErrorCode::not_found, "no such room");
-      return response;
-    }
-    return file_response(request, context_.web_dir, "index.html");
-  }
-  if (path.starts_with("/static/")) {
-    if (!is_read) return method_not_allowed(request, "GET, HEAD");
-    return file_response(request, context_.web_dir, std::string_view(path).substr(8));
-  }
-  return error_response(request, ErrorCode::not_found, "not found");
+  router_.route(std::move(request), address_,
+                [self = shared_from_this()](Response response) { self->answer(std::move(response)); });
 }
 
 void HttpSession::upgrade_to_websocket(Request request) {
@@ -105,33 +76,80 @@ void HttpSession::upgrade_to_websocket(Request request) {
     answer(method_not_allowed(request, "GET"));
     return;
   }
-  const auto params = url->params();
-  if (params.contains("token")) {
-    // Tokens arrive with accounts; until then no token is valid, and an
-    // invalid token never falls back to another identity.
-    answer(error_response(request, ErrorCode::unauthorized, "invalid token"));
+  std::optional<std::string> guest_name;
+  if (auto name = url->params().find("name"); name != url->params().end()) {
+    guest_name = (*name).value;
+  }
+  const auth::Credentials credentials = credentials_of(request, &*url);
+  auto pending = std::make_shared<Request>(std::move(request));
+  context_.authenticator.authenticate(
+      credentials, [self = shared_from_this(), pending, guest_name](
+                       std::variant<auth::Caller, core::Error> resolved) {
+        self->on_upgrade_authenticated(std::move(*pending), guest_name, std::move(resolved));
+      });
+}
+
+void HttpSession::on_upgrade_authenticated(Request request, std::optional<std::string> guest_name,
+                                           std::variant<auth::Caller, core::Error> resolved) {
+  if (auto* refused = std::get_if<core::Error>(&resolved)) {
+    answer(error_response(request, refused->code, refused->message));
     return;
   }
-  auto name_param = params.find("name");
-  if (name_param == params.end() || !(*name_param).has_value) {
+  auto& caller = std::get<auth::Caller>(resolved);
+  if (caller.identity) {
+    if (caller.via == auth::Via::session) {
+      // A cookie rides along with any page's request: only our own pages
+      // (and configured origins) may use it to open a socket.
+      const auto origin = request.find(http::field::origin);
+      const auto host = request.find(http::field::host);
+      if (origin == request.end() || host == request.end() ||
+          !auth::is_origin_allowed(origin->value(), host->value(),
+                                   context_.identity.allowed_origins)) {
+        answer(error_response(request, ErrorCode::forbidden, "origin not allowed"));
+        return;
+      }
+    }
+    start_websocket(std::move(request), *caller.identity, NameClaim::none);
+    return;
+  }
+  if (!guest_name) {
     answer(error_response(request, ErrorCode::unauthorized, "an identity is required"));
     return;
   }
-  if (!context_.allow_guests) {
+  if (!context_.identity.allow_guests) {
     answer(error_response(request, ErrorCode::forbidden, "guests are not allowed"));
     return;
   }
-  auto name = core::UserName::parse((*name_param).value);
+  auto name = core::UserName::parse(*guest_name);
   if (!name) {
     answer(error_response(request, ErrorCode::bad_request, "invalid user name"));
     return;
   }
+  // Held in memory at once, so that two upgrades cannot both pass the store
+  // check; released again if the store says the name is taken.
   if (!context_.guests.claim(*name)) {
     answer(error_response(request, ErrorCode::conflict, "that name is taken"));
     return;
   }
-  auth::Identity identity{*name, auth::IdentityKind::guest};
-  std::make_shared<WsSession>(std::move(stream_), context_, std::move(identity))
+  auto pending = std::make_shared<Request>(std::move(request));
+  context_.accounts.check_guest_name(
+      *name, [self = shared_from_this(), pending, name = *name](service::Outcome<bool> free) {
+        const bool is_free = std::holds_alternative<bool>(free) && std::get<bool>(free);
+        if (!is_free) {
+          self->context_.guests.release(name);
+          const bool failed = std::holds_alternative<service::Refusal>(free);
+          self->answer(error_response(*pending,
+                                      failed ? ErrorCode::internal : ErrorCode::conflict,
+                                      failed ? "the name cannot be checked now" : "that name is taken"));
+          return;
+        }
+        self->start_websocket(std::move(*pending), auth::Identity{name, auth::IdentityKind::guest},
+                              NameClaim::held);
+      });
+}
+
+void HttpSession::start_websocket(Request request, auth::Identity identity, NameClaim claim) {
+  std::make_shared<WsSession>(std::move(stream_), context_, std::move(identity), claim)
       ->run(std::move(request));
 }
 

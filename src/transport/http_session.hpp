@@ -10,13 +10,15 @@
 #include <optional>
 
 #include "transport/http_response.hpp"
+#include "transport/router.hpp"
+#include "transport/ws_session.hpp"
 #include "transport/server_context.hpp"
 
 namespace parley::transport {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context);
+  HttpSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context, Router& router);
   void run();
 
  private:
@@ -24,12 +26,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void on_read(boost::beast::error_code error, std::size_t bytes);
   void answer(Response response);
   void on_write(bool keep_alive, boost::beast::error_code error, std::size_t bytes);
-  Response route(const Request& request);
   void upgrade_to_websocket(Request request);
+  void on_upgrade_authenticated(Request request, std::optional<std::string> guest_name,
+                                std::variant<auth::Caller, core::Error> resolved);
+  void start_websocket(Request request, auth::Identity identity, NameClaim claim);
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   ServerContext& context_;
+  Router& router_;
+  std::string address_;  // the client's IP address
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   std::shared_ptr<Response> response_;  // alive while it is written
 };

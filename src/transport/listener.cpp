@@ -12,7 +12,7 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 Listener::Listener(asio::io_context& io, const tcp::endpoint& endpoint, ServerContext& context)
-    : acceptor_(io), retry_(io), context_(context) {
+    : acceptor_(io), retry_(io), context_(context), router_(context) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -43,7 +43,7 @@ void Listener::on_accept(boost::beast::error_code error, tcp::socket socket) {
     return;
   }
   socket.set_option(tcp::no_delay(true), error);
-  std::make_shared<HttpSession>(std::move(socket), context_)->run();
+  std::make_shared<HttpSession>(std::move(socket), context_, router_)->run();
   do_accept();
 }
 

@@ -6,6 +6,7 @@
 #include <boost/beast/core/error.hpp>
 #include <memory>
 
+#include "transport/router.hpp"
 #include "transport/server_context.hpp"
 
 namespace parley::transport {
@@ -27,6 +28,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_;
   ServerContext& context_;
+  Router router_;
 };
 
 }  // namespace parley::transport

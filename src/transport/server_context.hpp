@@ -7,7 +7,10 @@
 #include <filesystem>
 #include <unordered_set>
 
+#include "auth/authenticator.hpp"
 #include "auth/guest_names.hpp"
+#include "auth/identity_settings.hpp"
+#include "service/account_service.hpp"
 #include "service/chat_service.hpp"
 #include "store/store_worker.hpp"
 
@@ -28,11 +31,13 @@ struct TransportLimits {
 
 struct ServerContext {
   service::ChatService& chat;
+  service::AccountService& accounts;
+  auth::Authenticator& authenticator;
   auth::GuestNames& guests;
   store::StoreWorker& store;
   TransportLimits limits;
+  auth::IdentitySettings identity;
   std::filesystem::path web_dir;
-  bool allow_guests = true;
   // Open WebSocket sessions, so that shutdown can close each with 1001.
   std::unordered_set<WsSession*> ws_sessions;
 };

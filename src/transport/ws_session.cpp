@@ -12,10 +12,12 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using websocket::close_code;
 
-WsSession::WsSession(beast::tcp_stream&& stream, ServerContext& context, auth::Identity identity)
+WsSession::WsSession(beast::tcp_stream&& stream, ServerContext& context, auth::Identity identity,
+                     NameClaim claim)
     : ws_(std::move(stream)),
       context_(context),
       identity_(std::move(identity)),
+      claim_(claim),
       close_deadline_(ws_.get_executor()) {}
 
 WsSession::~WsSession() { finish(); }
@@ -50,7 +52,7 @@ void WsSession::on_accept(beast::error_code error) {
 void WsSession::read_if_ready() {
   // Backpressure: a client that waits on a join, or has too many sends
   // awaiting their commit, is not read until that settles.
-  if (state_ != State::open || reading_ || join_pending_ ||
+  if (state_ != State::open || reading_ || dispatching_ || join_pending_ ||
       in_flight_sends_ >= context_.limits.ws_max_in_flight_sends) {
     return;
   }
@@ -75,9 +77,13 @@ void WsSession::on_read(beast::error_code error, std::size_t) {
     close_with(close_code::unknown_data, false);
     return;
   }
+  // No read may start while the frame is still in the buffer: a join that
+  // completes at once would otherwise read into it.
+  dispatching_ = true;
   const auto data = read_buffer_.cdata();
   dispatch(std::string_view(static_cast<const char*>(data.data()), data.size()));
   read_buffer_.consume(read_buffer_.size());
+  dispatching_ = false;
   read_if_ready();
 }
 
@@ -208,7 +214,7 @@ void WsSession::finish() {
   finished_ = true;
   state_ = State::closed;
   context_.chat.disconnect(*this);
-  if (identity_.is_guest()) context_.guests.release(identity_.user);
+  if (claim_ == NameClaim::held) context_.guests.release(identity_.user);
   context_.ws_sessions.erase(this);
 }
 

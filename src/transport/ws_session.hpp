@@ -15,10 +15,15 @@
 
 namespace parley::transport {
 
+// Whether the session holds its guest name in GuestNames (a `?name=` guest),
+// to release when it ends.
+enum class NameClaim { none, held };
+
 class WsSession final : public service::Connection,
                         public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(boost::beast::tcp_stream&& stream, ServerContext& context, auth::Identity identity);
+  WsSession(boost::beast::tcp_stream&& stream, ServerContext& context, auth::Identity identity,
+            NameClaim claim);
   ~WsSession();
 
   // Completes the upgrade that `request` asked for, then runs until closed.
@@ -52,10 +57,12 @@ class WsSession final : public service::Connection,
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   ServerContext& context_;
   auth::Identity identity_;
+  NameClaim claim_;
   State state_ = State::accepting;
 
   boost::beast::flat_buffer read_buffer_;
   bool reading_ = false;
+  bool dispatching_ = false;  // a frame in read_buffer_ is being handled
   bool join_pending_ = false;
   std::size_t in_flight_sends_ = 0;
 

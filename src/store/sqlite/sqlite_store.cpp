@@ -17,7 +17,9 @@ class SqliteCategory final : public boost::system::error_category {
   std::string message(int code) const override { return sqlite3_errstr(code); }
 };
 
-boost::system::error_code make_error(int code) { return {code, sqlite_category()}; }
+boost::system::error_code make_error(int code) {
+  return {code, sqlite_category()};
+}
 
 // Schema migrations, applied in order; user_version counts those applied.
 constexpr const char* kMigrations[] = {
@@ -42,6 +44,33 @@ constexpr const char* kMigrations[] = {
       PRIMARY KEY (room_id, seq)
     ) WITHOUT ROWID;
     CREATE UNIQUE INDEX messages_by_client_id ON messages (room_id, user_key, client_id);
+    )sql",
+    R"sql(
+    CREATE TABLE accounts (
+      key TEXT PRIMARY KEY,
+      name TEXT NOT NULL,
+      password_hash TEXT NOT NULL,
+      created_ms INTEGER NOT NULL
+    );
+    CREATE TABLE sessions (
+      id_digest TEXT PRIMARY KEY,
+      user_key TEXT NOT NULL,
+      user_name TEXT NOT NULL,
+      guest INTEGER NOT NULL,
+      csrf_token TEXT NOT NULL,
+      created_ms INTEGER NOT NULL,
+      expires_ms INTEGER NOT NULL
+    );
+    CREATE INDEX sessions_by_guest_name ON sessions (user_key, guest, expires_ms);
+    CREATE TABLE tokens (
+      id TEXT PRIMARY KEY,
+      digest TEXT NOT NULL UNIQUE,
+      user_key TEXT NOT NULL,
+      user_name TEXT NOT NULL,
+      created_ms INTEGER NOT NULL,
+      revoked INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX tokens_by_user ON tokens (user_key);
     )sql",
 };
 
@@ -102,10 +131,9 @@ class SqliteStore::Statement {
 };
 
 SqliteStore::SqliteStore(const SqliteOptions& options) {
-  const int opened = sqlite3_open_v2(options.path.c_str(), &db_,
-                                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                         SQLITE_OPEN_NOMUTEX,
-                                     nullptr);
+  const int opened =
+      sqlite3_open_v2(options.path.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (opened != SQLITE_OK) {
     const std::string reason = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(opened);
     sqlite3_close(db_);
@@ -175,12 +203,14 @@ Result<SqliteStore::CachedRoom*> SqliteStore::find_room(const core::RoomName& ro
 }
 
 Result<SqliteStore::CachedRoom*> SqliteStore::find_or_create_room(const core::RoomName& room,
-                                                                  std::int64_t now_ms) {
+                                                                  std::int64_t now_ms,
+                                                                  std::int64_t active_ms) {
   auto found = find_room(room);
   if (!found || *found) return found;
-  Statement::Use insert(statement(
-      "INSERT INTO rooms (key, name, last_seq, created_ms, last_active_ms) VALUES (?, ?, 0, ?, ?)"));
-  insert->bind(1, room.key()).bind(2, room.text()).bind(3, now_ms).bind(4, now_ms);
+  Statement::Use insert(
+      statement("INSERT INTO rooms (key, name, last_seq, created_ms, last_active_ms) VALUES (?, ?, "
+                "0, ?, ?)"));
+  insert->bind(1, room.key()).bind(2, room.text()).bind(3, now_ms).bind(4, active_ms);
   if (const int code = insert->step(); code != SQLITE_DONE) return make_error(code);
   CachedRoom& cached = rooms_[room.key()];
   cached = {sqlite3_last_insert_rowid(db_), room.text(), 0};
@@ -196,7 +226,8 @@ Result<RoomRecord> SqliteStore::open_room(const core::RoomName& room) {
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count();
   if (auto begun = execute("BEGIN IMMEDIATE"); !begun) return begun.error();
-  auto created = find_or_create_room(room, now_ms);
+  // A room nobody has written in yet is the least active of all.
+  auto created = find_or_create_room(room, now_ms, 0);
   if (!created || !execute("COMMIT")) {
     execute("ROLLBACK");
     rooms_.clear();
@@ -218,7 +249,7 @@ Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRe
   };
 
   for (const AppendRequest& request : requests) {
-    auto room = find_or_create_room(request.room, now_ms);
+    auto room = find_or_create_room(request.room, now_ms, now_ms);
     if (!room) return fail(room.error());
     CachedRoom& cached = **room;
     {
@@ -227,16 +258,16 @@ Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRe
       seen->bind(1, cached.id).bind(2, request.user.key()).bind(3, request.client_id);
       const int code = seen->step();
       if (code == SQLITE_ROW) {
-        results.push_back({cached.name, static_cast<std::uint64_t>(seen->integer(0)),
-                           seen->integer(1), true});
+        results.push_back(
+            {cached.name, static_cast<std::uint64_t>(seen->integer(0)), seen->integer(1), true});
         continue;
       }
       if (code != SQLITE_DONE) return fail(make_error(code));
     }
     const std::uint64_t seq = cached.last_seq + 1;
-    Statement::Use insert(statement(
-        "INSERT INTO messages (room_id, seq, ts, user_key, user_name, text, client_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    Statement::Use insert(
+        statement("INSERT INTO messages (room_id, seq, ts, user_key, user_name, text, client_id) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?)"));
     insert->bind(1, cached.id)
         .bind(2, static_cast<std::int64_t>(seq))
         .bind(3, now_ms)
@@ -261,17 +292,16 @@ Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRe
 }
 
 Result<std::vector<StoredMessage>> SqliteStore::read_range(const core::RoomName& room,
-                                                           std::uint64_t after,
-                                                           std::uint64_t up_to,
+                                                           std::uint64_t after, std::uint64_t up_to,
                                                            std::size_t limit) {
   std::vector<StoredMessage> messages;
   auto found = find_room(room);
   if (!found) return found.error();
   if (!*found || up_to <= after || limit == 0) return messages;
   // The most recent `limit` in the range, read newest first, then put in order.
-  Statement::Use query(statement(
-      "SELECT seq, ts, user_name, text, client_id FROM messages "
-      "WHERE room_id = ? AND seq > ? AND seq <= ? ORDER BY seq DESC LIMIT ?"));
+  Statement::Use query(
+      statement("SELECT seq, ts, user_name, text, client_id FROM messages "
+                "WHERE room_id = ? AND seq > ? AND seq <= ? ORDER BY seq DESC LIMIT ?"));
   query->bind(1, (*found)->id)
       .bind(2, static_cast<std::int64_t>(after))
       .bind(3, static_cast<std::int64_t>(std::min<std::uint64_t>(up_to, INT64_MAX)))
@@ -287,8 +317,8 @@ Result<std::vector<StoredMessage>> SqliteStore::read_range(const core::RoomName&
 }
 
 Result<std::vector<RoomRecord>> SqliteStore::list_rooms(std::size_t limit) {
-  Statement::Use query(statement(
-      "SELECT name, last_seq FROM rooms ORDER BY last_active_ms DESC, id DESC LIMIT ?"));
+  Statement::Use query(
+      statement("SELECT name, last_seq FROM rooms ORDER BY last_active_ms DESC, id DESC LIMIT ?"));
   query->bind(1, static_cast<std::int64_t>(limit));
   std::vector<RoomRecord> rooms;
   int code;
@@ -297,6 +327,137 @@ Result<std::vector<RoomRecord>> SqliteStore::list_rooms(std::size_t limit) {
   }
   if (code != SQLITE_DONE) return make_error(code);
   return rooms;
+}
+
+Result<bool> SqliteStore::create_account(const core::UserName& user,
+                                         const std::string& password_hash, std::int64_t now_ms) {
+  // The store thread runs one job at a time, so check-then-insert is atomic.
+  auto taken = is_name_taken(user, now_ms);
+  if (!taken) return Result<bool>(boost::system::in_place_error, taken.error());
+  if (*taken) return false;
+  Statement::Use insert(
+      statement("INSERT INTO accounts (key, name, password_hash, created_ms) VALUES (?, ?, ?, ?)"));
+  insert->bind(1, user.key()).bind(2, user.text()).bind(3, password_hash).bind(4, now_ms);
+  if (const int code = insert->step(); code != SQLITE_DONE)
+    return Result<bool>(boost::system::in_place_error, make_error(code));
+  return true;
+}
+
+Result<std::optional<Account>> SqliteStore::find_account(const core::UserName& user) {
+  Statement::Use query(statement("SELECT name, password_hash FROM accounts WHERE key = ?"));
+  query->bind(1, user.key());
+  const int code = query->step();
+  if (code == SQLITE_DONE) return std::optional<Account>{};
+  if (code != SQLITE_ROW) return make_error(code);
+  return std::optional<Account>{Account{query->text(0), query->text(1)}};
+}
+
+Result<bool> SqliteStore::is_name_taken(const core::UserName& user, std::int64_t now_ms) {
+  Statement::Use query(statement(
+      "SELECT EXISTS (SELECT 1 FROM accounts WHERE key = ?1) OR EXISTS (SELECT 1 FROM sessions "
+      "WHERE user_key = ?1 AND guest = 1 AND expires_ms > ?2)"));
+  query->bind(1, user.key()).bind(2, now_ms);
+  const int code = query->step();
+  if (code != SQLITE_ROW) return Result<bool>(boost::system::in_place_error, make_error(code));
+  return query->integer(0) != 0;
+}
+
+Result<bool> SqliteStore::create_session(const SessionRecord& session, std::int64_t now_ms) {
+  auto name = core::UserName::parse(session.user_name);
+  if (!name) return false;
+  if (session.guest) {
+    auto taken = is_name_taken(*name, now_ms);
+    if (!taken) return Result<bool>(boost::system::in_place_error, taken.error());
+    if (*taken) return false;
+  }
+  Statement::Use insert(statement(
+      "INSERT INTO sessions (id_digest, user_key, user_name, guest, csrf_token, created_ms, "
+      "expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  insert->bind(1, session.id_digest)
+      .bind(2, name->key())
+      .bind(3, name->text())
+      .bind(4, std::int64_t{session.guest})
+      .bind(5, session.csrf_token)
+      .bind(6, now_ms)
+      .bind(7, session.expires_ms);
+  if (const int code = insert->step(); code != SQLITE_DONE)
+    return Result<bool>(boost::system::in_place_error, make_error(code));
+  return true;
+}
+
+Result<std::optional<SessionRecord>> SqliteStore::find_session(const std::string& id_digest,
+                                                               std::int64_t now_ms) {
+  Statement::Use query(
+      statement("SELECT user_name, guest, csrf_token, expires_ms FROM sessions "
+                "WHERE id_digest = ? AND expires_ms > ?"));
+  query->bind(1, id_digest).bind(2, now_ms);
+  const int code = query->step();
+  if (code == SQLITE_DONE) return std::optional<SessionRecord>{};
+  if (code != SQLITE_ROW) return make_error(code);
+  return std::optional<SessionRecord>{SessionRecord{
+      id_digest, query->text(0), query->integer(1) != 0, query->text(2), query->integer(3)}};
+}
+
+Result<void> SqliteStore::extend_session(const std::string& id_digest, std::int64_t expires_ms) {
+  Statement::Use update(statement("UPDATE sessions SET expires_ms = ? WHERE id_digest = ?"));
+  update->bind(1, expires_ms).bind(2, id_digest);
+  if (const int code = update->step(); code != SQLITE_DONE) return make_error(code);
+  return {};
+}
+
+Result<void> SqliteStore::delete_session(const std::string& id_digest) {
+  Statement::Use remove(statement("DELETE FROM sessions WHERE id_digest = ?"));
+  remove->bind(1, id_digest);
+  if (const int code = remove->step(); code != SQLITE_DONE) return make_error(code);
+  return {};
+}
+
+Result<void> SqliteStore::create_token(const TokenRecord& token) {
+  auto name = core::UserName::parse(token.user_name);
+  if (!name) return make_error(SQLITE_CONSTRAINT);
+  Statement::Use insert(statement(
+      "INSERT INTO tokens (id, digest, user_key, user_name, created_ms) VALUES (?, ?, ?, ?, ?)"));
+  insert->bind(1, token.id)
+      .bind(2, token.digest)
+      .bind(3, name->key())
+      .bind(4, name->text())
+      .bind(5, token.created_ms);
+  if (const int code = insert->step(); code != SQLITE_DONE) return make_error(code);
+  return {};
+}
+
+Result<std::optional<TokenRecord>> SqliteStore::find_token(const std::string& digest) {
+  Statement::Use query(
+      statement("SELECT id, user_name, created_ms FROM tokens WHERE digest = ? AND revoked = 0"));
+  query->bind(1, digest);
+  const int code = query->step();
+  if (code == SQLITE_DONE) return std::optional<TokenRecord>{};
+  if (code != SQLITE_ROW) return make_error(code);
+  return std::optional<TokenRecord>{
+      TokenRecord{query->text(0), digest, query->text(1), query->integer(2)}};
+}
+
+Result<std::vector<TokenRecord>> SqliteStore::list_tokens(const core::UserName& user) {
+  Statement::Use query(
+      statement("SELECT id, user_name, created_ms, digest FROM tokens WHERE user_key = ? AND revoked = 0 "
+                "ORDER BY created_ms, id"));
+  query->bind(1, user.key());
+  std::vector<TokenRecord> tokens;
+  int code;
+  while ((code = query->step()) == SQLITE_ROW) {
+    tokens.push_back(TokenRecord{query->text(0), query->text(3), query->text(1), query->integer(2)});
+  }
+  if (code != SQLITE_DONE) return make_error(code);
+  return tokens;
+}
+
+Result<bool> SqliteStore::revoke_token(const core::UserName& user, const std::string& id) {
+  Statement::Use update(
+      statement("UPDATE tokens SET revoked = 1 WHERE id = ? AND user_key = ? AND revoked = 0"));
+  update->bind(1, id).bind(2, user.key());
+  if (const int code = update->step(); code != SQLITE_DONE)
+    return Result<bool>(boost::system::in_place_error, make_error(code));
+  return sqlite3_changes(db_) > 0;
 }
 
 Result<void> SqliteStore::check() {

@@ -39,6 +39,19 @@ class SqliteStore final : public Store {
   Result<std::vector<StoredMessage>> read_range(const core::RoomName& room, std::uint64_t after,
                                                 std::uint64_t up_to, std::size_t limit) override;
   Result<std::vector<RoomRecord>> list_rooms(std::size_t limit) override;
+  Result<bool> create_account(const core::UserName& user, const std::string& password_hash,
+                              std::int64_t now_ms) override;
+  Result<std::optional<Account>> find_account(const core::UserName& user) override;
+  Result<bool> is_name_taken(const core::UserName& user, std::int64_t now_ms) override;
+  Result<bool> create_session(const SessionRecord& session, std::int64_t now_ms) override;
+  Result<std::optional<SessionRecord>> find_session(const std::string& id_digest,
+                                                    std::int64_t now_ms) override;
+  Result<void> extend_session(const std::string& id_digest, std::int64_t expires_ms) override;
+  Result<void> delete_session(const std::string& id_digest) override;
+  Result<void> create_token(const TokenRecord& token) override;
+  Result<std::optional<TokenRecord>> find_token(const std::string& digest) override;
+  Result<std::vector<TokenRecord>> list_tokens(const core::UserName& user) override;
+  Result<bool> revoke_token(const core::UserName& user, const std::string& id) override;
   Result<void> check() override;
 
  private:
@@ -51,7 +64,8 @@ class SqliteStore final : public Store {
 
   void migrate();
   Statement& statement(const char* sql);
-  Result<CachedRoom*> find_or_create_room(const core::RoomName& room, std::int64_t now_ms);
+  Result<CachedRoom*> find_or_create_room(const core::RoomName& room, std::int64_t now_ms,
+                                          std::int64_t active_ms);
   Result<CachedRoom*> find_room(const core::RoomName& room);
   Result<void> execute(const char* sql);
 

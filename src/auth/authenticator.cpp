@@ -1,0 +1,131 @@
+#include "auth/authenticator.hpp"
+
+#include "auth/secrets.hpp"
+
+namespace parley::auth {
+
+namespace {
+constexpr std::size_t kMaxCachedEntries = 100000;
+constexpr core::Error kInvalidToken{core::ErrorCode::unauthorized, "invalid or revoked token"};
+constexpr core::Error kStoreFailed{core::ErrorCode::internal, "identity cannot be checked now"};
+}  // namespace
+
+Authenticator::Authenticator(store::StoreWorker& store, const core::Clock& clock,
+                             IdentitySettings settings)
+    : store_(store), clock_(clock), settings_(std::move(settings)) {}
+
+void Authenticator::authenticate(const Credentials& credentials, Done done) {
+  if (credentials.bearer_token) {
+    authenticate_token(*credentials.bearer_token, std::move(done));
+  } else if (credentials.session_cookie) {
+    authenticate_session(*credentials.session_cookie, std::move(done));
+  } else {
+    done(Caller{});
+  }
+}
+
+const Authenticator::Cached* Authenticator::cached(const std::string& key) {
+  auto it = cache_.find(key);
+  if (it == cache_.end()) return nullptr;
+  if (it->second.cached_until_ms <= clock_.now_ms()) {
+    cache_.erase(it);
+    return nullptr;
+  }
+  return &it->second;
+}
+
+void Authenticator::cache(const std::string& key, Cached entry) {
+  if (cache_.size() >= kMaxCachedEntries) cache_.clear();  // crude, but bounded
+  cache_[key] = std::move(entry);
+}
+
+void Authenticator::authenticate_token(const std::string& token, Done done) {
+  if (!looks_like_secret(token)) {
+    done(kInvalidToken);
+    return;
+  }
+  const std::string digest = digest_of(token);
+  const auto identity_of = [](const store::TokenRecord& record) -> std::variant<Caller, core::Error> {
+    auto name = core::UserName::parse(record.user_name);
+    if (!name) return kInvalidToken;
+    return Caller{Via::token, Identity{*name, IdentityKind::account}, std::nullopt, false, {}};
+  };
+  if (const Cached* hit = cached("t:" + digest)) {
+    done(identity_of(std::get<store::TokenRecord>(hit->record)));
+    return;
+  }
+  store_.run<std::optional<store::TokenRecord>>(
+      [digest](store::Store& store) { return store.find_token(digest); },
+      [this, digest, identity_of, done = std::move(done)](
+          store::Result<std::optional<store::TokenRecord>> found) {
+        if (!found) return done(kStoreFailed);
+        if (!*found) return done(kInvalidToken);
+        const auto ttl = std::chrono::duration_cast<std::chrono::milliseconds>(settings_.cache_lifetime);
+        cache("t:" + digest, Cached{**found, clock_.now_ms() + ttl.count()});
+        done(identity_of(**found));
+      });
+}
+
+void Authenticator::authenticate_session(const std::string& secret, Done done) {
+  if (!looks_like_secret(secret)) {
+    done(Caller{});
+    return;
+  }
+  const std::string digest = digest_of(secret);
+  if (const Cached* hit = cached("s:" + digest)) {
+    const auto& session = std::get<store::SessionRecord>(hit->record);
+    if (session.expires_ms > clock_.now_ms()) {
+      done(caller_for(session));
+    } else {
+      forget_session(digest);
+      done(Caller{});
+    }
+    return;
+  }
+  const std::int64_t now = clock_.now_ms();
+  store_.run<std::optional<store::SessionRecord>>(
+      [digest, now](store::Store& store) { return store.find_session(digest, now); },
+      [this, done = std::move(done)](store::Result<std::optional<store::SessionRecord>> found) {
+        if (!found) return done(kStoreFailed);
+        if (!*found) return done(Caller{});
+        remember(**found);
+        done(caller_for(**found));
+      });
+}
+
+Caller Authenticator::caller_for(store::SessionRecord session) {
+  auto name = core::UserName::parse(session.user_name);
+  if (!name) return Caller{};
+  const std::int64_t now = clock_.now_ms();
+  const auto lifetime = lifetime_of(session.guest);
+  const auto lifetime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(lifetime).count();
+  const auto refresh_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(settings_.session_refresh).count();
+  bool extended = false;
+  // Sliding expiry, written at most once per refresh interval.
+  if (session.expires_ms - now < lifetime_ms - refresh_ms) {
+    session.expires_ms = now + lifetime_ms;
+    extended = true;
+    store_.run<bool>(
+        [digest = session.id_digest, expires = session.expires_ms](store::Store& store) {
+          auto extended = store.extend_session(digest, expires);
+          if (!extended) return store::Result<bool>(boost::system::in_place_error, extended.error());
+          return store::Result<bool>(true);
+        },
+        [](store::Result<bool>) {});
+    remember(session);
+  }
+  const IdentityKind kind = session.guest ? IdentityKind::guest : IdentityKind::account;
+  return Caller{Via::session, Identity{*name, kind}, std::move(session), extended, lifetime};
+}
+
+void Authenticator::remember(const store::SessionRecord& session) {
+  const auto ttl = std::chrono::duration_cast<std::chrono::milliseconds>(settings_.cache_lifetime);
+  cache("s:" + session.id_digest, Cached{session, clock_.now_ms() + ttl.count()});
+}
+
+void Authenticator::forget_session(const std::string& id_digest) { cache_.erase("s:" + id_digest); }
+
+void Authenticator::forget_token(const std::string& digest) { cache_.erase("t:" + digest); }
+
+}  // namespace parley::auth

@@ -1,0 +1,75 @@
+// Resolves who is calling from what a request carries: a bearer token first,
+// then the session cookie. An invalid token is refused (401) and never falls
+// back; a stale cookie is simply no identity. Sessions and tokens read from
+// the store are kept in memory for a short while. I/O thread only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <variant>
+
+#include "auth/identity.hpp"
+#include "auth/identity_settings.hpp"
+#include "core/clock.hpp"
+#include "core/error_code.hpp"
+#include "store/store_worker.hpp"
+
+namespace parley::auth {
+
+struct Credentials {
+  std::optional<std::string> bearer_token;    // Authorization: Bearer, or ?token= on /ws
+  std::optional<std::string> session_cookie;  // the secret in the session cookie
+};
+
+enum class Via { nobody, token, session };
+
+struct Caller {
+  Via via = Via::nobody;
+  std::optional<Identity> identity;
+  std::optional<store::SessionRecord> session;  // with Via::session
+  // The session was extended: the cookie should be sent again.
+  bool session_extended = false;
+  std::chrono::seconds session_lifetime{0};
+
+  bool is_anonymous() const { return !identity.has_value(); }
+};
+
+class Authenticator {
+ public:
+  using Done = std::function<void(std::variant<Caller, core::Error>)>;
+
+  Authenticator(store::StoreWorker& store, const core::Clock& clock, IdentitySettings settings);
+
+  void authenticate(const Credentials& credentials, Done done);
+
+  // The lifetime a session of this kind is given from now.
+  std::chrono::seconds lifetime_of(bool guest) const {
+    return guest ? settings_.guest_idle_lifetime : settings_.session_lifetime;
+  }
+  // A session created or ended on this node takes effect here at once.
+  void remember(const store::SessionRecord& session);
+  void forget_session(const std::string& id_digest);
+  void forget_token(const std::string& digest);
+
+ private:
+  struct Cached {
+    std::variant<store::SessionRecord, store::TokenRecord> record;
+    std::int64_t cached_until_ms;
+  };
+  void authenticate_token(const std::string& token, Done done);
+  void authenticate_session(const std::string& secret, Done done);
+  Caller caller_for(store::SessionRecord session);
+  const Cached* cached(const std::string& key);
+  void cache(const std::string& key, Cached entry);
+
+  store::StoreWorker& store_;
+  const core::Clock& clock_;
+  IdentitySettings settings_;
+  // By "s:" + session digest or "t:" + token digest.
+  std::unordered_map<std::string, Cached> cache_;
+};
+
+}  // namespace parley::auth

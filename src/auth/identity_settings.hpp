@@ -1,0 +1,34 @@
+// The settings of identity: session lifetimes, login throttles, origins.
+// Plain value, filled from the command line.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "auth/cookies.hpp"
+
+namespace parley::auth {
+
+struct IdentitySettings {
+  std::chrono::seconds session_lifetime = std::chrono::hours(24 * 30);  // sliding
+  std::chrono::seconds guest_idle_lifetime = std::chrono::hours(24);   // sliding
+  // A session is extended (one store write) when it is used this long after
+  // its last extension, not on every request.
+  std::chrono::seconds session_refresh = std::chrono::minutes(10);
+  // How long a session or token read from the store is trusted in memory.
+  std::chrono::seconds cache_lifetime = std::chrono::seconds(30);
+
+  std::size_t login_failures_per_account = 10;
+  std::size_t login_failures_per_address = 10000;
+  std::chrono::seconds login_failure_window = std::chrono::minutes(15);
+  std::size_t guests_per_address = 10000;  // guest sessions created, per window
+  std::chrono::seconds guest_window = std::chrono::hours(1);
+
+  Transport transport = Transport::plain;    // tls: cookies are Secure
+  std::vector<std::string> allowed_origins;  // beyond the server's own
+  bool allow_guests = true;
+};
+
+}  // namespace parley::auth

@@ -1,0 +1,210 @@
+#include "service/account_service.hpp"
+
+#include "auth/secrets.hpp"
+
+namespace parley::service {
+
+using core::ErrorCode;
+
+namespace {
+
+std::int64_t ms(std::chrono::seconds duration) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
+}
+
+Refusal store_failed() { return Refusal{ErrorCode::internal, "the store cannot answer now"}; }
+
+Refusal too_many(std::int64_t wait_ms) {
+  return Refusal{ErrorCode::rate_limited, "too many attempts; try again later",
+                 std::max<std::int64_t>(1, (wait_ms + 999) / 1000)};
+}
+
+// Store results with a bool inside need care: an error_code converts to bool.
+template <class T>
+store::Result<T> failed(boost::system::error_code error) {
+  return store::Result<T>(boost::system::in_place_error, error);
+}
+
+}  // namespace
+
+AccountService::AccountService(store::StoreWorker& store, auth::PasswordHasher& hasher,
+                               auth::Authenticator& authenticator, auth::GuestNames& guest_names,
+                               const core::Clock& clock, auth::IdentitySettings settings)
+    : store_(store),
+      hasher_(hasher),
+      authenticator_(authenticator),
+      guest_names_(guest_names),
+      clock_(clock),
+      settings_(settings),
+      failures_by_account_(settings.login_failures_per_account, ms(settings.login_failure_window)),
+      failures_by_address_(settings.login_failures_per_address, ms(settings.login_failure_window)),
+      guests_by_address_(settings.guests_per_address, ms(settings.guest_window)) {}
+
+std::optional<Refusal> AccountService::check_password(const std::string& password) const {
+  if (password.size() < auth::kMinPasswordBytes || password.size() > auth::kMaxPasswordBytes) {
+    return Refusal{ErrorCode::bad_request, "a password has 8 to 1024 bytes"};
+  }
+  return std::nullopt;
+}
+
+void AccountService::register_account(const core::UserName& name, std::string password,
+                                      const std::string& address, Done<SessionStarted> done) {
+  if (auto refused = check_password(password)) return done(*refused);
+  if (guest_names_.is_held(name)) return done(Refusal{ErrorCode::conflict, "that name is taken"});
+  // Registering costs a hash: it counts against the address like a failure.
+  const std::int64_t now = clock_.now_ms();
+  if (auto wait = failures_by_address_.wait_ms(address, now)) return done(too_many(wait));
+  hasher_.hash(std::move(password), [this, name, done = std::move(done)](
+                                        std::optional<std::string> hash) mutable {
+    if (!hash) return done(store_failed());
+    store_.run<bool>(
+        [name, hash = *hash, now = clock_.now_ms()](store::Store& store) {
+          return store.create_account(name, hash, now);
+        },
+        [this, name, done = std::move(done)](store::Result<bool> created) mutable {
+          if (!created) return done(store_failed());
+          if (!*created) return done(Refusal{ErrorCode::conflict, "that name is taken"});
+          start_session(name, false, std::move(done));
+        });
+  });
+}
+
+void AccountService::log_in(const core::UserName& name, std::string password,
+                            const std::string& address, Done<SessionStarted> done) {
+  const std::int64_t now = clock_.now_ms();
+  const std::int64_t wait = std::max(failures_by_account_.wait_ms(name.key(), now),
+                                     failures_by_address_.wait_ms(address, now));
+  if (wait > 0) return done(too_many(wait));
+  if (password.size() > auth::kMaxPasswordBytes) {
+    return done(Refusal{ErrorCode::unauthorized, "wrong name or password"});
+  }
+  store_.run<std::optional<store::Account>>(
+      [name](store::Store& store) { return store.find_account(name); },
+      [this, name, address, password = std::move(password), done = std::move(done)](
+          store::Result<std::optional<store::Account>> account) mutable {
+        if (!account) return done(store_failed());
+        std::optional<std::string> hash;
+        if (*account) hash = (*account)->password_hash;
+        // An unknown name is verified against a dummy: the same time either way.
+        // The session carries the name as registered, not as typed.
+        const core::UserName registered =
+            *account ? core::UserName::parse((*account)->name).value_or(name) : name;
+        hasher_.verify(std::move(password), std::move(hash),
+                       [this, name = registered, address, done = std::move(done)](bool matches) mutable {
+                         const std::int64_t now = clock_.now_ms();
+                         if (!matches) {
+                           failures_by_account_.record(name.key(), now);
+                           failures_by_address_.record(address, now);
+                           return done(Refusal{ErrorCode::unauthorized, "wrong name or password"});
+                         }
+                         failures_by_account_.clear(name.key());
+                         start_session(name, false, std::move(done));
+                       });
+      });
+}
+
+void AccountService::start_guest(const core::UserName& name, const std::string& address,
+                                 Done<SessionStarted> done) {
+  if (!settings_.allow_guests) return done(Refusal{ErrorCode::forbidden, "guests are not allowed"});
+  const std::int64_t now = clock_.now_ms();
+  if (auto wait = guests_by_address_.wait_ms(address, now)) return done(too_many(wait));
+  if (guest_names_.is_held(name)) return done(Refusal{ErrorCode::conflict, "that name is taken"});
+  guests_by_address_.record(address, now);
+  start_session(name, true, std::move(done));
+}
+
+void AccountService::start_session(const core::UserName& name, bool guest,
+                                   Done<SessionStarted> done) {
+  const auto lifetime = authenticator_.lifetime_of(guest);
+  const std::int64_t now = clock_.now_ms();
+  std::string secret = auth::random_secret();
+  store::SessionRecord session{auth::digest_of(secret), name.text(), guest, auth::random_secret(),
+                               now + ms(lifetime)};
+  store_.run<bool>(
+      [session, now](store::Store& store) { return store.create_session(session, now); },
+      [this, name, guest, session, secret = std::move(secret), lifetime,
+       done = std::move(done)](store::Result<bool> created) {
+        if (!created) return done(store_failed());
+        if (!*created) return done(Refusal{ErrorCode::conflict, "that name is taken"});
+        authenticator_.remember(session);
+        const auto kind = guest ? auth::IdentityKind::guest : auth::IdentityKind::account;
+        done(SessionStarted{auth::Identity{name, kind}, secret, session.csrf_token, lifetime});
+      });
+}
+
+void AccountService::log_out(const store::SessionRecord& session, Done<bool> done) {
+  authenticator_.forget_session(session.id_digest);
+  store_.run<bool>(
+      [digest = session.id_digest](store::Store& store) {
+        auto deleted = store.delete_session(digest);
+        if (!deleted) return failed<bool>(deleted.error());
+        return store::Result<bool>(true);
+      },
+      [done = std::move(done)](store::Result<bool> deleted) {
+        if (!deleted) return done(store_failed());
+        done(true);
+      });
+}
+
+void AccountService::create_token(const auth::Identity& identity, Done<TokenCreated> done) {
+  if (identity.is_guest()) return done(Refusal{ErrorCode::forbidden, "guests cannot have tokens"});
+  std::string token = auth::random_secret();
+  store::TokenRecord record{auth::random_secret(12), auth::digest_of(token), identity.user.text(),
+                            clock_.now_ms()};
+  store_.run<bool>(
+      [record](store::Store& store) {
+        auto created = store.create_token(record);
+        if (!created) return failed<bool>(created.error());
+        return store::Result<bool>(true);
+      },
+      [id = record.id, token = std::move(token), done = std::move(done)](store::Result<bool> created) {
+        if (!created) return done(store_failed());
+        done(TokenCreated{id, token});
+      });
+}
+
+void AccountService::list_tokens(const auth::Identity& identity,
+                                 Done<std::vector<store::TokenRecord>> done) {
+  if (identity.is_guest()) return done(Refusal{ErrorCode::forbidden, "guests cannot have tokens"});
+  store_.run<std::vector<store::TokenRecord>>(
+      [user = identity.user](store::Store& store) { return store.list_tokens(user); },
+      [done = std::move(done)](store::Result<std::vector<store::TokenRecord>> tokens) {
+        if (!tokens) return done(store_failed());
+        done(std::move(*tokens));
+      });
+}
+
+void AccountService::revoke_token(const auth::Identity& identity, const std::string& id,
+                                  Done<bool> done) {
+  if (identity.is_guest()) return done(Refusal{ErrorCode::forbidden, "guests cannot have tokens"});
+  store_.run<std::optional<store::TokenRecord>>(
+      [user = identity.user, id](store::Store& store) -> store::Result<std::optional<store::TokenRecord>> {
+        // Read the digest first, so the cache on this node can drop it.
+        auto tokens = store.list_tokens(user);
+        if (!tokens) return tokens.error();
+        auto revoked = store.revoke_token(user, id);
+        if (!revoked) return revoked.error();
+        if (!*revoked) return std::optional<store::TokenRecord>{};
+        for (const auto& token : *tokens) {
+          if (token.id == id) return std::optional<store::TokenRecord>{token};
+        }
+        return std::optional<store::TokenRecord>{};
+      },
+      [this, done = std::move(done)](store::Result<std::optional<store::TokenRecord>> revoked) {
+        if (!revoked) return done(store_failed());
+        if (!*revoked) return done(Refusal{ErrorCode::not_found, "no such token"});
+        authenticator_.forget_token((*revoked)->digest);
+        done(true);
+      });
+}
+
+void AccountService::check_guest_name(const core::UserName& name, Done<bool> done) {
+  store_.run<bool>(
+      [name, now = clock_.now_ms()](store::Store& store) { return store.is_name_taken(name, now); },
+      [done = std::move(done)](store::Result<bool> taken) {
+        if (!taken) return done(store_failed());
+        done(!*taken);
+      });
+}
+
+}  // namespace parley::service

@@ -1,0 +1,13 @@
+// The JSON endpoints of chat: rooms, messages (polling, long polling,
+// history, posting) and members. I/O thread only.
+#pragma once
+
+#include "transport/api_call.hpp"
+#include "transport/server_context.hpp"
+
+namespace parley::transport {
+
+// Answers `call` if its path is a chat endpoint; false otherwise.
+bool handle_chat_api(ServerContext& context, const ApiCallPtr& call);
+
+}  // namespace parley::transport

@@ -1,0 +1,17 @@
+// The JSON endpoints of identity: /api/guest, /api/register, /api/login,
+// /api/logout, /api/me and /api/tokens. I/O thread only.
+#pragma once
+
+#include "transport/api_call.hpp"
+#include "transport/server_context.hpp"
+
+namespace parley::transport {
+
+// Answers `call` if its path is an identity endpoint; false otherwise.
+bool handle_identity_api(ServerContext& context, const ApiCallPtr& call);
+
+// The Set-Cookie value for a new session, per the identity settings.
+std::string session_cookie_for(const ServerContext& context, const std::string& secret,
+                               std::chrono::seconds lifetime);
+
+}  // namespace parley::transport

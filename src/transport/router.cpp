@@ -1,0 +1,104 @@
+#include "transport/router.hpp"
+
+#include <boost/url/parse.hpp>
+
+#include "auth/secrets.hpp"
+#include "transport/chat_api.hpp"
+#include "transport/forms.hpp"
+#include "transport/http_request.hpp"
+#include "transport/identity_api.hpp"
+
+namespace parley::transport {
+
+namespace http = boost::beast::http;
+using core::ErrorCode;
+
+namespace {
+
+bool is_read(const Request& request) {
+  return request.method() == http::verb::get || request.method() == http::verb::head;
+}
+
+}  // namespace
+
+void Router::route(Request request, std::string address, Respond respond) {
+  auto url = boost::urls::parse_origin_form(request.target());
+  if (!url) {
+    respond(error_response(request, ErrorCode::bad_request, "malformed request target"));
+    return;
+  }
+  std::string path = url->path();
+
+  // Pages and files that are the same for everyone need no identity.
+  if (path == "/healthz") {
+    if (!is_read(request)) return respond(method_not_allowed(request, "GET, HEAD"));
+    if (!context_.store.is_healthy()) {
+      return respond(json_response(request, http::status::service_unavailable,
+                                   R"({"status":"failing","store":"failed"})"));
+    }
+    return respond(json_response(request, http::status::ok, R"({"status":"ok"})"));
+  }
+  if (path == "/" || path == "/index.html") {
+    if (!is_read(request)) return respond(method_not_allowed(request, "GET, HEAD"));
+    return respond(file_response(request, context_.web_dir, "index.html"));
+  }
+  if (path.starts_with("/r/")) {
+    if (!is_read(request)) return respond(method_not_allowed(request, "GET, HEAD"));
+    // The name is checked, and never written into the page.
+    if (!core::RoomName::parse(std::string_view(path).substr(3))) {
+      return respond(error_response(request, ErrorCode::not_found, "no such room"));
+    }
+    return respond(file_response(request, context_.web_dir, "index.html"));
+  }
+  if (path.starts_with("/static/")) {
+    if (!is_read(request)) return respond(method_not_allowed(request, "GET, HEAD"));
+    return respond(file_response(request, context_.web_dir, std::string_view(path).substr(8)));
+  }
+  if (path == "/ws") {
+    return respond(error_response(request, ErrorCode::bad_request, "expected a WebSocket upgrade"));
+  }
+
+  auto call = std::make_shared<ApiCall>(ApiCall{std::move(request), std::move(path),
+                                                std::string(url->encoded_query()),
+                                                std::move(address), {}, std::move(respond)});
+  const auth::Credentials credentials = credentials_of(call->request, nullptr);
+  context_.authenticator.authenticate(
+      credentials, [this, call, credentials](std::variant<auth::Caller, core::Error> resolved) {
+        if (auto* refused = std::get_if<core::Error>(&resolved)) {
+          return call->refuse(refused->code, refused->message);
+        }
+        call->caller = std::move(std::get<auth::Caller>(resolved));
+        // With a cookie, a change needs the session's CSRF token.
+        if (call->caller.via == auth::Via::session && is_state_changing(call->request)) {
+          auto token = csrf_token_of(call->request);
+          if (!token || !auth::equals_in_constant_time(*token, call->caller.session->csrf_token)) {
+            return call->refuse(ErrorCode::forbidden, "missing or wrong CSRF token");
+          }
+        }
+        if (call->caller.session_extended && credentials.session_cookie) {
+          // A slid session renews its cookie with the answer.
+          // (No `call` in here: it would own itself.)
+          call->respond = [this, secret = *credentials.session_cookie,
+                           lifetime = call->caller.session_lifetime,
+                           respond = std::move(call->respond)](Response response) {
+            if (response.find(http::field::set_cookie) == response.end()) {
+              response.set(http::field::set_cookie, session_cookie_for(context_, secret, lifetime));
+            }
+            respond(std::move(response));
+          };
+        }
+        route_authenticated(call);
+      });
+}
+
+void Router::route_authenticated(const ApiCallPtr& call) {
+  if (call->path.starts_with("/api/")) {
+    if (handle_identity_api(context_, call)) return;
+    if (handle_chat_api(context_, call)) return;
+    return call->refuse(ErrorCode::not_found, "no such endpoint");
+  }
+  if (handle_form_page(context_, call)) return;
+  call->refuse(ErrorCode::not_found, "not found");
+}
+
+}  // namespace parley::transport

@@ -1,0 +1,24 @@
+// Sends each HTTP request to what answers it: pages, static files, the JSON
+// API, /healthz. Identity is resolved once here, and the CSRF rule applied
+// once, before any handler runs. I/O thread only.
+#pragma once
+
+#include "transport/api_call.hpp"
+#include "transport/server_context.hpp"
+
+namespace parley::transport {
+
+class Router {
+ public:
+  explicit Router(ServerContext& context) : context_(context) {}
+
+  // Answers `request` through `respond`, now or later, exactly once.
+  void route(Request request, std::string address, Respond respond);
+
+ private:
+  void route_authenticated(const ApiCallPtr& call);
+
+  ServerContext& context_;
+};
+
+}  // namespace parley::transport

@@ -1,0 +1,91 @@
+#include "protocol/client_frame.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace parley::protocol {
+namespace {
+
+using core::ErrorCode;
+
+template <class T>
+const T& command_of(const ParsedFrame& parsed) {
+  const auto* command = std::get_if<ClientCommand>(&parsed);
+  if (command == nullptr) {
+    ADD_FAILURE() << "refused: " << std::get<FrameError>(parsed).message;
+    static const T* none = nullptr;
+    return *none;
+  }
+  return std::get<T>(*command);
+}
+
+FrameError refusal_of(std::string_view json) {
+  auto parsed = parse_client_frame(json);
+  const auto* refused = std::get_if<FrameError>(&parsed);
+  if (refused == nullptr) {
+    ADD_FAILURE() << "accepted: " << json;
+    return {ErrorCode::internal, "", std::nullopt};
+  }
+  return *refused;
+}
+
+TEST(ClientFrame, ParsesJoinWithAndWithoutSince) {
+  auto plain = parse_client_frame(R"({"type":"join","room":"General"})");
+  EXPECT_EQ(command_of<JoinCommand>(plain).room.text(), "General");
+  EXPECT_FALSE(command_of<JoinCommand>(plain).since);
+
+  auto since = parse_client_frame(R"({"type":"join","room":"general","since":42})");
+  EXPECT_EQ(command_of<JoinCommand>(since).since, 42u);
+}
+
+TEST(ClientFrame, ParsesSendLeaveTypingPing) {
+  auto send = parse_client_frame(R"({"type":"send","room":"r","text":" hi ","id":"m-1"})");
+  EXPECT_EQ(command_of<SendCommand>(send).text, " hi ");  // kept exactly as received
+  EXPECT_EQ(command_of<SendCommand>(send).id, "m-1");
+  EXPECT_EQ(command_of<LeaveCommand>(parse_client_frame(R"({"type":"leave","room":"r"})")).room.key(),
+            "r");
+  EXPECT_TRUE(std::holds_alternative<ClientCommand>(
+      parse_client_frame(R"({"type":"typing","room":"r"})")));
+  EXPECT_TRUE(std::holds_alternative<ClientCommand>(parse_client_frame(R"({"type":"ping"})")));
+}
+
+TEST(ClientFrame, IgnoresUnknownExtraFields) {
+  auto parsed = parse_client_frame(R"({"type":"join","room":"r","extra":[1,2]})");
+  EXPECT_EQ(command_of<JoinCommand>(parsed).room.text(), "r");
+}
+
+TEST(ClientFrame, RefusesMalformedFramesAsBadRequest) {
+  for (std::string_view json :
+       {"", "not json", "[]", "42", "\"join\"", "{}", R"({"type":7})", R"({"type":"dance"})",
+        R"({"type":"join"})", R"({"type":"join","room":5})", R"({"type":"join","room":""})",
+        R"({"type":"join","room":"bad room"})", R"({"type":"join","room":"-x"})",
+        R"({"type":"join","room":"r","since":-1})", R"({"type":"join","room":"r","since":"3"})",
+        R"({"type":"join","room":"r","since":1.5})", R"({"type":"send","room":"r","id":"a"})",
+        R"({"type":"send","room":"r","text":"hi"})",
+        R"({"type":"send","room":"r","text":5,"id":"a"})",
+        R"({"type":"send","room":"r","text":"   ","id":"a"})",
+        R"({"type":"send","room":"r","text":"hi","id":"has space"})",
+        R"({"type":"send","room":"r","text":"hi","id":""})"}) {
+    EXPECT_EQ(refusal_of(json).code, ErrorCode::bad_request) << json;
+  }
+}
+
+TEST(ClientFrame, RefusesDeepNesting) {
+  std::string deep = R"({"type":"ping","x":)" + std::string(100, '[') + std::string(100, ']') + "}";
+  EXPECT_EQ(refusal_of(deep).code, ErrorCode::bad_request);
+}
+
+TEST(ClientFrame, RefusesLongTextAsTooLarge) {
+  std::string json = R"({"type":"send","room":"r","id":"x","text":")" + std::string(4001, 'a') + "\"}";
+  EXPECT_EQ(refusal_of(json).code, ErrorCode::too_large);
+}
+
+TEST(ClientFrame, EchoesTheIdOfARefusedFrame) {
+  EXPECT_EQ(refusal_of(R"({"type":"send","room":"bad room","text":"x","id":"m7"})").id, "m7");
+  EXPECT_EQ(refusal_of(R"({"type":"send","room":"r","text":"","id":"m8"})").id, "m8");
+  EXPECT_FALSE(refusal_of(R"({"type":"send","room":"r","text":"x","id":"has space"})").id);
+}
+
+}  // namespace
+}  // namespace parley::protocol

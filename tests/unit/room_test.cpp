@@ -1,0 +1,150 @@
+#include "core/room.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/hub.hpp"
+
+namespace parley::core {
+namespace {
+
+// A member that records what it was sent.
+class RecordingMember final : public Member {
+ public:
+  explicit RecordingMember(std::string_view name) : user_(*UserName::parse(name)) {}
+  const UserName& user() const override { return user_; }
+  void send(const Frame& frame) override { received.push_back(*frame); }
+  void fall_behind() override { fell_behind = true; }
+
+  std::vector<std::string> received;
+  bool fell_behind = false;
+
+ private:
+  UserName user_;
+};
+
+Frame frame(std::string text) { return std::make_shared<const std::string>(std::move(text)); }
+
+RoomName room_name(std::string_view text = "lobby") { return *RoomName::parse(text); }
+
+TEST(Room, ReleasesMessagesInSeqOrderHoldingEarlyOnes) {
+  Room room(room_name(), 0);
+  RecordingMember alice("alice");
+  room.join(alice, Replay::none);
+  room.publish(2, frame("m2"));
+  room.publish(3, frame("m3"));
+  EXPECT_TRUE(alice.received.empty());
+  room.publish(1, frame("m1"));
+  EXPECT_EQ(alice.received, (std::vector<std::string>{"m1", "m2", "m3"}));
+  EXPECT_EQ(room.delivered_seq(), 3u);
+}
+
+TEST(Room, NeverReleasesASeqTwice) {
+  Room room(room_name(), 5);
+  RecordingMember alice("alice");
+  room.join(alice, Replay::none);
+  room.publish(5, frame("old"));
+  room.publish(6, frame("m6"));
+  room.publish(6, frame("again"));
+  EXPECT_EQ(alice.received, (std::vector<std::string>{"m6"}));
+}
+
+TEST(Room, GivesUpOnAHoleOnlyPastItsBound) {
+  Room room(room_name(), 0, RoomLimits{.max_held_per_member = 8, .max_held_by_gate = 2});
+  RecordingMember alice("alice");
+  room.join(alice, Replay::none);
+  room.publish(2, frame("m2"));
+  room.publish(3, frame("m3"));
+  EXPECT_TRUE(alice.received.empty());
+  room.publish(4, frame("m4"));
+  EXPECT_EQ(alice.received, (std::vector<std::string>{"m2", "m3", "m4"}));
+}
+
+TEST(Room, JoinReportsTheDeliveredSeqAndFirstConnectionOfAUser) {
+  Room room(room_name(), 7);
+  RecordingMember first("alice"), second("Alice"), bob("bob");
+  auto joined = room.join(first, Replay::none);
+  EXPECT_EQ(joined.seq, 7u);
+  EXPECT_TRUE(joined.first_of_user);
+  EXPECT_FALSE(room.join(second, Replay::none).first_of_user);
+  EXPECT_TRUE(room.join(bob, Replay::none).first_of_user);
+  EXPECT_TRUE(room.join(bob, Replay::none).was_member);
+  EXPECT_EQ(room.user_names(), (std::vector<std::string>{"alice", "bob"}));
+
+  EXPECT_FALSE(room.leave(first).last_of_user);
+  EXPECT_TRUE(room.leave(second).last_of_user);
+  EXPECT_FALSE(room.leave(second).was_member);
+  EXPECT_EQ(room.user_names(), (std::vector<std::string>{"bob"}));
+}
+
+TEST(Room, HoldsLiveFramesDuringAReplayAndSendsThemAfterIt) {
+  Room room(room_name(), 2);
+  RecordingMember alice("alice");
+  room.join(alice, Replay::pending);
+  room.publish(3, frame("m3"));
+  room.send_to(alice, frame("ack3"));
+  EXPECT_TRUE(alice.received.empty());
+  const Frame replayed[] = {frame("m1"), frame("m2")};
+  room.finish_replay(alice, replayed);
+  EXPECT_EQ(alice.received, (std::vector<std::string>{"m1", "m2", "m3", "ack3"}));
+  room.publish(4, frame("m4"));
+  EXPECT_EQ(alice.received.back(), "m4");
+}
+
+TEST(Room, AMemberThatFallsTooFarBehindDuringReplayIsToldSo) {
+  Room room(room_name(), 0, RoomLimits{.max_held_per_member = 2, .max_held_by_gate = 8});
+  RecordingMember alice("alice");
+  room.join(alice, Replay::pending);
+  room.publish(1, frame("m1"));
+  room.publish(2, frame("m2"));
+  EXPECT_FALSE(alice.fell_behind);
+  room.publish(3, frame("m3"));
+  EXPECT_TRUE(alice.fell_behind);
+}
+
+TEST(Room, BroadcastSkipsEveryConnectionOfTheExceptedUser) {
+  Room room(room_name(), 0);
+  RecordingMember alice("alice"), alice_phone("alice"), bob("bob");
+  room.join(alice, Replay::none);
+  room.join(alice_phone, Replay::none);
+  room.join(bob, Replay::none);
+  room.broadcast(frame("typing"), &alice.user());
+  EXPECT_TRUE(alice.received.empty());
+  EXPECT_TRUE(alice_phone.received.empty());
+  EXPECT_EQ(bob.received, (std::vector<std::string>{"typing"}));
+}
+
+TEST(Hub, ClosesARoomWhenTheLastMemberLeaves) {
+  Hub hub;
+  RecordingMember alice("alice");
+  Room& room = hub.open(room_name("Lobby"), 3);
+  EXPECT_EQ(&hub.open(room_name("lobby"), 0), &room);  // open rooms keep their seq
+  EXPECT_EQ(room.delivered_seq(), 3u);
+  hub.join(room, alice, Replay::none);
+  EXPECT_EQ(hub.rooms_of(alice).size(), 1u);
+  bool told = false;
+  hub.leave(room, alice, [&](Room& left, const Room::LeaveResult& result) {
+    told = result.last_of_user && left.is_empty();
+  });
+  EXPECT_TRUE(told);
+  EXPECT_EQ(hub.room_count(), 0u);
+  EXPECT_TRUE(hub.rooms_of(alice).empty());
+}
+
+TEST(Hub, LeaveAllLeavesEveryRoomOfAConnection) {
+  Hub hub;
+  RecordingMember alice("alice"), bob("bob");
+  Room& one = hub.open(room_name("one"), 0);
+  Room& two = hub.open(room_name("two"), 0);
+  hub.join(one, alice, Replay::none);
+  hub.join(two, alice, Replay::none);
+  hub.join(two, bob, Replay::none);
+  std::vector<std::string> left;
+  hub.leave_all(alice, [&](Room& room, const Room::LeaveResult&) { left.push_back(room.name().text()); });
+  EXPECT_EQ(left.size(), 2u);
+  EXPECT_EQ(hub.room_count(), 1u);  // "two" still has bob
+  ASSERT_NE(hub.find(room_name("two")), nullptr);
+  EXPECT_FALSE(hub.find(room_name("two"))->is_member(alice));
+}
+
+}  // namespace
+}  // namespace parley::core

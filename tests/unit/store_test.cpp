@@ -1,0 +1,165 @@
+// The Store contract, run against every implementation.
+#include "store/store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+
+#include "store/memory_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace parley::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+core::RoomName room(std::string_view name) { return *core::RoomName::parse(name); }
+core::UserName user(std::string_view name) { return *core::UserName::parse(name); }
+
+AppendRequest message(std::string_view room_name, std::string_view author, std::string text,
+                      std::string id) {
+  return {room(room_name), user(author), std::move(text), std::move(id)};
+}
+
+// A fresh folder per test, removed afterwards.
+struct TempDir {
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "parley-store-XXXXXX").string();
+    path = mkdtemp(pattern.data());
+  }
+  ~TempDir() { fs::remove_all(path); }
+  fs::path path;
+};
+
+struct StoreFactory {
+  const char* name;
+  std::function<std::unique_ptr<Store>(const fs::path&)> make;
+};
+// Names the parameter in test names (instead of printing its bytes).
+void PrintTo(const StoreFactory& factory, std::ostream* out) { *out << factory.name; }
+
+class StoreContract : public ::testing::TestWithParam<StoreFactory> {
+ protected:
+  void SetUp() override { store = GetParam().make(dir.path); }
+  TempDir dir;
+  std::unique_ptr<Store> store;
+};
+
+TEST_P(StoreContract, AssignsGapFreeSeqsPerRoom) {
+  const AppendRequest batch[] = {message("a", "u", "1", "i1"), message("b", "u", "1", "i1"),
+                                 message("A", "u", "2", "i2"), message("a", "u", "3", "i3")};
+  auto appended = store->append_batch(batch, 1000);
+  ASSERT_TRUE(appended);
+  ASSERT_EQ(appended->size(), 4u);
+  EXPECT_EQ((*appended)[0].seq, 1u);
+  EXPECT_EQ((*appended)[1].seq, 1u);  // another room counts on its own
+  EXPECT_EQ((*appended)[2].seq, 2u);  // rooms are case-insensitive
+  EXPECT_EQ((*appended)[3].seq, 3u);
+  EXPECT_EQ((*appended)[2].room_name, "a");  // shown as first written
+  EXPECT_EQ(store->open_room(room("a"))->last_seq, 3u);
+}
+
+TEST_P(StoreContract, ARepeatedIdStoresNothingNewAndAnswersTheFirstSeq) {
+  const AppendRequest first[] = {message("r", "alice", "hello", "m1")};
+  ASSERT_TRUE(store->append_batch(first, 10));
+  const AppendRequest again[] = {message("r", "ALICE", "changed", "m1"),
+                                 message("r", "bob", "same id, other user", "m1")};
+  auto appended = store->append_batch(again, 20);
+  ASSERT_TRUE(appended);
+  EXPECT_TRUE((*appended)[0].duplicate);
+  EXPECT_EQ((*appended)[0].seq, 1u);
+  EXPECT_EQ((*appended)[0].ts, 10);
+  EXPECT_FALSE((*appended)[1].duplicate);
+  EXPECT_EQ((*appended)[1].seq, 2u);
+  auto stored = store->read_range(room("r"), 0, 100, 100);
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->size(), 2u);
+  EXPECT_EQ((*stored)[0].text, "hello");
+}
+
+TEST_P(StoreContract, DuplicatesWithinOneBatchAreCaught) {
+  const AppendRequest batch[] = {message("r", "alice", "x", "same"),
+                                 message("r", "alice", "x", "same")};
+  auto appended = store->append_batch(batch, 5);
+  ASSERT_TRUE(appended);
+  EXPECT_FALSE((*appended)[0].duplicate);
+  EXPECT_TRUE((*appended)[1].duplicate);
+  EXPECT_EQ((*appended)[1].seq, 1u);
+}
+
+TEST_P(StoreContract, ReadsARangeOldestFirstKeepingTheMostRecentWhenCapped) {
+  std::vector<AppendRequest> batch;
+  for (int i = 1; i <= 10; ++i) batch.push_back(message("r", "u", "t" + std::to_string(i), std::to_string(i)));
+  ASSERT_TRUE(store->append_batch(batch, 1));
+  auto all = store->read_range(room("r"), 3, 8, 100);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 5u);
+  EXPECT_EQ(all->front().seq, 4u);
+  EXPECT_EQ(all->back().seq, 8u);
+  EXPECT_EQ(all->back().text, "t8");
+  EXPECT_EQ(all->back().client_id, "8");
+  auto capped = store->read_range(room("r"), 0, 10, 3);
+  ASSERT_TRUE(capped);
+  ASSERT_EQ(capped->size(), 3u);
+  EXPECT_EQ(capped->front().seq, 8u);
+  EXPECT_TRUE(store->read_range(room("r"), 10, 10, 5)->empty());
+  EXPECT_TRUE(store->read_range(room("nowhere"), 0, 10, 5)->empty());
+}
+
+TEST_P(StoreContract, KeepsTextExactlyAsReceived) {
+  const std::string text = "  <b>bold?</b> \x01 caf\xc3\xa9 \xf0\x9f\x98\x80\n";
+  const AppendRequest batch[] = {message("r", "u", text, "x")};
+  ASSERT_TRUE(store->append_batch(batch, 1));
+  EXPECT_EQ(store->read_range(room("r"), 0, 1, 1)->front().text, text);
+}
+
+TEST_P(StoreContract, OpensRoomsAndListsThemByActivity) {
+  EXPECT_EQ(store->open_room(room("Quiet"))->last_seq, 0u);
+  EXPECT_EQ(store->open_room(room("quiet"))->name, "Quiet");
+  const AppendRequest older[] = {message("older", "u", "x", "1")};
+  const AppendRequest newer[] = {message("newer", "u", "x", "1")};
+  ASSERT_TRUE(store->append_batch(older, 100));
+  ASSERT_TRUE(store->append_batch(newer, 200));
+  auto rooms = store->list_rooms(2);
+  ASSERT_TRUE(rooms);
+  ASSERT_EQ(rooms->size(), 2u);
+  EXPECT_EQ((*rooms)[0].name, "newer");
+  EXPECT_EQ((*rooms)[1].name, "older");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Stores, StoreContract,
+    ::testing::Values(
+        StoreFactory{"memory", [](const fs::path&) { return std::make_unique<MemoryStore>(); }},
+        StoreFactory{"sqlite",
+                     [](const fs::path& dir) {
+                       return std::make_unique<SqliteStore>(SqliteOptions{dir / "t.db"});
+                     }}),
+    [](const ::testing::TestParamInfo<StoreFactory>& info) { return std::string(info.param.name); });
+
+TEST(SqliteStore, KeepsSeqsAndIdsAcrossReopening) {
+  TempDir dir;
+  const SqliteOptions options{dir.path / "t.db", Durability::normal};
+  {
+    SqliteStore store(options);
+    const AppendRequest batch[] = {message("r", "u", "one", "a"), message("r", "u", "two", "b")};
+    ASSERT_TRUE(store.append_batch(batch, 1));
+  }
+  SqliteStore reopened(options);
+  EXPECT_EQ(reopened.open_room(room("r"))->last_seq, 2u);
+  const AppendRequest again[] = {message("r", "u", "one", "a"), message("r", "u", "three", "c")};
+  auto appended = reopened.append_batch(again, 2);
+  ASSERT_TRUE(appended);
+  EXPECT_TRUE((*appended)[0].duplicate);
+  EXPECT_EQ((*appended)[0].seq, 1u);
+  EXPECT_EQ((*appended)[1].seq, 3u);
+}
+
+TEST(SqliteStore, RefusesADatabaseItCannotOpen) {
+  EXPECT_THROW(SqliteStore(SqliteOptions{"/nonexistent-dir/for/sure/t.db"}), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace parley::store
