@@ -39,6 +39,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   long login_failure_minutes = config.identity.login_failure_window.count() / 60;
   std::size_t guests_per_address = config.identity.guests_per_address;
   std::size_t password_threads = config.password_threads;
+  long poll_presence_seconds = config.polls.presence_timeout.count() / 1000;
 
   po::options_description options(
       "parley: a real-time chat server (WebSocket, HTTP, SQLite)\n\n"
@@ -102,6 +103,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
      "the window for counting failed logins, in minutes")
     ("guests-per-address", po::value(&guests_per_address)->default_value(guests_per_address),
      "guest sessions one address may start per hour (0: no limit)")
+    ("poll-presence-seconds", po::value(&poll_presence_seconds)->default_value(poll_presence_seconds),
+     "seconds after its last poll that an HTTP poller stops counting as present")
     ("password-threads", po::value(&password_threads)->default_value(password_threads),
      "threads hashing passwords (argon2id, about 64 MiB each while hashing)");
   // clang-format on
@@ -160,6 +163,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
     return refuse("--session-days, --guest-idle-hours and --login-failure-minutes must be at least 1");
   }
   if (password_threads < 1) return refuse("--password-threads must be at least 1");
+  if (poll_presence_seconds < 1) return refuse("--poll-presence-seconds must be at least 1");
+  config.polls.presence_timeout = std::chrono::seconds(poll_presence_seconds);
   config.identity.allow_guests = !no_guests;
   config.identity.transport = behind_tls ? auth::Transport::tls : auth::Transport::plain;
   config.identity.allowed_origins = allowed_origins;

@@ -12,6 +12,7 @@
 #include "core/room.hpp"
 #include "obs/log.hpp"
 #include "service/chat_service.hpp"
+#include "service/poll_service.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store_worker.hpp"
 #include "transport/server_context.hpp"
@@ -34,6 +35,7 @@ struct Config {
 
   transport::TransportLimits transport;
   service::ServiceLimits service;
+  service::PollLimits polls;
   core::RoomLimits rooms;
   store::StoreWorkerLimits store_worker;
 };

@@ -36,8 +36,9 @@ Server::Server(Config config)
   accounts_ = std::make_unique<service::AccountService>(*store_, *hasher_, *authenticator_, guests_,
                                                         clock_, config_.identity);
   chat_ = std::make_unique<service::ChatService>(*store_, config_.service, config_.rooms);
+  polls_ = std::make_unique<service::PollService>(*chat_, *store_, clock_, config_.polls);
   context_ = std::make_unique<transport::ServerContext>(
-      transport::ServerContext{*chat_, *accounts_, *authenticator_, guests_, *store_,
+      transport::ServerContext{io_->get_executor(), *chat_, *polls_, *accounts_, *authenticator_, guests_, *store_,
                                config_.transport, config_.identity, config_.web_dir, {}});
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(config_.host), config_.port);
   listener_ = std::make_shared<transport::Listener>(*io_, endpoint, *context_);
@@ -50,6 +51,7 @@ Server::~Server() {
   if (store_) store_->stop();
   listener_.reset();
   io_.reset();
+  polls_.reset();  // before the rooms its pollers are in
 }
 
 int Server::run() {
@@ -61,6 +63,7 @@ int Server::run() {
     shut_down();
   });
   listener_->run();
+  expire_pollers_later();
   const auto endpoint = listener_->local_endpoint();
   obs::log_info("parley listening on http://" + endpoint.address().to_string() + ":" +
                 std::to_string(endpoint.port()));
@@ -75,6 +78,7 @@ void Server::shut_down() {
   if (shutting_down_) return;
   shutting_down_ = true;
   listener_->stop();
+  if (poller_sweep_) poller_sweep_->cancel();
   chat_->begin_shutdown();
   deadline_ = std::make_unique<asio::steady_timer>(*io_, config_.shutdown_timeout);
   deadline_->async_wait([this](boost::system::error_code error) {
@@ -90,6 +94,15 @@ void Server::shut_down() {
                      for (transport::WsSession* session : sessions) session->shut_down();
                      wait_for_sessions();
                    });
+}
+
+void Server::expire_pollers_later() {
+  poller_sweep_ = std::make_unique<asio::steady_timer>(*io_, std::chrono::seconds(1));
+  poller_sweep_->async_wait([this](boost::system::error_code error) {
+    if (error || shutting_down_) return;
+    polls_->expire_idle_pollers();
+    expire_pollers_later();
+  });
 }
 
 void Server::wait_for_sessions() {

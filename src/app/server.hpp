@@ -15,6 +15,7 @@
 #include "service/account_service.hpp"
 #include "core/clock.hpp"
 #include "service/chat_service.hpp"
+#include "service/poll_service.hpp"
 #include "store/store_worker.hpp"
 #include "transport/listener.hpp"
 #include "transport/server_context.hpp"
@@ -33,6 +34,7 @@ class Server {
  private:
   void shut_down();
   void wait_for_sessions();
+  void expire_pollers_later();
 
   Config config_;
   core::SystemClock clock_;
@@ -43,11 +45,13 @@ class Server {
   std::unique_ptr<auth::Authenticator> authenticator_;
   std::unique_ptr<service::AccountService> accounts_;
   std::unique_ptr<service::ChatService> chat_;
+  std::unique_ptr<service::PollService> polls_;
   std::unique_ptr<transport::ServerContext> context_;
   std::shared_ptr<transport::Listener> listener_;
   std::unique_ptr<boost::asio::signal_set> signals_;
   std::unique_ptr<boost::asio::steady_timer> deadline_;
   std::unique_ptr<boost::asio::steady_timer> poll_;
+  std::unique_ptr<boost::asio::steady_timer> poller_sweep_;
   bool shutting_down_ = false;
 };
 

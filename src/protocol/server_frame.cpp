@@ -65,4 +65,20 @@ Frame encode_pong() {
   return pong;
 }
 
+std::string encode_message_page(std::string_view room, const std::vector<Frame>& messages,
+                                std::uint64_t last_seq) {
+  std::size_t size = 64 + room.size();
+  for (const Frame& message : messages) size += message->size() + 1;
+  std::string body;
+  body.reserve(size);
+  body.append(R"({"room":)").append(json::serialize(json::string_view(room.data(), room.size())));
+  body.append(R"(,"messages":[)");
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    if (i > 0) body += ',';
+    body += *messages[i];
+  }
+  body.append(R"(],"last_seq":)").append(std::to_string(last_seq)).append("}");
+  return body;
+}
+
 }  // namespace parley::protocol

@@ -38,4 +38,9 @@ Frame encode_error(core::ErrorCode code, std::string_view message,
                    const std::optional<std::string>& id);
 Frame encode_pong();
 
+// An HTTP page of messages: {"room":R,"messages":[...],"last_seq":N}, from
+// message frames already encoded (the same bytes the sockets get).
+std::string encode_message_page(std::string_view room, const std::vector<Frame>& messages,
+                                std::uint64_t last_seq);
+
 }  // namespace parley::protocol

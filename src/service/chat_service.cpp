@@ -145,46 +145,63 @@ void ChatService::send(const ConnectionPtr& connection, protocol::SendCommand co
     settled();
     return;
   }
+  std::weak_ptr<Connection> weak = connection;
+  const std::string id = command.id;
+  post(command.room, connection->user(), std::move(command.text), command.id,
+       [this, weak, id, settled = std::move(settled)](store::Result<store::Appended> appended) {
+         if (auto connection = weak.lock()) {
+           if (!appended) {
+             const bool stopping = appended.error() == boost::system::errc::operation_canceled;
+             connection->send(protocol::encode_error(
+                 ErrorCode::internal,
+                 stopping ? "the server is shutting down" : "the message was not stored", id));
+           } else {
+             // Through the room, so the ack follows the sender's own message.
+             auto ack = protocol::encode_ack(appended->room_name, id, appended->seq);
+             core::Room* room = hub_.find_by_key(core::fold_case(appended->room_name));
+             if (room != nullptr) {
+               room->send_to(*connection, ack);
+             } else {
+               connection->send(ack);
+             }
+           }
+         }
+         settled();
+       });
+}
+
+void ChatService::post(const core::RoomName& room, const core::UserName& user, std::string text,
+                       std::string id, Stored stored) {
   if (shutting_down_) {
-    connection->send(
-        protocol::encode_error(ErrorCode::internal, "the server is shutting down", command.id));
-    settled();
+    stored(store::Result<store::Appended>(
+        boost::system::errc::make_error_code(boost::system::errc::operation_canceled)));
     return;
   }
   // The frame is built after the commit, from the stored seq and time; the
   // text is kept for it here rather than read back.
-  auto text = std::make_shared<const std::string>(command.text);
-  std::weak_ptr<Connection> weak = connection;
+  auto kept_text = std::make_shared<const std::string>(text);
   store_.append(
-      store::AppendRequest{room->name(), connection->user(), std::move(command.text), command.id},
-      [this, weak, room_key = room->name().key(), user = connection->user(), text,
-       id = command.id, settled = std::move(settled)](store::Result<store::Appended> appended) {
-        auto connection = weak.lock();
-        if (!appended) {
-          if (connection) {
-            connection->send(
-                protocol::encode_error(ErrorCode::internal, "the message was not stored", id));
-          }
-          settled();
-          return;
+      store::AppendRequest{room, user, std::move(text), id},
+      [this, user, kept_text, id, stored = std::move(stored)](
+          store::Result<store::Appended> appended) {
+        if (appended && !appended->duplicate) {
+          const core::Frame frame = protocol::encode_message(
+              {appended->room_name, appended->seq, appended->ts, user.text(), *kept_text, id});
+          const std::string room_key = core::fold_case(appended->room_name);
+          if (core::Room* open = hub_.find_by_key(room_key)) open->publish(appended->seq, frame);
+          for (const Published& listener : listeners_) listener(room_key, appended->seq, frame);
         }
-        core::Room* room = hub_.find_by_key(room_key);
-        if (!appended->duplicate && room != nullptr) {
-          room->publish(appended->seq,
-                        protocol::encode_message({appended->room_name, appended->seq, appended->ts,
-                                                  user.text(), *text, id}));
-        }
-        if (connection) {
-          // Through the room, so the ack follows the sender's own message.
-          auto ack = protocol::encode_ack(appended->room_name, id, appended->seq);
-          if (room != nullptr) {
-            room->send_to(*connection, ack);
-          } else {
-            connection->send(ack);
-          }
-        }
-        settled();
+        stored(std::move(appended));
       });
+}
+
+void ChatService::join_quietly(Connection& connection, core::Room& room) {
+  const auto joined = hub_.join(room, connection, core::Replay::none);
+  if (joined.first_of_user) {
+    room.broadcast(
+        protocol::encode_presence(room.name().text(), connection.user().text(), PresenceEvent::join),
+        &connection.user());
+  }
 }
 
 }  // namespace parley::service

@@ -39,14 +39,32 @@ class ChatService {
   // The connection is gone: it leaves every room.
   void disconnect(Connection& connection);
 
-  // From now on sends are refused; what was queued still commits.
-  void begin_shutdown() { shutting_down_ = true; }
+  // Stores a message from any transport; once committed, releases it to the
+  // room's members and to every publish listener, then runs `stored`.
+  using Stored = std::function<void(store::Result<store::Appended>)>;
+  void post(const core::RoomName& room, const core::UserName& user, std::string text,
+            std::string id, Stored stored);
 
-  const core::Hub& hub() const { return hub_; }
+  // Called for every new message released, in seq order per room.
+  using Published = std::function<void(const std::string& room_key, std::uint64_t seq,
+                                       const core::Frame& frame)>;
+  void on_published(Published listener) { listeners_.push_back(std::move(listener)); }
 
- private:
+  // The room in memory, opened from the store (and created) if needed; null
+  // when the store fails.
   using Opened = std::function<void(core::Room*)>;
   void open_room(const core::RoomName& name, Opened opened);
+
+  // Adds a member that is not a socket (a poller) with the usual presence.
+  void join_quietly(Connection& connection, core::Room& room);
+
+  // From now on sends are refused; what was queued still commits.
+  void begin_shutdown() { shutting_down_ = true; }
+  bool is_shutting_down() const { return shutting_down_; }
+
+  core::Hub& hub() { return hub_; }
+
+ private:
   void complete_join(Connection& connection, core::Room& room,
                      std::optional<std::uint64_t> since);
   void replay(const ConnectionPtr& connection, core::Room& room, std::uint64_t after,
@@ -57,6 +75,7 @@ class ChatService {
   core::Hub hub_;
   // Rooms being opened in the store, with who waits for each; by room key.
   std::unordered_map<std::string, std::vector<Opened>> opening_;
+  std::vector<Published> listeners_;
   bool shutting_down_ = false;
 };
 

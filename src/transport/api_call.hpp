@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include <boost/url/url_view.hpp>
+#include <boost/url/url.hpp>
 
 #include "auth/authenticator.hpp"
 #include "transport/http_response.hpp"
@@ -18,7 +18,7 @@ using Respond = std::function<void(Response)>;
 struct ApiCall {
   Request request;
   std::string path;     // decoded path of the target
-  std::string query;    // encoded query of the target
+  boost::urls::url target;  // the request target, parsed
   std::string address;  // the client's IP address
   auth::Caller caller;
   Respond respond;

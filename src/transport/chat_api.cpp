@@ -1,7 +1,234 @@
 #include "transport/chat_api.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "core/message_text.hpp"
+#include "protocol/server_frame.hpp"
+#include "service/poll_service.hpp"
+#include "transport/http_request.hpp"
+
 namespace parley::transport {
 
-bool handle_chat_api(ServerContext&, const ApiCallPtr&) { return false; }
+namespace http = boost::beast::http;
+namespace json = boost::json;
+using core::ErrorCode;
+
+namespace {
+
+constexpr std::size_t kDefaultLimit = 100;
+constexpr std::size_t kMaxLimit = 1000;
+constexpr std::uint64_t kMaxWaitSeconds = 60;
+
+void refuse(const ApiCall& call, const service::Refusal& refusal) {
+  call.refuse(refusal.code, refusal.message);
+}
+
+// The query's non-negative integer parameters; anything else is a 400.
+struct Numbers {
+  std::optional<std::uint64_t> after, before, limit, wait;
+};
+std::optional<Numbers> read_numbers(const ApiCall& call) {
+  Numbers numbers;
+  for (const auto& param : boost::urls::url_view(call.target).params()) {
+    std::optional<std::uint64_t>* slot = param.key == "after"    ? &numbers.after
+                                         : param.key == "before" ? &numbers.before
+                                         : param.key == "limit"  ? &numbers.limit
+                                         : param.key == "wait"   ? &numbers.wait
+                                                                 : nullptr;
+    if (slot == nullptr) continue;
+    const std::string& text = param.value;
+    std::uint64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size() ||
+        slot->has_value()) {
+      call.refuse(ErrorCode::bad_request,
+                  param.key + " must be a non-negative integer, given once");
+      return std::nullopt;
+    }
+    *slot = value;
+  }
+  return numbers;
+}
+
+std::size_t limit_of(const Numbers& numbers) {
+  return static_cast<std::size_t>(
+      std::min<std::uint64_t>(numbers.limit.value_or(kDefaultLimit), kMaxLimit));
+}
+
+void answer_page(const ApiCall& call, const service::MessagePage& page) {
+  call.respond(
+      json_response(call.request, http::status::ok,
+                    protocol::encode_message_page(page.room, page.messages, page.last_seq)));
+}
+
+bool require_identity(const ApiCall& call) {
+  if (call.caller.identity) return true;
+  call.refuse(ErrorCode::unauthorized, "log in, or pass a bearer token");
+  return false;
+}
+
+void list_rooms(ServerContext& context, const ApiCallPtr& call) {
+  auto numbers = read_numbers(*call);
+  if (!numbers) return;
+  context.polls.list_rooms(
+      limit_of(*numbers), [call](service::Outcome<std::vector<service::RoomSummary>> rooms) {
+        if (auto* refusal = std::get_if<service::Refusal>(&rooms)) return refuse(*call, *refusal);
+        json::array list;
+        for (const auto& room : std::get<std::vector<service::RoomSummary>>(rooms)) {
+          list.push_back(json::object{
+              {"name", room.name}, {"last_seq", room.last_seq}, {"online", room.online}});
+        }
+        call->respond(json_response(call->request, http::status::ok,
+                                    json::serialize(json::object{{"rooms", std::move(list)}})));
+      });
+}
+
+// A poll that found nothing waits for the next message, or for `wait` seconds.
+void wait_for_message(ServerContext& context, const ApiCallPtr& call, const core::RoomName& room,
+                      std::uint64_t after, std::chrono::seconds wait, std::uint64_t last_seq) {
+  struct Waiting {
+    bool answered = false;
+    service::PollService::WaitId id = 0;
+    boost::asio::steady_timer timer;
+  };
+  auto waiting =
+      std::make_shared<Waiting>(Waiting{false, 0, boost::asio::steady_timer(context.executor)});
+  const core::UserName user = call->caller.identity->user;
+  waiting->id = context.polls.wait(
+      user, room, after, [&context, call, room, after, waiting](service::PollService::Body body) {
+        if (waiting->answered) return;
+        waiting->answered = true;
+        waiting->timer.cancel();
+        if (body) {
+          call->respond(json_response(call->request, http::status::ok, *body));
+          return;
+        }
+        // Fell behind while waiting: an ordinary poll fetches what it missed.
+        context.polls.poll(call->caller.identity->user, room, after, kDefaultLimit,
+                           [call](service::Outcome<service::MessagePage> page) {
+                             if (auto* refusal = std::get_if<service::Refusal>(&page))
+                               return refuse(*call, *refusal);
+                             answer_page(*call, std::get<service::MessagePage>(page));
+                           });
+      });
+  waiting->timer.expires_after(wait);
+  waiting->timer.async_wait(
+      [&context, call, waiting, room, last_seq](boost::system::error_code error) {
+        if (error || waiting->answered) return;
+        waiting->answered = true;
+        context.polls.cancel_wait(waiting->id);
+        const core::Room* open = context.chat.hub().find(room);
+        answer_page(*call, service::MessagePage{open ? open->name().text() : room.text(),
+                                                {},
+                                                open ? open->delivered_seq() : last_seq});
+      });
+}
+
+void get_messages(ServerContext& context, const ApiCallPtr& call, const core::RoomName& room) {
+  auto numbers = read_numbers(*call);
+  if (!numbers) return;
+  if (numbers->after && numbers->before) {
+    return call->refuse(ErrorCode::bad_request, "give after or before, not both");
+  }
+  const std::size_t limit = limit_of(*numbers);
+  if (!numbers->after) {
+    // History: the page before a seq, or the latest page.
+    context.polls.read_before(room, numbers->before, limit,
+                              [call](service::Outcome<service::MessagePage> page) {
+                                if (auto* refusal = std::get_if<service::Refusal>(&page))
+                                  return refuse(*call, *refusal);
+                                answer_page(*call, std::get<service::MessagePage>(page));
+                              });
+    return;
+  }
+  const std::uint64_t after = *numbers->after;
+  const auto wait = std::chrono::seconds(std::min(numbers->wait.value_or(0), kMaxWaitSeconds));
+  context.polls.poll(
+      call->caller.identity->user, room, after, limit,
+      [&context, call, room, after, wait](service::Outcome<service::MessagePage> outcome) {
+        if (auto* refusal = std::get_if<service::Refusal>(&outcome)) return refuse(*call, *refusal);
+        auto& page = std::get<service::MessagePage>(outcome);
+        if (!page.messages.empty() || wait.count() == 0) return answer_page(*call, page);
+        wait_for_message(context, call, room, after, wait, page.last_seq);
+      });
+}
+
+void post_message(ServerContext& context, const ApiCallPtr& call, const core::RoomName& room) {
+  auto body = json_body_of(call->request);
+  if (auto* refused = std::get_if<Response>(&body)) return call->respond(std::move(*refused));
+  const auto& object = std::get<json::object>(body);
+  auto text = string_field(object, "text");
+  auto id = string_field(object, "id");
+  if (!text) return call->refuse(ErrorCode::bad_request, "text must be a string");
+  if (!id || !core::is_valid_client_message_id(*id)) {
+    return call->refuse(ErrorCode::bad_request, "id must be 1-64 printable ASCII characters");
+  }
+  if (auto refused = core::check_message_text(*text)) {
+    return call->refuse(refused->code, refused->message);
+  }
+  // The author is who authenticated, whatever the body says.
+  context.chat.post(room, call->caller.identity->user, std::move(*text), *id,
+                    [call, id = *id](store::Result<store::Appended> appended) {
+                      if (!appended)
+                        return call->refuse(ErrorCode::internal, "the message was not stored");
+                      const auto status =
+                          appended->duplicate ? http::status::ok : http::status::created;
+                      call->respond(json_response(
+                          call->request, status,
+                          json::serialize(json::object{
+                              {"room", appended->room_name}, {"seq", appended->seq}, {"id", id}})));
+                    });
+}
+
+}  // namespace
+
+bool handle_chat_api(ServerContext& context, const ApiCallPtr& call) {
+  const std::string& path = call->path;
+  const auto method = call->request.method();
+  const bool is_read = method == http::verb::get || method == http::verb::head;
+  if (path == "/api/rooms") {
+    if (!is_read) {
+      call->respond(method_not_allowed(call->request, "GET, HEAD"));
+    } else if (require_identity(*call)) {
+      list_rooms(context, call);
+    }
+    return true;
+  }
+  constexpr std::string_view prefix = "/api/rooms/";
+  if (!path.starts_with(prefix)) return false;
+  const std::string_view rest = std::string_view(path).substr(prefix.size());
+  const std::size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) return false;
+  const std::string_view what = rest.substr(slash + 1);
+  if (what != "messages" && what != "members") return false;
+  if (!require_identity(*call)) return true;
+  auto room = core::RoomName::parse(rest.substr(0, slash));
+  if (!room) {
+    call->refuse(ErrorCode::bad_request, "invalid room name");
+    return true;
+  }
+  if (what == "members") {
+    if (!is_read) {
+      call->respond(method_not_allowed(call->request, "GET, HEAD"));
+      return true;
+    }
+    json::array members;
+    for (const auto& name : context.polls.members(*room)) members.emplace_back(name);
+    call->respond(
+        json_response(call->request, http::status::ok,
+                      json::serialize(json::object{{"room", room->text()}, {"members", members}})));
+    return true;
+  }
+  if (is_read) {
+    get_messages(context, call, *room);
+  } else if (method == http::verb::post) {
+    post_message(context, call, *room);
+  } else {
+    call->respond(method_not_allowed(call->request, "GET, HEAD, POST"));
+  }
+  return true;
+}
 
 }  // namespace parley::transport

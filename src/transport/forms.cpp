@@ -1,6 +1,5 @@
 #include "transport/forms.hpp"
 
-#include <boost/url/parse_query.hpp>
 #include <fstream>
 #include <sstream>
 
@@ -137,11 +136,9 @@ bool handle_form_page(ServerContext& context, const ApiCallPtr& call) {
     if (method == http::verb::post) {
       post_account_form(context, call, registering);
     } else if (method == http::verb::get || method == http::verb::head) {
-      auto url = boost::urls::parse_query(call->query);
       std::optional<std::string> next;
-      if (url) {
-        if (auto it = url->find("next"); it != url->end()) next = (*it).value;
-      }
+      const auto params = boost::urls::url_view(call->target).params();
+      if (auto it = params.find("next"); it != params.end()) next = (*it).value;
       call->respond(form_page(context, *call, registering ? "register.html" : "login.html",
                               {{"next", next_of(next)}}, http::status::ok));
     } else {

@@ -59,7 +59,7 @@ void Router::route(Request request, std::string address, Respond respond) {
   }
 
   auto call = std::make_shared<ApiCall>(ApiCall{std::move(request), std::move(path),
-                                                std::string(url->encoded_query()),
+                                                boost::urls::url(*url),
                                                 std::move(address), {}, std::move(respond)});
   const auth::Credentials credentials = credentials_of(call->request, nullptr);
   context_.authenticator.authenticate(

@@ -12,6 +12,7 @@
 #include "auth/identity_settings.hpp"
 #include "service/account_service.hpp"
 #include "service/chat_service.hpp"
+#include "service/poll_service.hpp"
 #include "store/store_worker.hpp"
 
 namespace parley::transport {
@@ -30,7 +31,9 @@ struct TransportLimits {
 };
 
 struct ServerContext {
+  boost::asio::any_io_executor executor;
   service::ChatService& chat;
+  service::PollService& polls;
   service::AccountService& accounts;
   auth::Authenticator& authenticator;
   auth::GuestNames& guests;

@@ -1,0 +1,222 @@
+#include "service/poll_service.hpp"
+
+#include "protocol/server_frame.hpp"
+
+namespace parley::service {
+
+using core::ErrorCode;
+
+// A user polling a room: a member of it that no socket backs. Frames sent to
+// it are dropped; it reads through polls.
+class PollService::Poller final : public Connection {
+ public:
+  Poller(core::UserName user, std::string room_key)
+      : user_(std::move(user)), room_key_(std::move(room_key)) {}
+  const core::UserName& user() const override { return user_; }
+  void send(const core::Frame&) override {}
+  void fall_behind() override {}
+  bool is_guest() const override { return false; }
+  bool is_open() const override { return true; }
+
+  const std::string& room_key() const { return room_key_; }
+  std::int64_t last_seen_ms = 0;
+  std::size_t waits = 0;  // long polls under way: present while any waits
+
+ private:
+  core::UserName user_;
+  std::string room_key_;
+};
+
+namespace {
+Refusal store_failed() { return Refusal{ErrorCode::internal, "the store cannot answer now"}; }
+
+std::string poller_key(const core::UserName& user, const std::string& room_key) {
+  return user.key() + "/" + room_key;
+}
+
+std::vector<core::Frame> frames_of(std::string_view room,
+                                   const std::vector<store::StoredMessage>& messages) {
+  std::vector<core::Frame> frames;
+  frames.reserve(messages.size());
+  for (const auto& message : messages) {
+    frames.push_back(protocol::encode_message(
+        {room, message.seq, message.ts, message.user, message.text, message.client_id}));
+  }
+  return frames;
+}
+}  // namespace
+
+PollService::PollService(ChatService& chat, store::StoreWorker& store, const core::Clock& clock,
+                         PollLimits limits)
+    : chat_(chat), store_(store), clock_(clock), limits_(limits) {
+  chat_.on_published([this](const std::string& room_key, std::uint64_t seq,
+                            const core::Frame& frame) { wake(room_key, seq, frame); });
+}
+
+PollService::~PollService() {
+  for (auto& [key, poller] : pollers_) chat_.disconnect(*poller);
+}
+
+void PollService::list_rooms(std::size_t limit, Done<std::vector<RoomSummary>> done) {
+  store_.run<std::vector<store::RoomRecord>>(
+      [limit](store::Store& store) { return store.list_rooms(limit); },
+      [this, done = std::move(done)](store::Result<std::vector<store::RoomRecord>> records) {
+        if (!records) return done(store_failed());
+        std::vector<RoomSummary> rooms;
+        rooms.reserve(records->size());
+        for (const auto& record : *records) {
+          const core::Room* open = chat_.hub().find_by_key(core::fold_case(record.name));
+          // An open room may be ahead of what the store answered a moment ago.
+          const std::uint64_t last_seq =
+              open != nullptr ? std::max(open->delivered_seq(), record.last_seq) : record.last_seq;
+          rooms.push_back({record.name, last_seq, open != nullptr ? open->user_count() : 0});
+        }
+        done(std::move(rooms));
+      });
+}
+
+void PollService::read_before(const core::RoomName& room, std::optional<std::uint64_t> before,
+                              std::size_t limit, Done<MessagePage> done) {
+  struct Read {
+    store::RoomRecord record;
+    std::vector<store::StoredMessage> messages;
+  };
+  store_.run<Read>(
+      [room, before, limit](store::Store& store) -> store::Result<Read> {
+        auto record = store.open_room(room);
+        if (!record) return record.error();
+        const std::uint64_t up_to = before ? (*before == 0 ? 0 : *before - 1) : record->last_seq;
+        auto messages = store.read_range(room, 0, up_to, limit);
+        if (!messages) return messages.error();
+        return Read{*record, std::move(*messages)};
+      },
+      [done = std::move(done)](store::Result<Read> read) {
+        if (!read) return done(store_failed());
+        done(MessagePage{read->record.name, frames_of(read->record.name, read->messages),
+                         read->record.last_seq});
+      });
+}
+
+PollService::Poller& PollService::touch_poller(const core::UserName& user, core::Room& room) {
+  auto& slot = pollers_[poller_key(user, room.name().key())];
+  if (!slot) slot = std::make_shared<Poller>(user, room.name().key());
+  slot->last_seen_ms = clock_.now_ms();
+  if (!room.is_member(*slot)) chat_.join_quietly(*slot, room);
+  return *slot;
+}
+
+void PollService::poll(const core::UserName& user, const core::RoomName& room, std::uint64_t after,
+                       std::size_t limit, Done<MessagePage> done) {
+  chat_.open_room(room, [this, user, after, limit, done = std::move(done)](core::Room* open) {
+    if (open == nullptr) return done(store_failed());
+    touch_poller(user, *open);
+    read_after(*open, after, limit, done);
+  });
+}
+
+void PollService::read_after(const core::Room& room, std::uint64_t after, std::size_t limit,
+                             Done<MessagePage> done) {
+  const std::uint64_t last_seq = room.delivered_seq();
+  if (after >= last_seq || limit == 0) {
+    // Nothing new: answered at once, so a waiter registered by the caller
+    // right after misses nothing.
+    done(MessagePage{room.name().text(), {}, last_seq});
+    return;
+  }
+  // Seqs have no gaps, so the next `limit` messages end at after + limit.
+  const std::uint64_t up_to = std::min<std::uint64_t>(last_seq, after + limit);
+  store_.run<std::vector<store::StoredMessage>>(
+      [name = room.name(), after, up_to, limit](store::Store& store) {
+        return store.read_range(name, after, up_to, limit);
+      },
+      [name = room.name().text(), last_seq, done = std::move(done)](
+          store::Result<std::vector<store::StoredMessage>> messages) {
+        if (!messages) return done(store_failed());
+        done(MessagePage{name, frames_of(name, *messages), last_seq});
+      });
+}
+
+PollService::WaitId PollService::wait(const core::UserName& user, const core::RoomName& room,
+                                      std::uint64_t after, std::function<void(Body)> woken) {
+  const WaitId id = next_wait_id_++;
+  const std::string key = poller_key(user, room.key());
+  if (auto poller = pollers_.find(key); poller != pollers_.end()) ++poller->second->waits;
+  waiters_[room.key()].push_back(Waiter{id, after, key, std::move(woken)});
+  waiter_rooms_[id] = room.key();
+  ++waiting_;
+  return id;
+}
+
+void PollService::cancel_wait(WaitId id) {
+  auto room = waiter_rooms_.find(id);
+  if (room == waiter_rooms_.end()) return;
+  auto& list = waiters_[room->second];
+  for (auto it = list.begin(); it != list.end(); ++it) {
+    if (it->id != id) continue;
+    if (auto poller = pollers_.find(it->poller_key); poller != pollers_.end()) {
+      --poller->second->waits;
+      poller->second->last_seen_ms = clock_.now_ms();
+    }
+    list.erase(it);
+    --waiting_;
+    break;
+  }
+  if (list.empty()) waiters_.erase(room->second);
+  waiter_rooms_.erase(room);
+}
+
+void PollService::wake(const std::string& room_key, std::uint64_t seq, const core::Frame& frame) {
+  auto found = waiters_.find(room_key);
+  if (found == waiters_.end()) return;
+  std::vector<Waiter> waiting = std::move(found->second);
+  waiters_.erase(found);
+
+  Body body;  // built once, for every waiter that was up to date
+  std::vector<std::pair<std::function<void(Body)>, Body>> calls;
+  std::vector<Waiter> still_waiting;
+  for (Waiter& waiter : waiting) {
+    if (waiter.after >= seq) {
+      still_waiting.push_back(std::move(waiter));
+      continue;
+    }
+    if (waiter.after + 1 == seq && !body) {
+      const core::Room* room = chat_.hub().find_by_key(room_key);
+      const std::string name = room != nullptr ? room->name().text() : room_key;
+      body = std::make_shared<const std::string>(protocol::encode_message_page(name, {frame}, seq));
+    }
+    calls.emplace_back(std::move(waiter.woken), waiter.after + 1 == seq ? body : nullptr);
+    waiter_rooms_.erase(waiter.id);
+    --waiting_;
+    if (auto poller = pollers_.find(waiter.poller_key); poller != pollers_.end()) {
+      --poller->second->waits;
+      poller->second->last_seen_ms = clock_.now_ms();
+    }
+  }
+  if (!still_waiting.empty()) {
+    auto& list = waiters_[room_key];
+    list.insert(list.end(), std::make_move_iterator(still_waiting.begin()),
+                std::make_move_iterator(still_waiting.end()));
+  }
+  // Last, since a callback may poll again and add a waiter.
+  for (auto& [woken, page] : calls) woken(page);
+}
+
+std::vector<std::string> PollService::members(const core::RoomName& room) {
+  const core::Room* open = chat_.hub().find(room);
+  return open != nullptr ? open->user_names() : std::vector<std::string>{};
+}
+
+void PollService::expire_idle_pollers() {
+  const std::int64_t cutoff = clock_.now_ms() - limits_.presence_timeout.count();
+  for (auto it = pollers_.begin(); it != pollers_.end();) {
+    Poller& poller = *it->second;
+    if (poller.waits > 0 || poller.last_seen_ms > cutoff) {
+      ++it;
+      continue;
+    }
+    chat_.disconnect(poller);  // presence leave, as for a socket that closes
+    it = pollers_.erase(it);
+  }
+}
+
+}  // namespace parley::service

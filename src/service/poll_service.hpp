@@ -1,0 +1,93 @@
+// The use cases of the HTTP transport: rooms, history, polling, long polling
+// and members. A user who polls a room is one of its members (a Poller) until
+// some time after the last poll. Long polls wait here, woken by ChatService's
+// publish listener with one body built once. I/O thread only; the transport
+// owns the timers.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "service/chat_service.hpp"
+#include "service/refusal.hpp"
+
+namespace parley::service {
+
+struct PollLimits {
+  std::chrono::milliseconds presence_timeout{30000};  // a poller leaves this long after its last poll
+};
+
+struct MessagePage {
+  std::string room;  // as first written
+  std::vector<core::Frame> messages;
+  std::uint64_t last_seq = 0;
+};
+
+struct RoomSummary {
+  std::string name;
+  std::uint64_t last_seq = 0;
+  std::size_t online = 0;
+};
+
+class PollService {
+ public:
+  template <class T>
+  using Done = std::function<void(Outcome<T>)>;
+  using Body = std::shared_ptr<const std::string>;
+  using WaitId = std::uint64_t;
+
+  PollService(ChatService& chat, store::StoreWorker& store, const core::Clock& clock,
+              PollLimits limits);
+  ~PollService();
+
+  void list_rooms(std::size_t limit, Done<std::vector<RoomSummary>> done);
+  // The `limit` messages before seq `before` (before all, without it), oldest first.
+  void read_before(const core::RoomName& room, std::optional<std::uint64_t> before,
+                   std::size_t limit, Done<MessagePage> done);
+  // Messages with seq > after, oldest first; `user` counts as present.
+  void poll(const core::UserName& user, const core::RoomName& room, std::uint64_t after,
+            std::size_t limit, Done<MessagePage> done);
+  // Waits for message after+1. `woken` gets the page body, or null when the
+  // caller must poll again (it fell behind). Returns an id for cancel_wait.
+  WaitId wait(const core::UserName& user, const core::RoomName& room, std::uint64_t after,
+              std::function<void(Body)> woken);
+  void cancel_wait(WaitId id);
+
+  std::vector<std::string> members(const core::RoomName& room);
+  // Pollers silent for longer than the presence timeout leave their rooms.
+  void expire_idle_pollers();
+  std::size_t waiting_count() const { return waiting_; }
+
+ private:
+  class Poller;
+  struct Waiter {
+    WaitId id;
+    std::uint64_t after;
+    std::string poller_key;
+    std::function<void(Body)> woken;
+  };
+
+  Poller& touch_poller(const core::UserName& user, core::Room& room);
+  void wake(const std::string& room_key, std::uint64_t seq, const core::Frame& frame);
+  void read_after(const core::Room& room, std::uint64_t after, std::size_t limit,
+                  Done<MessagePage> done);
+
+  ChatService& chat_;
+  store::StoreWorker& store_;
+  const core::Clock& clock_;
+  PollLimits limits_;
+  // By user key + "/" + room key.
+  std::unordered_map<std::string, std::shared_ptr<Poller>> pollers_;
+  std::unordered_map<std::string, std::vector<Waiter>> waiters_;  // by room key
+  std::unordered_map<WaitId, std::string> waiter_rooms_;          // id -> room key
+  WaitId next_wait_id_ = 1;
+  std::size_t waiting_ = 0;
+};
+
+}  // namespace parley::service
