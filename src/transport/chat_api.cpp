@@ -216,9 +216,11 @@ bool handle_chat_api(ServerContext& context, const ApiCallPtr& call) {
     }
     json::array members;
     for (const auto& name : context.polls.members(*room)) members.emplace_back(name);
-    call->respond(
-        json_response(call->request, http::status::ok,
-                      json::serialize(json::object{{"room", room->text()}, {"members", members}})));
+    const core::Room* open = context.chat.hub().find(*room);
+    const std::string& shown = open != nullptr ? open->name().text() : room->text();
+    call->respond(json_response(
+        call->request, http::status::ok,
+        json::serialize(json::object{{"room", shown}, {"members", std::move(members)}})));
     return true;
   }
   if (is_read) {
