@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
-  libsqlite3-dev libsodium-dev
+  libsqlite3-dev libsodium-dev zlib1g-dev
 )
 if [[ "${1:-}" == "--tests" ]]; then
   packages+=(libgtest-dev)

@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "obs/metrics.hpp"
+
 namespace parley::store {
 
 StoreWorker::StoreWorker(std::unique_ptr<Store> store, boost::asio::any_io_executor reply_to,
@@ -78,7 +80,16 @@ void StoreWorker::commit(std::vector<PendingAppend>& batch) {
                      boost::system::errc::io_error));
   // A failed commit is never acked, and nothing after it is: the store is
   // failed until a restart, and /healthz says so.
-  if (!committed) healthy_ = false;
+  obs::count(obs::counters().store_transactions);
+  if (committed) {
+    std::uint64_t duplicates = 0;
+    for (const Appended& appended : *committed) duplicates += appended.duplicate ? 1 : 0;
+    obs::count(obs::counters().messages_stored, committed->size() - duplicates);
+    obs::count(obs::counters().messages_duplicate, duplicates);
+  } else {
+    obs::count(obs::counters().store_failures);
+    healthy_ = false;
+  }
 
   auto done = std::make_shared<std::vector<PendingAppend>>(std::move(batch));
   auto results = std::make_shared<Result<std::vector<Appended>>>(std::move(committed));

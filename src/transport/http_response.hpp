@@ -3,7 +3,6 @@
 #pragma once
 
 #include <boost/beast/http.hpp>
-#include <filesystem>
 #include <string_view>
 
 #include "core/error_code.hpp"
@@ -22,11 +21,6 @@ Response method_not_allowed(const Request& request, std::string_view allow);
 // A JSON body, with nosniff.
 Response json_response(const Request& request, boost::beast::http::status status,
                        std::string body);
-
-// A file from the web folder, with its type, cache headers and, for HTML, the
-// page security headers; 404 when it does not exist.
-Response file_response(const Request& request, const std::filesystem::path& web_dir,
-                       std::string_view relative_path);
 
 // The headers every HTML page carries (CSP without inline script, ...).
 void add_page_security_headers(Response& response);

@@ -3,6 +3,7 @@
 #include <boost/url/parse.hpp>
 
 #include "auth/secrets.hpp"
+#include "obs/metrics.hpp"
 #include "transport/chat_api.hpp"
 #include "transport/forms.hpp"
 #include "transport/http_request.hpp"
@@ -22,6 +23,7 @@ bool is_read(const Request& request) {
 }  // namespace
 
 void Router::route(Request request, std::string address, Respond respond) {
+  obs::count(obs::counters().http_requests);
   auto url = boost::urls::parse_origin_form(request.target());
   if (!url) {
     respond(error_response(request, ErrorCode::bad_request, "malformed request target"));
@@ -38,9 +40,22 @@ void Router::route(Request request, std::string address, Respond respond) {
     }
     return respond(json_response(request, http::status::ok, R"({"status":"ok"})"));
   }
+  if (path == "/metrics") {
+    if (!is_read(request)) return respond(method_not_allowed(request, "GET, HEAD"));
+    Response response = json_response(
+        request, http::status::ok,
+        obs::render_metrics({
+            {"parley_ws_sessions", static_cast<double>(context_.ws_sessions.size())},
+            {"parley_rooms_open", static_cast<double>(context_.chat.hub().room_count())},
+            {"parley_long_polls_waiting", static_cast<double>(context_.polls.waiting_count())},
+            {"parley_store_healthy", context_.store.is_healthy() ? 1.0 : 0.0},
+        }));
+    response.set(http::field::content_type, "text/plain; version=0.0.4");
+    return respond(std::move(response));
+  }
   if (path == "/" || path == "/index.html") {
     if (!is_read(request)) return respond(method_not_allowed(request, "GET, HEAD"));
-    return respond(file_response(request, context_.web_dir, "index.html"));
+    return respond(files_.serve(request, "index.html"));
   }
   if (path.starts_with("/r/")) {
     if (!is_read(request)) return respond(method_not_allowed(request, "GET, HEAD"));
@@ -48,11 +63,11 @@ void Router::route(Request request, std::string address, Respond respond) {
     if (!core::RoomName::parse(std::string_view(path).substr(3))) {
       return respond(error_response(request, ErrorCode::not_found, "no such room"));
     }
-    return respond(file_response(request, context_.web_dir, "index.html"));
+    return respond(files_.serve(request, "index.html"));
   }
   if (path.starts_with("/static/")) {
     if (!is_read(request)) return respond(method_not_allowed(request, "GET, HEAD"));
-    return respond(file_response(request, context_.web_dir, std::string_view(path).substr(8)));
+    return respond(files_.serve(request, std::string_view(path).substr(8)));
   }
   if (path == "/ws") {
     return respond(error_response(request, ErrorCode::bad_request, "expected a WebSocket upgrade"));

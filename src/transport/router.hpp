@@ -5,12 +5,13 @@
 
 #include "transport/api_call.hpp"
 #include "transport/server_context.hpp"
+#include "transport/static_files.hpp"
 
 namespace parley::transport {
 
 class Router {
  public:
-  explicit Router(ServerContext& context) : context_(context) {}
+  explicit Router(ServerContext& context) : context_(context), files_(context.web_dir) {}
 
   // Answers `request` through `respond`, now or later, exactly once.
   void route(Request request, std::string address, Respond respond);
@@ -19,6 +20,7 @@ class Router {
   void route_authenticated(const ApiCallPtr& call);
 
   ServerContext& context_;
+  StaticFiles files_;
 };
 
 }  // namespace parley::transport

@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 
 #include "obs/log.hpp"
+#include "obs/metrics.hpp"
 #include "protocol/server_frame.hpp"
 
 namespace parley::transport {
@@ -45,6 +46,7 @@ void WsSession::on_accept(beast::error_code error) {
     return;
   }
   state_ = State::open;
+  obs::count(obs::counters().ws_connections_opened);
   send(protocol::encode_hello(identity_.user.text(), identity_.is_guest()));
   read_if_ready();
 }
@@ -88,8 +90,10 @@ void WsSession::on_read(beast::error_code error, std::size_t) {
 }
 
 void WsSession::dispatch(std::string_view text) {
+  obs::count(obs::counters().ws_frames_received);
   auto parsed = protocol::parse_client_frame(text);
   if (auto* refused = std::get_if<protocol::FrameError>(&parsed)) {
+    obs::count(obs::counters().ws_frames_refused);
     send(protocol::encode_error(refused->code, refused->message, refused->id));
     return;
   }
@@ -138,6 +142,7 @@ void WsSession::fall_behind() {
   overflowed_ = true;
   // Never close in the middle of a fan-out: the room is still iterating.
   boost::asio::post(ws_.get_executor(), [self = shared_from_this()] {
+    obs::count(obs::counters().ws_slow_clients_closed);
     obs::log_info("closing a client that fell too far behind (user " + self->user().text() + ")");
     self->close_with(close_code::policy_error, true);
   });

@@ -1,0 +1,34 @@
+// Process-wide counters, rendered in Prometheus' text format at /metrics.
+// Relaxed atomics: any thread may count; readers see a recent value.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace parley::obs {
+
+struct Counters {
+  std::atomic<std::uint64_t> http_requests{0};
+  std::atomic<std::uint64_t> ws_connections_opened{0};
+  std::atomic<std::uint64_t> ws_frames_received{0};
+  std::atomic<std::uint64_t> ws_frames_refused{0};
+  std::atomic<std::uint64_t> ws_slow_clients_closed{0};
+  std::atomic<std::uint64_t> messages_stored{0};
+  std::atomic<std::uint64_t> messages_duplicate{0};
+  std::atomic<std::uint64_t> store_transactions{0};
+  std::atomic<std::uint64_t> store_failures{0};
+};
+
+Counters& counters();
+
+inline void count(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1) {
+  counter.fetch_add(by, std::memory_order_relaxed);
+}
+
+// The counters, then `gauges` (name, value), in Prometheus text format.
+std::string render_metrics(const std::vector<std::pair<std::string, double>>& gauges);
+
+}  // namespace parley::obs
