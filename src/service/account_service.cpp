@@ -54,6 +54,7 @@ void AccountService::register_account(const core::UserName& name, std::string pa
   // Registering costs a hash: it counts against the address like a failure.
   const std::int64_t now = clock_.now_ms();
   if (auto wait = failures_by_address_.wait_ms(address, now)) return done(too_many(wait));
+  failures_by_address_.record(address, now);
   hasher_.hash(std::move(password), [this, name, done = std::move(done)](
                                         std::optional<std::string> hash) mutable {
     if (!hash) return done(store_failed());
