@@ -10,7 +10,8 @@ packages=(
   libsqlite3-dev libsodium-dev zlib1g-dev
 )
 if [[ "${1:-}" == "--tests" ]]; then
-  packages+=(libgtest-dev)
+  # Browser tests drive Debian's Chromium with playwright-core from npm.
+  packages+=(libgtest-dev chromium nodejs npm)
 fi
 
 missing=()
