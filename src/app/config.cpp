@@ -146,7 +146,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
     return refuse("--durability must be full or normal");
   }
   if (max_frame < 65536) return refuse("--max-frame-bytes must be at least 65536");
-  if (max_queued < max_frame) return refuse("--max-queued-bytes must be at least --max-frame-bytes");
+  if (max_queued < max_frame)
+    return refuse("--max-queued-bytes must be at least --max-frame-bytes");
   if (max_in_flight < 1) return refuse("--max-in-flight-sends must be at least 1");
   if (idle_timeout < 1 || http_timeout < 1 || shutdown_timeout < 1) {
     return refuse("timeouts must be at least 1 second");
@@ -160,7 +161,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   config.data_dir = data_dir;
   config.web_dir = web_dir;
   if (session_days < 1 || guest_idle_hours < 1 || login_failure_minutes < 1) {
-    return refuse("--session-days, --guest-idle-hours and --login-failure-minutes must be at least 1");
+    return refuse(
+        "--session-days, --guest-idle-hours and --login-failure-minutes must be at least 1");
   }
   if (password_threads < 1) return refuse("--password-threads must be at least 1");
   if (poll_presence_seconds < 1) return refuse("--poll-presence-seconds must be at least 1");

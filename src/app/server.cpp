@@ -37,9 +37,18 @@ Server::Server(Config config)
                                                         clock_, config_.identity);
   chat_ = std::make_unique<service::ChatService>(*store_, config_.service, config_.rooms);
   polls_ = std::make_unique<service::PollService>(*chat_, *store_, clock_, config_.polls);
-  context_ = std::make_unique<transport::ServerContext>(
-      transport::ServerContext{io_->get_executor(), *chat_, *polls_, *accounts_, *authenticator_, guests_, *store_,
-                               config_.transport, config_.identity, config_.web_dir, {}});
+  context_ =
+      std::make_unique<transport::ServerContext>(transport::ServerContext{io_->get_executor(),
+                                                                          *chat_,
+                                                                          *polls_,
+                                                                          *accounts_,
+                                                                          *authenticator_,
+                                                                          guests_,
+                                                                          *store_,
+                                                                          config_.transport,
+                                                                          config_.identity,
+                                                                          config_.web_dir,
+                                                                          {}});
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(config_.host), config_.port);
   listener_ = std::make_shared<transport::Listener>(*io_, endpoint, *context_);
 }

@@ -45,7 +45,8 @@ void Authenticator::authenticate_token(const std::string& token, Done done) {
     return;
   }
   const std::string digest = digest_of(token);
-  const auto identity_of = [](const store::TokenRecord& record) -> std::variant<Caller, core::Error> {
+  const auto identity_of =
+      [](const store::TokenRecord& record) -> std::variant<Caller, core::Error> {
     auto name = core::UserName::parse(record.user_name);
     if (!name) return kInvalidToken;
     return Caller{Via::token, Identity{*name, IdentityKind::account}, std::nullopt, false, {}};
@@ -56,11 +57,12 @@ void Authenticator::authenticate_token(const std::string& token, Done done) {
   }
   store_.run<std::optional<store::TokenRecord>>(
       [digest](store::Store& store) { return store.find_token(digest); },
-      [this, digest, identity_of, done = std::move(done)](
-          store::Result<std::optional<store::TokenRecord>> found) {
+      [this, digest, identity_of,
+       done = std::move(done)](store::Result<std::optional<store::TokenRecord>> found) {
         if (!found) return done(kStoreFailed);
         if (!*found) return done(kInvalidToken);
-        const auto ttl = std::chrono::duration_cast<std::chrono::milliseconds>(settings_.cache_lifetime);
+        const auto ttl =
+            std::chrono::duration_cast<std::chrono::milliseconds>(settings_.cache_lifetime);
         cache("t:" + digest, Cached{**found, clock_.now_ms() + ttl.count()});
         done(identity_of(**found));
       });
@@ -109,7 +111,8 @@ Caller Authenticator::caller_for(store::SessionRecord session) {
     store_.run<bool>(
         [digest = session.id_digest, expires = session.expires_ms](store::Store& store) {
           auto extended = store.extend_session(digest, expires);
-          if (!extended) return store::Result<bool>(boost::system::in_place_error, extended.error());
+          if (!extended)
+            return store::Result<bool>(boost::system::in_place_error, extended.error());
           return store::Result<bool>(true);
         },
         [](store::Result<bool>) {});
@@ -124,8 +127,12 @@ void Authenticator::remember(const store::SessionRecord& session) {
   cache("s:" + session.id_digest, Cached{session, clock_.now_ms() + ttl.count()});
 }
 
-void Authenticator::forget_session(const std::string& id_digest) { cache_.erase("s:" + id_digest); }
+void Authenticator::forget_session(const std::string& id_digest) {
+  cache_.erase("s:" + id_digest);
+}
 
-void Authenticator::forget_token(const std::string& digest) { cache_.erase("t:" + digest); }
+void Authenticator::forget_token(const std::string& digest) {
+  cache_.erase("t:" + digest);
+}
 
 }  // namespace parley::auth

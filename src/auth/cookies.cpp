@@ -26,11 +26,12 @@ std::optional<std::string_view> find_cookie(std::string_view header, std::string
   return found;
 }
 
-std::string make_cookie(std::string_view name, std::string_view value,
-                        std::chrono::seconds max_age, Transport transport) {
+std::string make_cookie(std::string_view name, std::string_view value, std::chrono::seconds max_age,
+                        Transport transport) {
   std::string cookie;
   cookie.append(name).append("=").append(value);
-  cookie.append("; Path=/; HttpOnly; SameSite=Lax; Max-Age=").append(std::to_string(max_age.count()));
+  cookie.append("; Path=/; HttpOnly; SameSite=Lax; Max-Age=")
+      .append(std::to_string(max_age.count()));
   if (transport == Transport::tls) cookie.append("; Secure");
   return cookie;
 }

@@ -19,8 +19,8 @@ std::optional<std::string_view> find_cookie(std::string_view header, std::string
 enum class Transport { plain, tls };
 
 // Set-Cookie value: HttpOnly, SameSite=Lax, Path=/, Secure behind TLS.
-std::string make_cookie(std::string_view name, std::string_view value,
-                        std::chrono::seconds max_age, Transport transport);
+std::string make_cookie(std::string_view name, std::string_view value, std::chrono::seconds max_age,
+                        Transport transport);
 // Set-Cookie value that deletes the cookie.
 std::string expire_cookie(std::string_view name, Transport transport);
 

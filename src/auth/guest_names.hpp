@@ -12,9 +12,7 @@ namespace parley::auth {
 class GuestNames {
  public:
   // True when `name` was free and is now held.
-  [[nodiscard]] bool claim(const core::UserName& name) {
-    return held_.insert(name.key()).second;
-  }
+  [[nodiscard]] bool claim(const core::UserName& name) { return held_.insert(name.key()).second; }
   void release(const core::UserName& name) { held_.erase(name.key()); }
   bool is_held(const core::UserName& name) const { return held_.contains(name.key()); }
 

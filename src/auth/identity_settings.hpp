@@ -13,7 +13,7 @@ namespace parley::auth {
 
 struct IdentitySettings {
   std::chrono::seconds session_lifetime = std::chrono::hours(24 * 30);  // sliding
-  std::chrono::seconds guest_idle_lifetime = std::chrono::hours(24);   // sliding
+  std::chrono::seconds guest_idle_lifetime = std::chrono::hours(24);    // sliding
   // A session is extended (one store write) when it is used this long after
   // its last extension, not on every request.
   std::chrono::seconds session_refresh = std::chrono::minutes(10);

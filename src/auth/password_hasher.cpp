@@ -34,7 +34,9 @@ PasswordHasher::PasswordHasher(boost::asio::any_io_executor reply_to, std::size_
   dummy_hash_ = *dummy;
 }
 
-PasswordHasher::~PasswordHasher() { stop(); }
+PasswordHasher::~PasswordHasher() {
+  stop();
+}
 
 void PasswordHasher::stop() {
   pool_.stop();
@@ -43,7 +45,8 @@ void PasswordHasher::stop() {
 
 void PasswordHasher::hash(std::string password,
                           std::function<void(std::optional<std::string>)> done) {
-  boost::asio::post(pool_, [this, password = std::move(password), done = std::move(done)]() mutable {
+  boost::asio::post(pool_, [this, password = std::move(password),
+                            done = std::move(done)]() mutable {
     auto encoded = hash_now(password, cost_);
     sodium_memzero(password.data(), password.size());
     boost::asio::post(reply_to_, [done = std::move(done), encoded = std::move(encoded)]() mutable {
@@ -54,15 +57,16 @@ void PasswordHasher::hash(std::string password,
 
 void PasswordHasher::verify(std::string password, std::optional<std::string> encoded_hash,
                             std::function<void(bool)> done) {
-  boost::asio::post(pool_, [this, password = std::move(password),
-                            encoded_hash = std::move(encoded_hash), done = std::move(done)]() mutable {
-    const std::string& against = encoded_hash ? *encoded_hash : dummy_hash_;
-    const bool matches =
-        crypto_pwhash_str_verify(against.c_str(), password.data(), password.size()) == 0 &&
-        encoded_hash.has_value();
-    sodium_memzero(password.data(), password.size());
-    boost::asio::post(reply_to_, [done = std::move(done), matches] { done(matches); });
-  });
+  boost::asio::post(
+      pool_, [this, password = std::move(password), encoded_hash = std::move(encoded_hash),
+              done = std::move(done)]() mutable {
+        const std::string& against = encoded_hash ? *encoded_hash : dummy_hash_;
+        const bool matches =
+            crypto_pwhash_str_verify(against.c_str(), password.data(), password.size()) == 0 &&
+            encoded_hash.has_value();
+        sodium_memzero(password.data(), password.size());
+        boost::asio::post(reply_to_, [done = std::move(done), matches] { done(matches); });
+      });
 }
 
 }  // namespace parley::auth

@@ -28,9 +28,8 @@ void AttemptLimiter::record(const std::string& key, std::int64_t now_ms) {
 }
 
 void AttemptLimiter::sweep(std::int64_t now_ms) {
-  std::erase_if(windows_, [&](const auto& entry) {
-    return now_ms >= entry.second.start_ms + window_ms_;
-  });
+  std::erase_if(windows_,
+                [&](const auto& entry) { return now_ms >= entry.second.start_ms + window_ms_; });
   // Sweep again when the map has doubled since, so the cost stays amortised.
   sweep_at_ = std::max<std::size_t>(1024, windows_.size() * 2);
 }

@@ -4,7 +4,9 @@
 
 namespace parley::core {
 
-Room* Hub::find(const RoomName& name) { return find_by_key(name.key()); }
+Room* Hub::find(const RoomName& name) {
+  return find_by_key(name.key());
+}
 
 Room* Hub::find_by_key(const std::string& key) {
   auto it = rooms_.find(key);

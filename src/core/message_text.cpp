@@ -1,6 +1,5 @@
 #include "core/message_text.hpp"
 
-
 namespace parley::core {
 namespace {
 
@@ -50,8 +49,8 @@ bool is_valid_utf8(std::string_view text) {
 
 bool is_white_space(char32_t c) {
   return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
-         c == 0x205F || c == 0x3000;
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x3000;
 }
 
 std::optional<Error> check_message_text(std::string_view text, std::size_t max_code_points) {

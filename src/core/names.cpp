@@ -7,7 +7,9 @@ bool is_letter_or_digit(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-bool is_name_char(char c) { return is_letter_or_digit(c) || c == '_' || c == '.' || c == '-'; }
+bool is_name_char(char c) {
+  return is_letter_or_digit(c) || c == '_' || c == '.' || c == '-';
+}
 
 }  // namespace
 

@@ -34,9 +34,9 @@ class Room {
   std::uint64_t delivered_seq() const { return delivered_seq_; }
 
   struct JoinResult {
-    bool was_member;      // the connection was in the room already
-    bool first_of_user;   // no other connection of this user was in the room
-    std::uint64_t seq;    // delivered_seq() at the moment of the join
+    bool was_member;     // the connection was in the room already
+    bool first_of_user;  // no other connection of this user was in the room
+    std::uint64_t seq;   // delivered_seq() at the moment of the join
   };
   // Adds `member`. With Replay::pending, everything sent to it through this
   // room is held back until finish_replay().

@@ -15,10 +15,14 @@ std::atomic<LogLevel> threshold{LogLevel::info};
 
 std::string_view name_of(LogLevel level) {
   switch (level) {
-    case LogLevel::debug: return "debug";
-    case LogLevel::info: return "info";
-    case LogLevel::warn: return "warn";
-    case LogLevel::error: return "error";
+    case LogLevel::debug:
+      return "debug";
+    case LogLevel::info:
+      return "info";
+    case LogLevel::warn:
+      return "warn";
+    case LogLevel::error:
+      return "error";
   }
   return "info";
 }
@@ -32,9 +36,13 @@ std::optional<LogLevel> parse_log_level(std::string_view name) {
   return std::nullopt;
 }
 
-void set_log_level(LogLevel level) { threshold = level; }
+void set_log_level(LogLevel level) {
+  threshold = level;
+}
 
-bool is_logged(LogLevel level) { return level >= threshold.load(std::memory_order_relaxed); }
+bool is_logged(LogLevel level) {
+  return level >= threshold.load(std::memory_order_relaxed);
+}
 
 void write_log(LogLevel level, std::string_view line) {
   if (!is_logged(level)) return;

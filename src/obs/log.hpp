@@ -18,8 +18,14 @@ void write_log(LogLevel level, std::string_view line);
 inline void log_debug(std::string_view line) {
   if (is_logged(LogLevel::debug)) write_log(LogLevel::debug, line);
 }
-inline void log_info(std::string_view line) { write_log(LogLevel::info, line); }
-inline void log_warn(std::string_view line) { write_log(LogLevel::warn, line); }
-inline void log_error(std::string_view line) { write_log(LogLevel::error, line); }
+inline void log_info(std::string_view line) {
+  write_log(LogLevel::info, line);
+}
+inline void log_warn(std::string_view line) {
+  write_log(LogLevel::warn, line);
+}
+inline void log_error(std::string_view line) {
+  write_log(LogLevel::error, line);
+}
 
 }  // namespace parley::obs

@@ -24,7 +24,8 @@ std::string render_metrics(const std::vector<std::pair<std::string, double>>& ga
   };
   std::ostringstream out;
   for (const auto& [name, value] : totals) {
-    out << "# TYPE " << name << " counter\n" << name << ' ' << value->load(std::memory_order_relaxed) << '\n';
+    out << "# TYPE " << name << " counter\n"
+        << name << ' ' << value->load(std::memory_order_relaxed) << '\n';
   }
   for (const auto& [name, value] : gauges) {
     out << "# TYPE " << name << " gauge\n" << name << ' ' << value << '\n';

@@ -21,7 +21,8 @@ Frame encode_joined(std::string_view room, std::uint64_t seq,
   json::array names;
   names.reserve(members.size());
   for (const std::string& member : members) names.emplace_back(member);
-  json::object frame{{"type", "joined"}, {"room", room}, {"seq", seq}, {"members", std::move(names)}};
+  json::object frame{
+      {"type", "joined"}, {"room", room}, {"seq", seq}, {"members", std::move(names)}};
   if (truncated) frame["truncated"] = true;
   return finish(frame);
 }
@@ -51,7 +52,9 @@ Frame encode_typing(std::string_view room, std::string_view user) {
   return finish({{"type", "typing"}, {"room", room}, {"user", user}});
 }
 
-Frame encode_left(std::string_view room) { return finish({{"type", "left"}, {"room", room}}); }
+Frame encode_left(std::string_view room) {
+  return finish({{"type", "left"}, {"room", room}});
+}
 
 Frame encode_error(core::ErrorCode code, std::string_view message,
                    const std::optional<std::string>& id) {

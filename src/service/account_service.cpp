@@ -12,7 +12,9 @@ std::int64_t ms(std::chrono::seconds duration) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
 }
 
-Refusal store_failed() { return Refusal{ErrorCode::internal, "the store cannot answer now"}; }
+Refusal store_failed() {
+  return Refusal{ErrorCode::internal, "the store cannot answer now"};
+}
 
 Refusal too_many(std::int64_t wait_ms) {
   return Refusal{ErrorCode::rate_limited, "too many attempts; try again later",
@@ -55,19 +57,20 @@ void AccountService::register_account(const core::UserName& name, std::string pa
   const std::int64_t now = clock_.now_ms();
   if (auto wait = failures_by_address_.wait_ms(address, now)) return done(too_many(wait));
   failures_by_address_.record(address, now);
-  hasher_.hash(std::move(password), [this, name, done = std::move(done)](
-                                        std::optional<std::string> hash) mutable {
-    if (!hash) return done(store_failed());
-    store_.run<bool>(
-        [name, hash = *hash, now = clock_.now_ms()](store::Store& store) {
-          return store.create_account(name, hash, now);
-        },
-        [this, name, done = std::move(done)](store::Result<bool> created) mutable {
-          if (!created) return done(store_failed());
-          if (!*created) return done(Refusal{ErrorCode::conflict, "that name is taken"});
-          start_session(name, false, std::move(done));
-        });
-  });
+  hasher_.hash(std::move(password),
+               [this, name, done = std::move(done)](std::optional<std::string> hash) mutable {
+                 if (!hash) return done(store_failed());
+                 store_.run<bool>(
+                     [name, hash = *hash, now = clock_.now_ms()](store::Store& store) {
+                       return store.create_account(name, hash, now);
+                     },
+                     [this, name, done = std::move(done)](store::Result<bool> created) mutable {
+                       if (!created) return done(store_failed());
+                       if (!*created)
+                         return done(Refusal{ErrorCode::conflict, "that name is taken"});
+                       start_session(name, false, std::move(done));
+                     });
+               });
 }
 
 void AccountService::log_in(const core::UserName& name, std::string password,
@@ -81,8 +84,8 @@ void AccountService::log_in(const core::UserName& name, std::string password,
   }
   store_.run<std::optional<store::Account>>(
       [name](store::Store& store) { return store.find_account(name); },
-      [this, name, address, password = std::move(password), done = std::move(done)](
-          store::Result<std::optional<store::Account>> account) mutable {
+      [this, name, address, password = std::move(password),
+       done = std::move(done)](store::Result<std::optional<store::Account>> account) mutable {
         if (!account) return done(store_failed());
         std::optional<std::string> hash;
         if (*account) hash = (*account)->password_hash;
@@ -90,17 +93,18 @@ void AccountService::log_in(const core::UserName& name, std::string password,
         // The session carries the name as registered, not as typed.
         const core::UserName registered =
             *account ? core::UserName::parse((*account)->name).value_or(name) : name;
-        hasher_.verify(std::move(password), std::move(hash),
-                       [this, name = registered, address, done = std::move(done)](bool matches) mutable {
-                         const std::int64_t now = clock_.now_ms();
-                         if (!matches) {
-                           failures_by_account_.record(name.key(), now);
-                           failures_by_address_.record(address, now);
-                           return done(Refusal{ErrorCode::unauthorized, "wrong name or password"});
-                         }
-                         failures_by_account_.clear(name.key());
-                         start_session(name, false, std::move(done));
-                       });
+        hasher_.verify(
+            std::move(password), std::move(hash),
+            [this, name = registered, address, done = std::move(done)](bool matches) mutable {
+              const std::int64_t now = clock_.now_ms();
+              if (!matches) {
+                failures_by_account_.record(name.key(), now);
+                failures_by_address_.record(address, now);
+                return done(Refusal{ErrorCode::unauthorized, "wrong name or password"});
+              }
+              failures_by_account_.clear(name.key());
+              start_session(name, false, std::move(done));
+            });
       });
 }
 
@@ -158,7 +162,8 @@ void AccountService::create_token(const auth::Identity& identity, Done<TokenCrea
         if (!created) return failed<bool>(created.error());
         return store::Result<bool>(true);
       },
-      [id = record.id, token = std::move(token), done = std::move(done)](store::Result<bool> created) {
+      [id = record.id, token = std::move(token),
+       done = std::move(done)](store::Result<bool> created) {
         if (!created) return done(store_failed());
         done(TokenCreated{id, token});
       });
@@ -179,7 +184,8 @@ void AccountService::revoke_token(const auth::Identity& identity, const std::str
                                   Done<bool> done) {
   if (identity.is_guest()) return done(Refusal{ErrorCode::forbidden, "guests cannot have tokens"});
   store_.run<std::optional<store::TokenRecord>>(
-      [user = identity.user, id](store::Store& store) -> store::Result<std::optional<store::TokenRecord>> {
+      [user = identity.user,
+       id](store::Store& store) -> store::Result<std::optional<store::TokenRecord>> {
         // Read the digest first, so the cache on this node can drop it.
         auto tokens = store.list_tokens(user);
         if (!tokens) return tokens.error();

@@ -20,23 +20,21 @@ void ChatService::open_room(const core::RoomName& name, Opened opened) {
   waiting.push_back(std::move(opened));
   if (waiting.size() > 1) return;  // a read for this room is under way already
 
-  store_.run<store::RoomRecord>(
-      [name](store::Store& store) { return store.open_room(name); },
-      [this, name](store::Result<store::RoomRecord> record) {
-        auto node = opening_.extract(name.key());
-        core::Room* room = nullptr;
-        if (record) {
-          // The store's spelling wins: a room is shown as first written.
-          auto shown = core::RoomName::parse(record->name);
-          room = &hub_.open(shown ? *shown : name, record->last_seq);
-        }
-        for (Opened& opened : node.mapped()) opened(room);
-        if (room != nullptr) hub_.close_if_empty(*room);
-      });
+  store_.run<store::RoomRecord>([name](store::Store& store) { return store.open_room(name); },
+                                [this, name](store::Result<store::RoomRecord> record) {
+                                  auto node = opening_.extract(name.key());
+                                  core::Room* room = nullptr;
+                                  if (record) {
+                                    // The store's spelling wins: a room is shown as first written.
+                                    auto shown = core::RoomName::parse(record->name);
+                                    room = &hub_.open(shown ? *shown : name, record->last_seq);
+                                  }
+                                  for (Opened& opened : node.mapped()) opened(room);
+                                  if (room != nullptr) hub_.close_if_empty(*room);
+                                });
 }
 
-void ChatService::join(const ConnectionPtr& connection, protocol::JoinCommand command,
-                       Done done) {
+void ChatService::join(const ConnectionPtr& connection, protocol::JoinCommand command, Done done) {
   std::weak_ptr<Connection> weak = connection;
   open_room(command.room, [this, weak, since = command.since, done](core::Room* room) {
     auto connection = weak.lock();
@@ -58,16 +56,16 @@ void ChatService::join(const ConnectionPtr& connection, protocol::JoinCommand co
 void ChatService::complete_join(Connection& connection, core::Room& room,
                                 std::optional<std::uint64_t> since) {
   const bool replaying = since && *since < room.delivered_seq();
-  const auto joined = hub_.join(room, connection, replaying ? core::Replay::pending
-                                                            : core::Replay::none);
+  const auto joined =
+      hub_.join(room, connection, replaying ? core::Replay::pending : core::Replay::none);
   const bool truncated = replaying && joined.seq - *since > limits_.replay_limit;
   // `joined` comes before anything else of the room, replay included.
-  connection.send(protocol::encode_joined(room.name().text(), joined.seq, room.user_names(),
-                                          truncated));
+  connection.send(
+      protocol::encode_joined(room.name().text(), joined.seq, room.user_names(), truncated));
   if (joined.first_of_user) {
-    room.broadcast(
-        protocol::encode_presence(room.name().text(), connection.user().text(), PresenceEvent::join),
-        &connection.user());
+    room.broadcast(protocol::encode_presence(room.name().text(), connection.user().text(),
+                                             PresenceEvent::join),
+                   &connection.user());
   }
 }
 
@@ -85,17 +83,17 @@ void ChatService::replay(const ConnectionPtr& connection, core::Room& room, std:
         if (!connection || room == nullptr || !room->is_member(*connection)) return;
         if (!messages) {
           // Never a silent gap: the member is taken out of the room instead.
-          connection->send(protocol::encode_error(ErrorCode::internal,
-                                                  "history cannot be read", std::nullopt));
+          connection->send(
+              protocol::encode_error(ErrorCode::internal, "history cannot be read", std::nullopt));
           leave(*connection, protocol::LeaveCommand{name});
           return;
         }
         std::vector<core::Frame> frames;
         frames.reserve(messages->size());
         for (const store::StoredMessage& message : *messages) {
-          frames.push_back(protocol::encode_message({room->name().text(), message.seq, message.ts,
-                                                     message.user, message.text,
-                                                     message.client_id}));
+          frames.push_back(
+              protocol::encode_message({room->name().text(), message.seq, message.ts, message.user,
+                                        message.text, message.client_id}));
         }
         room->finish_replay(*connection, frames);
       });
@@ -104,7 +102,8 @@ void ChatService::replay(const ConnectionPtr& connection, core::Room& room, std:
 void ChatService::leave(Connection& connection, const protocol::LeaveCommand& command) {
   core::Room* room = hub_.find(command.room);
   if (room == nullptr || !room->is_member(connection)) {
-    connection.send(protocol::encode_error(ErrorCode::not_joined, "not in this room", std::nullopt));
+    connection.send(
+        protocol::encode_error(ErrorCode::not_joined, "not in this room", std::nullopt));
     return;
   }
   hub_.leave(*room, connection, [&](core::Room& left, const core::Room::LeaveResult& result) {
@@ -129,7 +128,8 @@ void ChatService::disconnect(Connection& connection) {
 void ChatService::typing(Connection& connection, const protocol::TypingCommand& command) {
   core::Room* room = hub_.find(command.room);
   if (room == nullptr || !room->is_member(connection)) {
-    connection.send(protocol::encode_error(ErrorCode::not_joined, "not in this room", std::nullopt));
+    connection.send(
+        protocol::encode_error(ErrorCode::not_joined, "not in this room", std::nullopt));
     return;
   }
   room->broadcast(protocol::encode_typing(room->name().text(), connection.user().text()),
@@ -140,8 +140,8 @@ void ChatService::send(const ConnectionPtr& connection, protocol::SendCommand co
                        Done settled) {
   core::Room* room = hub_.find(command.room);
   if (room == nullptr || !room->is_member(*connection)) {
-    connection->send(protocol::encode_error(ErrorCode::not_joined, "join the room before sending",
-                                            command.id));
+    connection->send(
+        protocol::encode_error(ErrorCode::not_joined, "join the room before sending", command.id));
     settled();
     return;
   }
@@ -180,27 +180,29 @@ void ChatService::post(const core::RoomName& room, const core::UserName& user, s
   // The frame is built after the commit, from the stored seq and time; the
   // text is kept for it here rather than read back.
   auto kept_text = std::make_shared<const std::string>(text);
-  store_.append(
-      store::AppendRequest{room, user, std::move(text), id},
-      [this, user, kept_text, id, stored = std::move(stored)](
-          store::Result<store::Appended> appended) {
-        if (appended && !appended->duplicate) {
-          const core::Frame frame = protocol::encode_message(
-              {appended->room_name, appended->seq, appended->ts, user.text(), *kept_text, id});
-          const std::string room_key = core::fold_case(appended->room_name);
-          if (core::Room* open = hub_.find_by_key(room_key)) open->publish(appended->seq, frame);
-          for (const Published& listener : listeners_) listener(room_key, appended->seq, frame);
-        }
-        stored(std::move(appended));
-      });
+  store_.append(store::AppendRequest{room, user, std::move(text), id},
+                [this, user, kept_text, id,
+                 stored = std::move(stored)](store::Result<store::Appended> appended) {
+                  if (appended && !appended->duplicate) {
+                    const core::Frame frame =
+                        protocol::encode_message({appended->room_name, appended->seq, appended->ts,
+                                                  user.text(), *kept_text, id});
+                    const std::string room_key = core::fold_case(appended->room_name);
+                    if (core::Room* open = hub_.find_by_key(room_key))
+                      open->publish(appended->seq, frame);
+                    for (const Published& listener : listeners_)
+                      listener(room_key, appended->seq, frame);
+                  }
+                  stored(std::move(appended));
+                });
 }
 
 void ChatService::join_quietly(Connection& connection, core::Room& room) {
   const auto joined = hub_.join(room, connection, core::Replay::none);
   if (joined.first_of_user) {
-    room.broadcast(
-        protocol::encode_presence(room.name().text(), connection.user().text(), PresenceEvent::join),
-        &connection.user());
+    room.broadcast(protocol::encode_presence(room.name().text(), connection.user().text(),
+                                             PresenceEvent::join),
+                   &connection.user());
   }
 }
 

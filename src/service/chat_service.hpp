@@ -46,8 +46,8 @@ class ChatService {
             std::string id, Stored stored);
 
   // Called for every new message released, in seq order per room.
-  using Published = std::function<void(const std::string& room_key, std::uint64_t seq,
-                                       const core::Frame& frame)>;
+  using Published =
+      std::function<void(const std::string& room_key, std::uint64_t seq, const core::Frame& frame)>;
   void on_published(Published listener) { listeners_.push_back(std::move(listener)); }
 
   // The room in memory, opened from the store (and created) if needed; null
@@ -65,8 +65,7 @@ class ChatService {
   core::Hub& hub() { return hub_; }
 
  private:
-  void complete_join(Connection& connection, core::Room& room,
-                     std::optional<std::uint64_t> since);
+  void complete_join(Connection& connection, core::Room& room, std::optional<std::uint64_t> since);
   void replay(const ConnectionPtr& connection, core::Room& room, std::uint64_t after,
               std::uint64_t up_to);
 

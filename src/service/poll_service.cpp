@@ -28,7 +28,9 @@ class PollService::Poller final : public Connection {
 };
 
 namespace {
-Refusal store_failed() { return Refusal{ErrorCode::internal, "the store cannot answer now"}; }
+Refusal store_failed() {
+  return Refusal{ErrorCode::internal, "the store cannot answer now"};
+}
 
 std::string poller_key(const core::UserName& user, const std::string& room_key) {
   return user.key() + "/" + room_key;
@@ -129,8 +131,8 @@ void PollService::read_after(const core::Room& room, std::uint64_t after, std::s
       [name = room.name(), after, up_to, limit](store::Store& store) {
         return store.read_range(name, after, up_to, limit);
       },
-      [name = room.name().text(), last_seq, done = std::move(done)](
-          store::Result<std::vector<store::StoredMessage>> messages) {
+      [name = room.name().text(), last_seq,
+       done = std::move(done)](store::Result<std::vector<store::StoredMessage>> messages) {
         if (!messages) return done(store_failed());
         done(MessagePage{name, frames_of(name, *messages), last_seq});
       });

@@ -20,7 +20,8 @@
 namespace parley::service {
 
 struct PollLimits {
-  std::chrono::milliseconds presence_timeout{30000};  // a poller leaves this long after its last poll
+  std::chrono::milliseconds presence_timeout{
+      30000};  // a poller leaves this long after its last poll
 };
 
 struct MessagePage {

@@ -37,15 +37,15 @@ Result<std::vector<Appended>> MemoryStore::append_batch(std::span<const AppendRe
 }
 
 Result<std::vector<StoredMessage>> MemoryStore::read_range(const core::RoomName& room,
-                                                           std::uint64_t after,
-                                                           std::uint64_t up_to,
+                                                           std::uint64_t after, std::uint64_t up_to,
                                                            std::size_t limit) {
   auto it = rooms_.find(room.key());
   if (it == rooms_.end()) return std::vector<StoredMessage>{};
   const auto& messages = it->second.messages;
   const std::uint64_t last = std::min<std::uint64_t>(up_to, messages.size());
   if (after >= last) return std::vector<StoredMessage>{};
-  const std::uint64_t first = std::max<std::uint64_t>(after, last - std::min<std::uint64_t>(last, limit));
+  const std::uint64_t first =
+      std::max<std::uint64_t>(after, last - std::min<std::uint64_t>(last, limit));
   return std::vector<StoredMessage>(messages.begin() + static_cast<std::ptrdiff_t>(first),
                                     messages.begin() + static_cast<std::ptrdiff_t>(last));
 }
@@ -53,11 +53,11 @@ Result<std::vector<StoredMessage>> MemoryStore::read_range(const core::RoomName&
 Result<std::vector<RoomRecord>> MemoryStore::list_rooms(std::size_t limit) {
   std::vector<const RoomData*> ordered;
   for (const auto& [key, data] : rooms_) ordered.push_back(&data);
-  std::sort(ordered.begin(), ordered.end(), [](const RoomData* a, const RoomData* b) {
-    return a->last_active > b->last_active;
-  });
+  std::sort(ordered.begin(), ordered.end(),
+            [](const RoomData* a, const RoomData* b) { return a->last_active > b->last_active; });
   std::vector<RoomRecord> records;
-  for (std::size_t i = 0; i < ordered.size() && i < limit; ++i) records.push_back(ordered[i]->record);
+  for (std::size_t i = 0; i < ordered.size() && i < limit; ++i)
+    records.push_back(ordered[i]->record);
   return records;
 }
 
@@ -77,7 +77,8 @@ Result<std::optional<Account>> MemoryStore::find_account(const core::UserName& u
 Result<bool> MemoryStore::is_name_taken(const core::UserName& user, std::int64_t now_ms) {
   if (accounts_.contains(user.key())) return true;
   for (const auto& [digest, session] : sessions_) {
-    if (session.guest && session.expires_ms > now_ms && core::fold_case(session.user_name) == user.key()) {
+    if (session.guest && session.expires_ms > now_ms &&
+        core::fold_case(session.user_name) == user.key()) {
       return true;
     }
   }
@@ -103,7 +104,8 @@ Result<std::optional<SessionRecord>> MemoryStore::find_session(const std::string
 }
 
 Result<void> MemoryStore::extend_session(const std::string& id_digest, std::int64_t expires_ms) {
-  if (auto it = sessions_.find(id_digest); it != sessions_.end()) it->second.expires_ms = expires_ms;
+  if (auto it = sessions_.find(id_digest); it != sessions_.end())
+    it->second.expires_ms = expires_ms;
   return {};
 }
 

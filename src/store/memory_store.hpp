@@ -41,10 +41,10 @@ class MemoryStore : public Store {
   };
   RoomData& room_data(const core::RoomName& room);
 
-  std::unordered_map<std::string, RoomData> rooms_;  // by room key
-  std::unordered_map<std::string, Account> accounts_;         // by user key
-  std::unordered_map<std::string, SessionRecord> sessions_;   // by id digest
-  std::unordered_map<std::string, TokenRecord> tokens_;       // by digest, unrevoked only
+  std::unordered_map<std::string, RoomData> rooms_;          // by room key
+  std::unordered_map<std::string, Account> accounts_;        // by user key
+  std::unordered_map<std::string, SessionRecord> sessions_;  // by id digest
+  std::unordered_map<std::string, TokenRecord> tokens_;      // by digest, unrevoked only
 };
 
 }  // namespace parley::store

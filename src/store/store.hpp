@@ -37,10 +37,10 @@ struct AppendRequest {
 };
 
 struct Appended {
-  std::string room_name;    // the room as first written
+  std::string room_name;  // the room as first written
   std::uint64_t seq = 0;
   std::int64_t ts = 0;
-  bool duplicate = false;   // the id was used before: nothing new was stored
+  bool duplicate = false;  // the id was used before: nothing new was stored
 };
 
 struct Account {

@@ -14,7 +14,9 @@ StoreWorker::StoreWorker(std::unique_ptr<Store> store, boost::asio::any_io_execu
       limits_(limits),
       thread_([this] { loop(); }) {}
 
-StoreWorker::~StoreWorker() { stop(); }
+StoreWorker::~StoreWorker() {
+  stop();
+}
 
 void StoreWorker::append(AppendRequest request, AppendDone done) {
   enqueue(PendingAppend{std::move(request), std::move(done)});
@@ -76,8 +78,8 @@ void StoreWorker::commit(std::vector<PendingAppend>& batch) {
 
   Result<std::vector<Appended>> committed =
       healthy_ ? store_->append_batch(requests, clock_.now_ms())
-               : Result<std::vector<Appended>>(boost::system::errc::make_error_code(
-                     boost::system::errc::io_error));
+               : Result<std::vector<Appended>>(
+                     boost::system::errc::make_error_code(boost::system::errc::io_error));
   // A failed commit is never acked, and nothing after it is: the store is
   // failed until a restart, and /healthz says so.
   obs::count(obs::counters().store_transactions);

@@ -4,8 +4,8 @@
 // to the I/O executor in commit order. Public methods: any thread.
 #pragma once
 
-#include <boost/asio/any_io_executor.hpp>
 #include <atomic>
+#include <boost/asio/any_io_executor.hpp>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -76,8 +76,7 @@ class StoreWorker {
 };
 
 template <class T>
-void StoreWorker::run(std::function<Result<T>(Store&)> work,
-                      std::function<void(Result<T>)> done) {
+void StoreWorker::run(std::function<Result<T>(Store&)> work, std::function<void(Result<T>)> done) {
   enqueue(Job([this, work = std::move(work), done = std::move(done)](Store& store) mutable {
     auto shared = std::make_shared<Result<T>>(work(store));
     post_reply([done = std::move(done), shared] { done(std::move(*shared)); });

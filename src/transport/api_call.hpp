@@ -17,9 +17,9 @@ using Respond = std::function<void(Response)>;
 
 struct ApiCall {
   Request request;
-  std::string path;     // decoded path of the target
+  std::string path;         // decoded path of the target
   boost::urls::url target;  // the request target, parsed
-  std::string address;  // the client's IP address
+  std::string address;      // the client's IP address
   auth::Caller caller;
   Respond respond;
 

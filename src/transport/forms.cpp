@@ -20,7 +20,8 @@ constexpr std::chrono::hours kFormCookieLifetime{24};
 
 // Where to go after the form: a room page, or home.
 std::string next_of(const std::optional<std::string>& next) {
-  if (next && next->starts_with("/r/") && core::RoomName::parse(std::string_view(*next).substr(3))) {
+  if (next && next->starts_with("/r/") &&
+      core::RoomName::parse(std::string_view(*next).substr(3))) {
     return *next;
   }
   return "/";
@@ -158,10 +159,10 @@ bool handle_form_page(ServerContext& context, const ApiCallPtr& call) {
       call->respond(std::move(response));
       return true;
     }
-    context.accounts.log_out(*call->caller.session,
-                             [call, response = std::move(response)](service::Outcome<bool>) mutable {
-                               call->respond(std::move(response));
-                             });
+    context.accounts.log_out(*call->caller.session, [call, response = std::move(response)](
+                                                        service::Outcome<bool>) mutable {
+      call->respond(std::move(response));
+    });
     return true;
   }
   return false;

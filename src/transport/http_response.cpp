@@ -30,13 +30,14 @@ void add_page_security_headers(Response& response) {
 Response error_response(const Request& request, core::ErrorCode code, std::string_view message) {
   const auto status = static_cast<http::status>(core::http_status_of(code));
   boost::json::object error{{"code", core::name_of(code)}, {"message", message}};
-  return json_response(request, status, boost::json::serialize(boost::json::object{{"error", error}}));
+  return json_response(request, status,
+                       boost::json::serialize(boost::json::object{{"error", error}}));
 }
 
 Response method_not_allowed(const Request& request, std::string_view allow) {
-  Response response = json_response(
-      request, http::status::method_not_allowed,
-      R"({"error":{"code":"bad_request","message":"method not allowed"}})");
+  Response response =
+      json_response(request, http::status::method_not_allowed,
+                    R"({"error":{"code":"bad_request","message":"method not allowed"}})");
   response.set(http::field::allow, allow);
   return response;
 }

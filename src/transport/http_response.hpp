@@ -19,8 +19,7 @@ Response error_response(const Request& request, core::ErrorCode code, std::strin
 Response method_not_allowed(const Request& request, std::string_view allow);
 
 // A JSON body, with nosniff.
-Response json_response(const Request& request, boost::beast::http::status status,
-                       std::string body);
+Response json_response(const Request& request, boost::beast::http::status status, std::string body);
 
 // The headers every HTML page carries (CSP without inline script, ...).
 void add_page_security_headers(Response& response);

@@ -22,7 +22,9 @@ HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, ServerContext& c
   if (!error) address_ = remote.address().to_string();
 }
 
-void HttpSession::run() { do_read(); }
+void HttpSession::run() {
+  do_read();
+}
 
 void HttpSession::do_read() {
   parser_.emplace();
@@ -62,8 +64,9 @@ void HttpSession::on_read(beast::error_code error, std::size_t) {
     upgrade_to_websocket(std::move(request));
     return;
   }
-  router_.route(std::move(request), address_,
-                [self = shared_from_this()](Response response) { self->answer(std::move(response)); });
+  router_.route(std::move(request), address_, [self = shared_from_this()](Response response) {
+    self->answer(std::move(response));
+  });
 }
 
 void HttpSession::upgrade_to_websocket(Request request) {
@@ -83,8 +86,8 @@ void HttpSession::upgrade_to_websocket(Request request) {
   const auth::Credentials credentials = credentials_of(request, &*url);
   auto pending = std::make_shared<Request>(std::move(request));
   context_.authenticator.authenticate(
-      credentials, [self = shared_from_this(), pending, guest_name](
-                       std::variant<auth::Caller, core::Error> resolved) {
+      credentials, [self = shared_from_this(), pending,
+                    guest_name](std::variant<auth::Caller, core::Error> resolved) {
         self->on_upgrade_authenticated(std::move(*pending), guest_name, std::move(resolved));
       });
 }
@@ -138,9 +141,9 @@ void HttpSession::on_upgrade_authenticated(Request request, std::optional<std::s
         if (!is_free) {
           self->context_.guests.release(name);
           const bool failed = std::holds_alternative<service::Refusal>(free);
-          self->answer(error_response(*pending,
-                                      failed ? ErrorCode::internal : ErrorCode::conflict,
-                                      failed ? "the name cannot be checked now" : "that name is taken"));
+          self->answer(
+              error_response(*pending, failed ? ErrorCode::internal : ErrorCode::conflict,
+                             failed ? "the name cannot be checked now" : "that name is taken"));
           return;
         }
         self->start_websocket(std::move(*pending), auth::Identity{name, auth::IdentityKind::guest},
@@ -157,9 +160,9 @@ void HttpSession::answer(Response response) {
   response_ = std::make_shared<Response>(std::move(response));
   const bool keep_alive = response_->keep_alive();
   stream_.expires_after(context_.limits.http_timeout);
-  http::async_write(stream_, *response_,
-                    beast::bind_front_handler(&HttpSession::on_write, shared_from_this(),
-                                              keep_alive));
+  http::async_write(
+      stream_, *response_,
+      beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), keep_alive));
 }
 
 void HttpSession::on_write(bool keep_alive, beast::error_code error, std::size_t) {

@@ -11,8 +11,8 @@
 
 #include "transport/http_response.hpp"
 #include "transport/router.hpp"
-#include "transport/ws_session.hpp"
 #include "transport/server_context.hpp"
+#include "transport/ws_session.hpp"
 
 namespace parley::transport {
 

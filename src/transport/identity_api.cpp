@@ -55,7 +55,8 @@ std::optional<NameAndPassword> read_credentials(const ApiCall& call, bool with_p
   auto name_text = string_field(object, "name");
   auto name = name_text ? core::UserName::parse(*name_text) : std::nullopt;
   if (!name) {
-    call.refuse(ErrorCode::bad_request, "name must be 1-32 of A-Z a-z 0-9 _ . - starting with a letter or digit");
+    call.refuse(ErrorCode::bad_request,
+                "name must be 1-32 of A-Z a-z 0-9 _ . - starting with a letter or digit");
     return std::nullopt;
   }
   NameAndPassword result{name, ""};
@@ -97,7 +98,8 @@ bool handle_identity_api(ServerContext& context, const ApiCallPtr& call) {
     auto input = read_credentials(*call, with_password);
     if (!input) return true;
     if (path == "/api/guest") {
-      accounts.start_guest(*input->name, call->address, answer_session(context, call, http::status::ok));
+      accounts.start_guest(*input->name, call->address,
+                           answer_session(context, call, http::status::ok));
     } else if (path == "/api/register") {
       accounts.register_account(*input->name, std::move(input->password), call->address,
                                 answer_session(context, call, http::status::created));
@@ -150,17 +152,16 @@ bool handle_identity_api(ServerContext& context, const ApiCallPtr& call) {
     }
     if (!require_identity(*call)) return true;
     if (method == http::verb::post) {
-      accounts.create_token(*call->caller.identity,
-                            [call](service::Outcome<service::TokenCreated> outcome) {
-                              if (auto* refusal = std::get_if<service::Refusal>(&outcome)) {
-                                return refuse(*call, *refusal);
-                              }
-                              const auto& created = std::get<service::TokenCreated>(outcome);
-                              call->respond(json_response(
-                                  call->request, http::status::created,
-                                  json::serialize(json::object{{"token", created.token},
-                                                               {"id", created.id}})));
-                            });
+      accounts.create_token(
+          *call->caller.identity, [call](service::Outcome<service::TokenCreated> outcome) {
+            if (auto* refusal = std::get_if<service::Refusal>(&outcome)) {
+              return refuse(*call, *refusal);
+            }
+            const auto& created = std::get<service::TokenCreated>(outcome);
+            call->respond(json_response(
+                call->request, http::status::created,
+                json::serialize(json::object{{"token", created.token}, {"id", created.id}})));
+          });
     } else {
       accounts.list_tokens(
           *call->caller.identity,

@@ -19,7 +19,9 @@ Listener::Listener(asio::io_context& io, const tcp::endpoint& endpoint, ServerCo
   acceptor_.listen(asio::socket_base::max_listen_connections);
 }
 
-void Listener::run() { do_accept(); }
+void Listener::run() {
+  do_accept();
+}
 
 void Listener::stop() {
   boost::system::error_code ignored;
@@ -28,7 +30,8 @@ void Listener::stop() {
 }
 
 void Listener::do_accept() {
-  acceptor_.async_accept(boost::beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+  acceptor_.async_accept(
+      boost::beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
 }
 
 void Listener::on_accept(boost::beast::error_code error, tcp::socket socket) {

@@ -73,9 +73,12 @@ void Router::route(Request request, std::string address, Respond respond) {
     return respond(error_response(request, ErrorCode::bad_request, "expected a WebSocket upgrade"));
   }
 
-  auto call = std::make_shared<ApiCall>(ApiCall{std::move(request), std::move(path),
+  auto call = std::make_shared<ApiCall>(ApiCall{std::move(request),
+                                                std::move(path),
                                                 boost::urls::url(*url),
-                                                std::move(address), {}, std::move(respond)});
+                                                std::move(address),
+                                                {},
+                                                std::move(respond)});
   const auth::Credentials credentials = credentials_of(call->request, nullptr);
   context_.authenticator.authenticate(
       credentials, [this, call, credentials](std::variant<auth::Caller, core::Error> resolved) {

@@ -22,12 +22,12 @@ class WsSession;
 struct TransportLimits {
   std::size_t http_header_bytes = 8 * 1024;
   std::size_t http_body_bytes = 64 * 1024;
-  std::chrono::seconds http_timeout{30};     // to read one request, or write one answer
+  std::chrono::seconds http_timeout{30};  // to read one request, or write one answer
   std::size_t ws_max_frame_bytes = 64 * 1024;
   std::size_t ws_max_queued_bytes = 1024 * 1024;  // past this a reader is too slow: 1008
-  std::size_t ws_max_in_flight_sends = 64;         // sends awaiting their ack before reads pause
-  std::chrono::seconds ws_idle_timeout{60};        // silence after which a ping is sent, then close
-  std::chrono::seconds ws_close_timeout{5};        // for the closing handshake
+  std::size_t ws_max_in_flight_sends = 64;        // sends awaiting their ack before reads pause
+  std::chrono::seconds ws_idle_timeout{60};       // silence after which a ping is sent, then close
+  std::chrono::seconds ws_close_timeout{5};       // for the closing handshake
 };
 
 struct ServerContext {

@@ -33,7 +33,8 @@ bool is_compressible(std::string_view type) {
 std::string gzip(std::string_view data) {
   z_stream stream{};
   // windowBits 15 + 16: a gzip header and trailer rather than raw zlib.
-  if (deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
     return {};
   }
   std::string out(deflateBound(&stream, data.size()), '\0');
@@ -96,7 +97,8 @@ std::shared_ptr<const StaticFiles::File> StaticFiles::load(const std::string& re
   file->type = content_type_of(path);
   file->modified = modified;
   std::ostringstream etag;
-  etag << '"' << std::hex << file->body.size() << '-' << std::hash<std::string>{}(file->body) << '"';
+  etag << '"' << std::hex << file->body.size() << '-' << std::hash<std::string>{}(file->body)
+       << '"';
   file->etag = etag.str();
   if (is_compressible(file->type)) {
     std::string packed = gzip(file->body);

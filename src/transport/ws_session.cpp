@@ -21,7 +21,9 @@ WsSession::WsSession(beast::tcp_stream&& stream, ServerContext& context, auth::I
       claim_(claim),
       close_deadline_(ws_.get_executor()) {}
 
-WsSession::~WsSession() { finish(); }
+WsSession::~WsSession() {
+  finish();
+}
 
 void WsSession::run(beast::http::request<beast::http::string_body> request) {
   // The WebSocket layer keeps its own time from here on.
@@ -31,8 +33,9 @@ void WsSession::run(beast::http::request<beast::http::string_body> request) {
   timeout.idle_timeout = context_.limits.ws_idle_timeout;
   timeout.keep_alive_pings = true;
   ws_.set_option(timeout);
-  ws_.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& response) { response.set(beast::http::field::server, "parley"); }));
+  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
+    response.set(beast::http::field::server, "parley");
+  }));
   ws_.read_message_max(context_.limits.ws_max_frame_bytes);
   ws_.auto_fragment(false);
   ws_.text(true);
@@ -175,7 +178,9 @@ void WsSession::on_write(beast::error_code error, std::size_t) {
   if (!queue_.empty()) do_write();
 }
 
-void WsSession::shut_down() { close_with(close_code::going_away, false); }
+void WsSession::shut_down() {
+  close_with(close_code::going_away, false);
+}
 
 void WsSession::close_with(close_code code, bool drop_queue) {
   if (state_ != State::open) return;

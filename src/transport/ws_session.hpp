@@ -19,8 +19,7 @@ namespace parley::transport {
 // to release when it ends.
 enum class NameClaim { none, held };
 
-class WsSession final : public service::Connection,
-                        public std::enable_shared_from_this<WsSession> {
+class WsSession final : public service::Connection, public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(boost::beast::tcp_stream&& stream, ServerContext& context, auth::Identity identity,
             NameClaim claim);

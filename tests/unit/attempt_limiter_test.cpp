@@ -13,7 +13,7 @@ TEST(AttemptLimiter, AllowsUpToTheLimitThenSaysHowLongToWait) {
   }
   EXPECT_EQ(limiter.wait_ms("alice", 100), 1000);
   EXPECT_EQ(limiter.wait_ms("alice", 600), 500);
-  EXPECT_EQ(limiter.wait_ms("bob", 600), 0);  // keys are counted apart
+  EXPECT_EQ(limiter.wait_ms("bob", 600), 0);     // keys are counted apart
   EXPECT_EQ(limiter.wait_ms("alice", 1100), 0);  // the window has passed
 }
 

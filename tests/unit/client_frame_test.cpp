@@ -43,10 +43,11 @@ TEST(ClientFrame, ParsesSendLeaveTypingPing) {
   auto send = parse_client_frame(R"({"type":"send","room":"r","text":" hi ","id":"m-1"})");
   EXPECT_EQ(command_of<SendCommand>(send).text, " hi ");  // kept exactly as received
   EXPECT_EQ(command_of<SendCommand>(send).id, "m-1");
-  EXPECT_EQ(command_of<LeaveCommand>(parse_client_frame(R"({"type":"leave","room":"r"})")).room.key(),
-            "r");
-  EXPECT_TRUE(std::holds_alternative<ClientCommand>(
-      parse_client_frame(R"({"type":"typing","room":"r"})")));
+  EXPECT_EQ(
+      command_of<LeaveCommand>(parse_client_frame(R"({"type":"leave","room":"r"})")).room.key(),
+      "r");
+  EXPECT_TRUE(
+      std::holds_alternative<ClientCommand>(parse_client_frame(R"({"type":"typing","room":"r"})")));
   EXPECT_TRUE(std::holds_alternative<ClientCommand>(parse_client_frame(R"({"type":"ping"})")));
 }
 
@@ -56,17 +57,28 @@ TEST(ClientFrame, IgnoresUnknownExtraFields) {
 }
 
 TEST(ClientFrame, RefusesMalformedFramesAsBadRequest) {
-  for (std::string_view json :
-       {"", "not json", "[]", "42", "\"join\"", "{}", R"({"type":7})", R"({"type":"dance"})",
-        R"({"type":"join"})", R"({"type":"join","room":5})", R"({"type":"join","room":""})",
-        R"({"type":"join","room":"bad room"})", R"({"type":"join","room":"-x"})",
-        R"({"type":"join","room":"r","since":-1})", R"({"type":"join","room":"r","since":"3"})",
-        R"({"type":"join","room":"r","since":1.5})", R"({"type":"send","room":"r","id":"a"})",
-        R"({"type":"send","room":"r","text":"hi"})",
-        R"({"type":"send","room":"r","text":5,"id":"a"})",
-        R"({"type":"send","room":"r","text":"   ","id":"a"})",
-        R"({"type":"send","room":"r","text":"hi","id":"has space"})",
-        R"({"type":"send","room":"r","text":"hi","id":""})"}) {
+  for (std::string_view json : {"",
+                                "not json",
+                                "[]",
+                                "42",
+                                "\"join\"",
+                                "{}",
+                                R"({"type":7})",
+                                R"({"type":"dance"})",
+                                R"({"type":"join"})",
+                                R"({"type":"join","room":5})",
+                                R"({"type":"join","room":""})",
+                                R"({"type":"join","room":"bad room"})",
+                                R"({"type":"join","room":"-x"})",
+                                R"({"type":"join","room":"r","since":-1})",
+                                R"({"type":"join","room":"r","since":"3"})",
+                                R"({"type":"join","room":"r","since":1.5})",
+                                R"({"type":"send","room":"r","id":"a"})",
+                                R"({"type":"send","room":"r","text":"hi"})",
+                                R"({"type":"send","room":"r","text":5,"id":"a"})",
+                                R"({"type":"send","room":"r","text":"   ","id":"a"})",
+                                R"({"type":"send","room":"r","text":"hi","id":"has space"})",
+                                R"({"type":"send","room":"r","text":"hi","id":""})"}) {
     EXPECT_EQ(refusal_of(json).code, ErrorCode::bad_request) << json;
   }
 }
@@ -77,7 +89,8 @@ TEST(ClientFrame, RefusesDeepNesting) {
 }
 
 TEST(ClientFrame, RefusesLongTextAsTooLarge) {
-  std::string json = R"({"type":"send","room":"r","id":"x","text":")" + std::string(4001, 'a') + "\"}";
+  std::string json =
+      R"({"type":"send","room":"r","id":"x","text":")" + std::string(4001, 'a') + "\"}";
   EXPECT_EQ(refusal_of(json).code, ErrorCode::too_large);
 }
 

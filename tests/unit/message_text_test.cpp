@@ -22,8 +22,8 @@ TEST(MessageText, AcceptsOrdinaryText) {
 }
 
 TEST(MessageText, RefusesEmptyAndWhiteSpaceOnly) {
-  for (std::string_view text : {"", " ", "\t\n\r ", "\xc2\xa0", "\xe3\x80\x80", "\xe2\x80\xa8",
-                                "\xc2\x85 \xe2\x80\x8a"}) {
+  for (std::string_view text :
+       {"", " ", "\t\n\r ", "\xc2\xa0", "\xe3\x80\x80", "\xe2\x80\xa8", "\xc2\x85 \xe2\x80\x8a"}) {
     auto refused = check_message_text(text);
     ASSERT_TRUE(refused) << "accepted: " << text;
     EXPECT_EQ(refused->code, ErrorCode::bad_request);
@@ -37,7 +37,7 @@ TEST(MessageText, ZeroWidthSpaceIsNotWhiteSpace) {
 
 TEST(MessageText, CountsCodePointsNotBytesAtTheLimit) {
   EXPECT_FALSE(check_message_text(repeat("a", 4000)));
-  EXPECT_FALSE(check_message_text(repeat("\xc3\xa9", 4000)));       // é: 2 bytes each
+  EXPECT_FALSE(check_message_text(repeat("\xc3\xa9", 4000)));          // é: 2 bytes each
   EXPECT_FALSE(check_message_text(repeat("\xf0\x9f\x98\x80", 4000)));  // emoji: 4 bytes each
   auto over = check_message_text(repeat("\xc3\xa9", 4001));
   ASSERT_TRUE(over);
@@ -60,9 +60,9 @@ TEST(MessageText, TrimsWhiteSpaceBeforeCountingButNotInTheMiddle) {
 TEST(MessageText, RefusesNulAndInvalidUtf8) {
   EXPECT_EQ(check_message_text(std::string("a\0b", 3))->code, ErrorCode::bad_request);
   EXPECT_EQ(check_message_text("\xff")->code, ErrorCode::bad_request);
-  EXPECT_EQ(check_message_text("\xc3")->code, ErrorCode::bad_request);          // truncated
-  EXPECT_EQ(check_message_text("\xc0\xaf")->code, ErrorCode::bad_request);      // overlong
-  EXPECT_EQ(check_message_text("\xed\xa0\x80")->code, ErrorCode::bad_request);  // surrogate
+  EXPECT_EQ(check_message_text("\xc3")->code, ErrorCode::bad_request);              // truncated
+  EXPECT_EQ(check_message_text("\xc0\xaf")->code, ErrorCode::bad_request);          // overlong
+  EXPECT_EQ(check_message_text("\xed\xa0\x80")->code, ErrorCode::bad_request);      // surrogate
   EXPECT_EQ(check_message_text("\xf4\x90\x80\x80")->code, ErrorCode::bad_request);  // > U+10FFFF
 }
 

@@ -22,9 +22,13 @@ class RecordingMember final : public Member {
   UserName user_;
 };
 
-Frame frame(std::string text) { return std::make_shared<const std::string>(std::move(text)); }
+Frame frame(std::string text) {
+  return std::make_shared<const std::string>(std::move(text));
+}
 
-RoomName room_name(std::string_view text = "lobby") { return *RoomName::parse(text); }
+RoomName room_name(std::string_view text = "lobby") {
+  return *RoomName::parse(text);
+}
 
 TEST(Room, ReleasesMessagesInSeqOrderHoldingEarlyOnes) {
   Room room(room_name(), 0);
@@ -139,7 +143,8 @@ TEST(Hub, LeaveAllLeavesEveryRoomOfAConnection) {
   hub.join(two, alice, Replay::none);
   hub.join(two, bob, Replay::none);
   std::vector<std::string> left;
-  hub.leave_all(alice, [&](Room& room, const Room::LeaveResult&) { left.push_back(room.name().text()); });
+  hub.leave_all(alice,
+                [&](Room& room, const Room::LeaveResult&) { left.push_back(room.name().text()); });
   EXPECT_EQ(left.size(), 2u);
   EXPECT_EQ(hub.room_count(), 1u);  // "two" still has bob
   ASSERT_NE(hub.find(room_name("two")), nullptr);

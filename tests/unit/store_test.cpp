@@ -15,8 +15,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-core::RoomName room(std::string_view name) { return *core::RoomName::parse(name); }
-core::UserName user(std::string_view name) { return *core::UserName::parse(name); }
+core::RoomName room(std::string_view name) {
+  return *core::RoomName::parse(name);
+}
+core::UserName user(std::string_view name) {
+  return *core::UserName::parse(name);
+}
 
 AppendRequest message(std::string_view room_name, std::string_view author, std::string text,
                       std::string id) {
@@ -38,7 +42,9 @@ struct StoreFactory {
   std::function<std::unique_ptr<Store>(const fs::path&)> make;
 };
 // Names the parameter in test names (instead of printing its bytes).
-void PrintTo(const StoreFactory& factory, std::ostream* out) { *out << factory.name; }
+void PrintTo(const StoreFactory& factory, std::ostream* out) {
+  *out << factory.name;
+}
 
 class StoreContract : public ::testing::TestWithParam<StoreFactory> {
  protected:
@@ -91,7 +97,8 @@ TEST_P(StoreContract, DuplicatesWithinOneBatchAreCaught) {
 
 TEST_P(StoreContract, ReadsARangeOldestFirstKeepingTheMostRecentWhenCapped) {
   std::vector<AppendRequest> batch;
-  for (int i = 1; i <= 10; ++i) batch.push_back(message("r", "u", "t" + std::to_string(i), std::to_string(i)));
+  for (int i = 1; i <= 10; ++i)
+    batch.push_back(message("r", "u", "t" + std::to_string(i), std::to_string(i)));
   ASSERT_TRUE(store->append_batch(batch, 1));
   auto all = store->read_range(room("r"), 3, 8, 100);
   ASSERT_TRUE(all);
@@ -129,15 +136,19 @@ TEST_P(StoreContract, OpensRoomsAndListsThemByActivity) {
   EXPECT_EQ((*rooms)[1].name, "older");
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Stores, StoreContract,
-    ::testing::Values(
-        StoreFactory{"memory", [](const fs::path&) { return std::make_unique<MemoryStore>(); }},
-        StoreFactory{"sqlite",
-                     [](const fs::path& dir) {
-                       return std::make_unique<SqliteStore>(SqliteOptions{dir / "t.db"});
-                     }}),
-    [](const ::testing::TestParamInfo<StoreFactory>& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Stores, StoreContract,
+                         ::testing::Values(StoreFactory{"memory",
+                                                        [](const fs::path&) {
+                                                          return std::make_unique<MemoryStore>();
+                                                        }},
+                                           StoreFactory{"sqlite",
+                                                        [](const fs::path& dir) {
+                                                          return std::make_unique<SqliteStore>(
+                                                              SqliteOptions{dir / "t.db"});
+                                                        }}),
+                         [](const ::testing::TestParamInfo<StoreFactory>& info) {
+                           return std::string(info.param.name);
+                         });
 
 TEST(SqliteStore, KeepsSeqsAndIdsAcrossReopening) {
   TempDir dir;

@@ -9,7 +9,9 @@
 namespace parley::store {
 namespace {
 
-core::RoomName room() { return *core::RoomName::parse("r"); }
+core::RoomName room() {
+  return *core::RoomName::parse("r");
+}
 
 AppendRequest message(std::string id) {
   return {room(), *core::UserName::parse("u"), "text", std::move(id)};
@@ -60,7 +62,8 @@ TEST(StoreWorker, CommitsWaitingAppendsTogether) {
   core::ManualClock clock;
   auto store = std::make_unique<CountingStore>();
   auto transactions = store->transactions;
-  StoreWorker worker(std::move(store), io.get_executor(), clock, StoreWorkerLimits{.max_batch = 64});
+  StoreWorker worker(std::move(store), io.get_executor(), clock,
+                     StoreWorkerLimits{.max_batch = 64});
   int acked = 0;
   for (int i = 0; i < 640; ++i) {
     worker.append(message(std::to_string(i)), [&](Result<Appended> appended) {

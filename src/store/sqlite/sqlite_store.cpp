@@ -438,14 +438,15 @@ Result<std::optional<TokenRecord>> SqliteStore::find_token(const std::string& di
 }
 
 Result<std::vector<TokenRecord>> SqliteStore::list_tokens(const core::UserName& user) {
-  Statement::Use query(
-      statement("SELECT id, user_name, created_ms, digest FROM tokens WHERE user_key = ? AND revoked = 0 "
-                "ORDER BY created_ms, id"));
+  Statement::Use query(statement(
+      "SELECT id, user_name, created_ms, digest FROM tokens WHERE user_key = ? AND revoked = 0 "
+      "ORDER BY created_ms, id"));
   query->bind(1, user.key());
   std::vector<TokenRecord> tokens;
   int code;
   while ((code = query->step()) == SQLITE_ROW) {
-    tokens.push_back(TokenRecord{query->text(0), query->text(3), query->text(1), query->integer(2)});
+    tokens.push_back(
+        TokenRecord{query->text(0), query->text(3), query->text(1), query->integer(2)});
   }
   if (code != SQLITE_DONE) return make_error(code);
   return tokens;
