@@ -104,9 +104,12 @@ Caller Authenticator::caller_for(store::SessionRecord session) {
   const auto refresh_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(settings_.session_refresh).count();
   bool extended = false;
-  // Sliding expiry, written at most once per refresh interval.
-  if (session.expires_ms - now < lifetime_ms - refresh_ms) {
-    session.expires_ms = now + lifetime_ms;
+  // Sliding expiry, written at most once per refresh interval: the stored
+  // expiry runs ahead of "lifetime from now" by up to that interval.
+  if (session.expires_ms - now < lifetime_ms) {
+    // One more refresh interval, so that a session used now lasts at least
+    // its lifetime from now although the next extension is written later.
+    session.expires_ms = now + lifetime_ms + refresh_ms;
     extended = true;
     store_.run<bool>(
         [digest = session.id_digest, expires = session.expires_ms](store::Store& store) {

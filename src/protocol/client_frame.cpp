@@ -39,7 +39,7 @@ std::variant<core::RoomName, FrameError> room_of(const json::object& frame,
 
 std::variant<std::optional<std::uint64_t>, FrameError> since_of(const json::object& frame) {
   const json::value* since = frame.if_contains("since");
-  if (since == nullptr || since->is_null()) return std::optional<std::uint64_t>{};
+  if (since == nullptr) return std::optional<std::uint64_t>{};
   if (since->is_uint64()) return std::optional<std::uint64_t>{since->get_uint64()};
   if (since->is_int64() && since->get_int64() >= 0) {
     return std::optional<std::uint64_t>{static_cast<std::uint64_t>(since->get_int64())};
@@ -99,10 +99,10 @@ ParsedFrame parse_client_frame(std::string_view text) {
       return std::move(*failed);
     }
     return ClientCommand{
-        JoinCommand{std::move(room_name), std::get<std::optional<std::uint64_t>>(since)}};
+        JoinCommand{std::move(room_name), std::get<std::optional<std::uint64_t>>(since), id}};
   }
-  if (kind == "leave") return ClientCommand{LeaveCommand{std::move(room_name)}};
-  if (kind == "typing") return ClientCommand{TypingCommand{std::move(room_name)}};
+  if (kind == "leave") return ClientCommand{LeaveCommand{std::move(room_name), id}};
+  if (kind == "typing") return ClientCommand{TypingCommand{std::move(room_name), id}};
   return parse_send(frame, std::move(room_name), id);
 }
 

@@ -17,9 +17,11 @@ namespace parley::protocol {
 struct JoinCommand {
   core::RoomName room;
   std::optional<std::uint64_t> since;
+  std::optional<std::string> id;  // echoed in an error, if the frame had one
 };
 struct LeaveCommand {
   core::RoomName room;
+  std::optional<std::string> id;
 };
 struct SendCommand {
   core::RoomName room;
@@ -28,6 +30,7 @@ struct SendCommand {
 };
 struct TypingCommand {
   core::RoomName room;
+  std::optional<std::string> id;
 };
 struct PingCommand {};
 

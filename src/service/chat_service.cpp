@@ -36,26 +36,26 @@ void ChatService::open_room(const core::RoomName& name, Opened opened) {
 
 void ChatService::join(const ConnectionPtr& connection, protocol::JoinCommand command, Done done) {
   std::weak_ptr<Connection> weak = connection;
-  open_room(command.room, [this, weak, since = command.since, done](core::Room* room) {
-    auto connection = weak.lock();
-    if (connection && connection->is_open()) {
-      if (room == nullptr) {
-        connection->send(
-            protocol::encode_error(ErrorCode::internal, "the room cannot be opened", std::nullopt));
-      } else {
-        complete_join(*connection, *room, since);
-        if (since && *since < room->delivered_seq() && room->is_member(*connection)) {
-          replay(connection, *room, *since, room->delivered_seq());
-        }
-      }
-    }
-    done();
-  });
+  open_room(command.room,
+            [this, weak, since = command.since, id = command.id, done](core::Room* room) {
+              auto connection = weak.lock();
+              if (connection && connection->is_open()) {
+                if (room == nullptr) {
+                  connection->send(
+                      protocol::encode_error(ErrorCode::internal, "the room cannot be opened", id));
+                } else if (complete_join(*connection, *room, since)) {
+                  replay(connection, *room, *since, room->delivered_seq());
+                }
+              }
+              done();
+            });
 }
 
-void ChatService::complete_join(Connection& connection, core::Room& room,
+bool ChatService::complete_join(Connection& connection, core::Room& room,
                                 std::optional<std::uint64_t> since) {
-  const bool replaying = since && *since < room.delivered_seq();
+  // A member already receives the room live: replaying again would send
+  // messages twice, so a repeated join only answers `joined`.
+  const bool replaying = since && *since < room.delivered_seq() && !room.is_member(connection);
   const auto joined =
       hub_.join(room, connection, replaying ? core::Replay::pending : core::Replay::none);
   const bool truncated = replaying && joined.seq - *since > limits_.replay_limit;
@@ -67,6 +67,7 @@ void ChatService::complete_join(Connection& connection, core::Room& room,
                                              PresenceEvent::join),
                    &connection.user());
   }
+  return replaying;
 }
 
 void ChatService::replay(const ConnectionPtr& connection, core::Room& room, std::uint64_t after,
@@ -85,7 +86,7 @@ void ChatService::replay(const ConnectionPtr& connection, core::Room& room, std:
           // Never a silent gap: the member is taken out of the room instead.
           connection->send(
               protocol::encode_error(ErrorCode::internal, "history cannot be read", std::nullopt));
-          leave(*connection, protocol::LeaveCommand{name});
+          leave(*connection, protocol::LeaveCommand{name, std::nullopt});
           return;
         }
         std::vector<core::Frame> frames;
@@ -102,8 +103,7 @@ void ChatService::replay(const ConnectionPtr& connection, core::Room& room, std:
 void ChatService::leave(Connection& connection, const protocol::LeaveCommand& command) {
   core::Room* room = hub_.find(command.room);
   if (room == nullptr || !room->is_member(connection)) {
-    connection.send(
-        protocol::encode_error(ErrorCode::not_joined, "not in this room", std::nullopt));
+    connection.send(protocol::encode_error(ErrorCode::not_joined, "not in this room", command.id));
     return;
   }
   hub_.leave(*room, connection, [&](core::Room& left, const core::Room::LeaveResult& result) {
@@ -128,8 +128,7 @@ void ChatService::disconnect(Connection& connection) {
 void ChatService::typing(Connection& connection, const protocol::TypingCommand& command) {
   core::Room* room = hub_.find(command.room);
   if (room == nullptr || !room->is_member(connection)) {
-    connection.send(
-        protocol::encode_error(ErrorCode::not_joined, "not in this room", std::nullopt));
+    connection.send(protocol::encode_error(ErrorCode::not_joined, "not in this room", command.id));
     return;
   }
   room->broadcast(protocol::encode_typing(room->name().text(), connection.user().text()),

@@ -65,7 +65,8 @@ class ChatService {
   core::Hub& hub() { return hub_; }
 
  private:
-  void complete_join(Connection& connection, core::Room& room, std::optional<std::uint64_t> since);
+  // Joins and sends `joined`; true when a replay must follow.
+  bool complete_join(Connection& connection, core::Room& room, std::optional<std::uint64_t> since);
   void replay(const ConnectionPtr& connection, core::Room& room, std::uint64_t after,
               std::uint64_t up_to);
 

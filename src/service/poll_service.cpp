@@ -203,11 +203,6 @@ void PollService::wake(const std::string& room_key, std::uint64_t seq, const cor
   for (auto& [woken, page] : calls) woken(page);
 }
 
-std::vector<std::string> PollService::members(const core::RoomName& room) {
-  const core::Room* open = chat_.hub().find(room);
-  return open != nullptr ? open->user_names() : std::vector<std::string>{};
-}
-
 void PollService::expire_idle_pollers() {
   const std::int64_t cutoff = clock_.now_ms() - limits_.presence_timeout.count();
   for (auto it = pollers_.begin(); it != pollers_.end();) {

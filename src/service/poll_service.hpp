@@ -60,7 +60,6 @@ class PollService {
               std::function<void(Body)> woken);
   void cancel_wait(WaitId id);
 
-  std::vector<std::string> members(const core::RoomName& room);
   // Pollers silent for longer than the presence timeout leave their rooms.
   void expire_idle_pollers();
   std::size_t waiting_count() const { return waiting_; }

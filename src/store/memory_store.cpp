@@ -29,7 +29,8 @@ Result<std::vector<Appended>> MemoryStore::append_batch(std::span<const AppendRe
     }
     const std::uint64_t seq = ++data.record.last_seq;
     seen->second = seq;
-    data.last_active = now_ms;
+    latest_activity_ = std::max(latest_activity_ + 1, now_ms);  // ties keep their order
+    data.last_active = latest_activity_;
     data.messages.push_back({seq, now_ms, request.user.text(), request.text, request.client_id});
     results.push_back({data.record.name, seq, now_ms, false});
   }

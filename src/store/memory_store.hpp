@@ -42,6 +42,7 @@ class MemoryStore : public Store {
   RoomData& room_data(const core::RoomName& room);
 
   std::unordered_map<std::string, RoomData> rooms_;          // by room key
+  std::int64_t latest_activity_ = 0;                         // strictly increasing activity stamps
   std::unordered_map<std::string, Account> accounts_;        // by user key
   std::unordered_map<std::string, SessionRecord> sessions_;  // by id digest
   std::unordered_map<std::string, TokenRecord> tokens_;      // by digest, unrevoked only

@@ -214,13 +214,17 @@ bool handle_chat_api(ServerContext& context, const ApiCallPtr& call) {
       call->respond(method_not_allowed(call->request, "GET, HEAD"));
       return true;
     }
-    json::array members;
-    for (const auto& name : context.polls.members(*room)) members.emplace_back(name);
-    const core::Room* open = context.chat.hub().find(*room);
-    const std::string& shown = open != nullptr ? open->name().text() : room->text();
-    call->respond(json_response(
-        call->request, http::status::ok,
-        json::serialize(json::object{{"room", shown}, {"members", std::move(members)}})));
+    // Through the store when the room is not in memory: its name is shown as
+    // first written, whatever the URL's spelling.
+    // (open_room closes a room it opened for this if nobody is in it.)
+    context.chat.open_room(*room, [call](core::Room* open) {
+      if (open == nullptr) return call->refuse(ErrorCode::internal, "the store cannot answer now");
+      json::array members;
+      for (const auto& name : open->user_names()) members.emplace_back(name);
+      call->respond(json_response(call->request, http::status::ok,
+                                  json::serialize(json::object{{"room", open->name().text()},
+                                                               {"members", std::move(members)}})));
+    });
     return true;
   }
   if (is_read) {

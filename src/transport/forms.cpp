@@ -89,11 +89,13 @@ void post_account_form(ServerContext& context, const ApiCallPtr& call, bool regi
   const auto name_text = form_field(call->request, "name");
   const std::string next = next_of(form_field(call->request, "next"));
   TemplateValues values{{"name", name_text.value_or("")}, {"next", next}};
-  const auto fail = [&context, call, template_name, values](http::status status,
-                                                            std::string message) {
+  const auto fail = [&context, call, template_name, values](
+                        http::status status, std::string message, std::int64_t retry_after_s = 0) {
     TemplateValues filled = values;
     filled["error"] = std::move(message);
-    call->respond(form_page(context, *call, template_name, std::move(filled), status));
+    Response response = form_page(context, *call, template_name, std::move(filled), status);
+    if (retry_after_s > 0) response.set(http::field::retry_after, std::to_string(retry_after_s));
+    call->respond(std::move(response));
   };
 
   // Without a session, the token must match the form cookie (double submit).
@@ -112,7 +114,8 @@ void post_account_form(ServerContext& context, const ApiCallPtr& call, bool regi
   std::string password = form_field(call->request, "password").value_or("");
   auto done = [&context, call, next, fail](service::Outcome<service::SessionStarted> outcome) {
     if (auto* refusal = std::get_if<service::Refusal>(&outcome)) {
-      return fail(static_cast<http::status>(core::http_status_of(refusal->code)), refusal->message);
+      return fail(static_cast<http::status>(core::http_status_of(refusal->code)), refusal->message,
+                  refusal->retry_after_s);
     }
     const auto& started = std::get<service::SessionStarted>(outcome);
     Response response = see_other(call->request, next);

@@ -1,6 +1,7 @@
 #include "transport/http_request.hpp"
 
 #include <boost/json.hpp>
+#include <boost/url/decode_view.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/parse_query.hpp>
 
@@ -51,9 +52,12 @@ std::optional<std::string> form_field(const Request& request, std::string_view n
   if (!params) return std::nullopt;
   std::optional<std::string> found;
   for (const auto& param : *params) {
-    if (param.key != name) continue;
+    const boost::urls::encoding_opts form_encoding(true);  // '+' is a space in forms
+    const boost::urls::decode_view key(param.key, form_encoding);
+    if (key != name) continue;
     if (found) return std::nullopt;  // a field given twice is ambiguous
-    found = param.value;
+    const boost::urls::decode_view value(param.value, form_encoding);
+    found = std::string(value.begin(), value.end());
   }
   return found;
 }

@@ -60,6 +60,7 @@ void HttpSession::on_read(beast::error_code error, std::size_t) {
     return;
   }
   Request request = parser_->release();
+  answering_head_ = request.method() == http::verb::head;
   if (beast::websocket::is_upgrade(request)) {
     upgrade_to_websocket(std::move(request));
     return;
@@ -86,13 +87,16 @@ void HttpSession::upgrade_to_websocket(Request request) {
   const auth::Credentials credentials = credentials_of(request, &*url);
   auto pending = std::make_shared<Request>(std::move(request));
   context_.authenticator.authenticate(
-      credentials, [self = shared_from_this(), pending,
-                    guest_name](std::variant<auth::Caller, core::Error> resolved) {
-        self->on_upgrade_authenticated(std::move(*pending), guest_name, std::move(resolved));
+      credentials,
+      [self = shared_from_this(), pending, guest_name,
+       secret = credentials.session_cookie](std::variant<auth::Caller, core::Error> resolved) {
+        self->on_upgrade_authenticated(std::move(*pending), guest_name, secret,
+                                       std::move(resolved));
       });
 }
 
 void HttpSession::on_upgrade_authenticated(Request request, std::optional<std::string> guest_name,
+                                           std::optional<std::string> session_secret,
                                            std::variant<auth::Caller, core::Error> resolved) {
   if (auto* refused = std::get_if<core::Error>(&resolved)) {
     answer(error_response(request, refused->code, refused->message));
@@ -112,7 +116,9 @@ void HttpSession::on_upgrade_authenticated(Request request, std::optional<std::s
         return;
       }
     }
-    start_websocket(std::move(request), *caller.identity, NameClaim::none);
+    if (caller.via != auth::Via::session) session_secret.reset();
+    start_websocket(std::move(request), *caller.identity, NameClaim::none,
+                    std::move(session_secret));
     return;
   }
   if (!guest_name) {
@@ -151,12 +157,19 @@ void HttpSession::on_upgrade_authenticated(Request request, std::optional<std::s
       });
 }
 
-void HttpSession::start_websocket(Request request, auth::Identity identity, NameClaim claim) {
-  std::make_shared<WsSession>(std::move(stream_), context_, std::move(identity), claim)
+void HttpSession::start_websocket(Request request, auth::Identity identity, NameClaim claim,
+                                  std::optional<std::string> session_secret) {
+  std::make_shared<WsSession>(std::move(stream_), context_, std::move(identity), claim,
+                              std::move(session_secret))
       ->run(std::move(request));
 }
 
 void HttpSession::answer(Response response) {
+  if (answering_head_ && !response.body().empty()) {
+    const auto length = response.body().size();
+    response.body().clear();
+    response.content_length(length);
+  }
   response_ = std::make_shared<Response>(std::move(response));
   const bool keep_alive = response_->keep_alive();
   stream_.expires_after(context_.limits.http_timeout);

@@ -28,14 +28,17 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void on_write(bool keep_alive, boost::beast::error_code error, std::size_t bytes);
   void upgrade_to_websocket(Request request);
   void on_upgrade_authenticated(Request request, std::optional<std::string> guest_name,
+                                std::optional<std::string> session_secret,
                                 std::variant<auth::Caller, core::Error> resolved);
-  void start_websocket(Request request, auth::Identity identity, NameClaim claim);
+  void start_websocket(Request request, auth::Identity identity, NameClaim claim,
+                       std::optional<std::string> session_secret = std::nullopt);
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   ServerContext& context_;
   Router& router_;
-  std::string address_;  // the client's IP address
+  std::string address_;          // the client's IP address
+  bool answering_head_ = false;  // the request being answered is a HEAD
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   std::shared_ptr<Response> response_;  // alive while it is written
 };

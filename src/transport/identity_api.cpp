@@ -120,8 +120,10 @@ bool handle_identity_api(ServerContext& context, const ApiCallPtr& call) {
       if (auto* refusal = std::get_if<service::Refusal>(&outcome)) return refuse(*call, *refusal);
       Response response{http::status::no_content, call->request.version()};
       response.set(http::field::server, "parley");
-      response.set(http::field::set_cookie,
-                   auth::expire_cookie(auth::kSessionCookie, context.identity.transport));
+      if (call->caller.session) {
+        response.set(http::field::set_cookie,
+                     auth::expire_cookie(auth::kSessionCookie, context.identity.transport));
+      }
       response.keep_alive(call->request.keep_alive());
       call->respond(std::move(response));
     };

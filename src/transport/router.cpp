@@ -34,11 +34,22 @@ void Router::route(Request request, std::string address, Respond respond) {
   // Pages and files that are the same for everyone need no identity.
   if (path == "/healthz") {
     if (!is_read(request)) return respond(method_not_allowed(request, "GET, HEAD"));
-    if (!context_.store.is_healthy()) {
-      return respond(json_response(request, http::status::service_unavailable,
-                                   R"({"status":"failing","store":"failed"})"));
-    }
-    return respond(json_response(request, http::status::ok, R"({"status":"ok"})"));
+    // A round trip through the store worker: a stuck or failed store shows.
+    auto pending = std::make_shared<Request>(std::move(request));
+    context_.store.run<bool>(
+        [](store::Store& store) {
+          auto checked = store.check();
+          if (!checked) return store::Result<bool>(boost::system::in_place_error, checked.error());
+          return store::Result<bool>(true);
+        },
+        [this, pending, respond = std::move(respond)](store::Result<bool> checked) {
+          if (!checked || !context_.store.is_healthy()) {
+            return respond(json_response(*pending, http::status::service_unavailable,
+                                         R"({"status":"failing","store":"failed"})"));
+          }
+          respond(json_response(*pending, http::status::ok, R"({"status":"ok"})"));
+        });
+    return;
   }
   if (path == "/metrics") {
     if (!is_read(request)) return respond(method_not_allowed(request, "GET, HEAD"));

@@ -14,11 +14,13 @@ namespace websocket = beast::websocket;
 using websocket::close_code;
 
 WsSession::WsSession(beast::tcp_stream&& stream, ServerContext& context, auth::Identity identity,
-                     NameClaim claim)
+                     NameClaim claim, std::optional<std::string> session_secret)
     : ws_(std::move(stream)),
       context_(context),
       identity_(std::move(identity)),
       claim_(claim),
+      session_secret_(std::move(session_secret)),
+      session_refresh_(ws_.get_executor()),
       close_deadline_(ws_.get_executor()) {}
 
 WsSession::~WsSession() {
@@ -52,6 +54,20 @@ void WsSession::on_accept(beast::error_code error) {
   obs::count(obs::counters().ws_connections_opened);
   send(protocol::encode_hello(identity_.user.text(), identity_.is_guest()));
   read_if_ready();
+  keep_session_alive();
+}
+
+void WsSession::keep_session_alive() {
+  if (!session_secret_) return;
+  // Using the session is what extends it; a socket uses it all along.
+  session_refresh_.expires_after(context_.identity.session_refresh);
+  session_refresh_.async_wait([self = shared_from_this()](beast::error_code error) {
+    if (error || self->state_ != State::open) return;
+    self->context_.authenticator.authenticate(
+        auth::Credentials{std::nullopt, self->session_secret_},
+        [](const std::variant<auth::Caller, core::Error>&) {});
+    self->keep_session_alive();
+  });
 }
 
 void WsSession::read_if_ready() {
@@ -223,6 +239,7 @@ void WsSession::finish() {
   if (finished_) return;
   finished_ = true;
   state_ = State::closed;
+  session_refresh_.cancel();
   context_.chat.disconnect(*this);
   if (claim_ == NameClaim::held) context_.guests.release(identity_.user);
   context_.ws_sessions.erase(this);

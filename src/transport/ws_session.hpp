@@ -21,8 +21,10 @@ enum class NameClaim { none, held };
 
 class WsSession final : public service::Connection, public std::enable_shared_from_this<WsSession> {
  public:
+  // `session_secret`: the cookie the socket authenticated with, if any; an
+  // open socket keeps its session (and a guest's name) from expiring.
   WsSession(boost::beast::tcp_stream&& stream, ServerContext& context, auth::Identity identity,
-            NameClaim claim);
+            NameClaim claim, std::optional<std::string> session_secret = std::nullopt);
   ~WsSession();
 
   // Completes the upgrade that `request` asked for, then runs until closed.
@@ -41,6 +43,7 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   enum class State { accepting, open, closing, closed };
 
   void on_accept(boost::beast::error_code error);
+  void keep_session_alive();
   void read_if_ready();
   void on_read(boost::beast::error_code error, std::size_t bytes);
   void dispatch(std::string_view text);
@@ -57,6 +60,8 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   ServerContext& context_;
   auth::Identity identity_;
   NameClaim claim_;
+  std::optional<std::string> session_secret_;
+  boost::asio::steady_timer session_refresh_;
   State state_ = State::accepting;
 
   boost::beast::flat_buffer read_buffer_;

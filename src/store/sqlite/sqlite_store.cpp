@@ -6,7 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <stdexcept>
-#include <unordered_set>
+#include <unordered_map>
 
 namespace parley::store {
 namespace {
@@ -148,6 +148,15 @@ SqliteStore::SqliteStore(const SqliteOptions& options) {
     throw std::runtime_error("cannot configure database: " + std::string(sqlite3_errmsg(db_)));
   }
   migrate();
+  Statement::Use latest(statement("SELECT COALESCE(MAX(last_active_ms), 0) FROM rooms"));
+  if (latest->step() == SQLITE_ROW) latest_activity_ = latest->integer(0);
+}
+
+std::int64_t SqliteStore::next_activity(std::int64_t now_ms) {
+  // Strictly increasing, so rooms active in the same millisecond still sort
+  // in the order of their last message.
+  latest_activity_ = std::max(latest_activity_ + 1, now_ms);
+  return latest_activity_;
 }
 
 SqliteStore::~SqliteStore() {
@@ -241,7 +250,7 @@ Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRe
   if (auto begun = execute("BEGIN IMMEDIATE"); !begun) return begun.error();
   std::vector<Appended> results;
   results.reserve(requests.size());
-  std::unordered_set<CachedRoom*> touched;
+  std::unordered_map<CachedRoom*, std::int64_t> touched;  // room -> its activity stamp
   const auto fail = [&](boost::system::error_code error) -> Result<std::vector<Appended>> {
     execute("ROLLBACK");
     rooms_.clear();  // the cached last seqs may be ahead of the database now
@@ -277,14 +286,14 @@ Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRe
         .bind(7, request.client_id);
     if (const int code = insert->step(); code != SQLITE_DONE) return fail(make_error(code));
     cached.last_seq = seq;
-    touched.insert(&cached);
+    touched[&cached] = next_activity(now_ms);
     results.push_back({cached.name, seq, now_ms, false});
   }
 
-  for (CachedRoom* room : touched) {
+  for (const auto& [room, activity] : touched) {
     Statement::Use update(
         statement("UPDATE rooms SET last_seq = ?, last_active_ms = ? WHERE id = ?"));
-    update->bind(1, static_cast<std::int64_t>(room->last_seq)).bind(2, now_ms).bind(3, room->id);
+    update->bind(1, static_cast<std::int64_t>(room->last_seq)).bind(2, activity).bind(3, room->id);
     if (const int code = update->step(); code != SQLITE_DONE) return fail(make_error(code));
   }
   if (auto committed = execute("COMMIT"); !committed) return fail(committed.error());

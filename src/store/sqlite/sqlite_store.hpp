@@ -68,10 +68,12 @@ class SqliteStore final : public Store {
                                           std::int64_t active_ms);
   Result<CachedRoom*> find_room(const core::RoomName& room);
   Result<void> execute(const char* sql);
+  std::int64_t next_activity(std::int64_t now_ms);
 
   sqlite3* db_ = nullptr;
   std::unordered_map<const char*, std::unique_ptr<Statement>> statements_;
   std::unordered_map<std::string, CachedRoom> rooms_;  // by room key; dropped on rollback
+  std::int64_t latest_activity_ = 0;                   // the highest activity stamp given to a room
 };
 
 // The category of SQLite's result codes, so failures travel as error_codes.

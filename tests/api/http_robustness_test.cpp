@@ -1,0 +1,187 @@
+// HTTP/1.1 as clients really speak it: keep-alive, pipelining, chunked
+// bodies, HEAD; and as attackers do: huge headers, slow requests, idle
+// connections. The server answers or cuts them off, and stays up.
+#include "api/api_test.hpp"
+
+#include <cstdio>
+
+namespace parley::test {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+class HttpRobustnessTest : public ApiTest {
+ protected:
+  static constexpr int kTimeoutSeconds = 2;
+  void start_with_short_timeout() {
+    start_server({"--http-timeout", std::to_string(kTimeoutSeconds)});
+  }
+  void expect_server_serves() {
+    HttpClient fresh(port());
+    EXPECT_EQ(fresh.get("/healthz").status, 200) << "the server is still up";
+  }
+};
+
+TEST_F(HttpRobustnessTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  start_server();
+  const Session zed = start_guest("Zed");
+  for (int i = 0; i < 5; ++i) {
+    const HttpResponse me = http().get("/api/me", cookie_of(zed));
+    ASSERT_EQ(me.status, 200) << me.describe();
+    EXPECT_TRUE(me.keep_alive);
+    post_new_message("lobby", "x", "k" + std::to_string(i), cookie_and_csrf(zed));
+  }
+  EXPECT_EQ(http().connections_opened(), 1);
+}
+
+TEST_F(HttpRobustnessTest, PipelinedRequestsAreAnsweredInOrder) {
+  start_server();
+  const Session zed = start_guest("Zed");
+  post_new_message("lobby", "x", "p1", cookie_and_csrf(zed));
+  const std::string cookie = "Cookie: parley_session=" + zed.cookie + "\r\n";
+  const std::string requests = "GET /api/rooms/lobby/messages?after=0 HTTP/1.1\r\nHost: x\r\n" +
+                               cookie + "\r\n" + "GET /api/nothing HTTP/1.1\r\nHost: x\r\n" +
+                               cookie + "\r\n" + "GET /api/me HTTP/1.1\r\nHost: x\r\n" + cookie +
+                               "\r\n";
+  HttpClient client(port());
+  ASSERT_TRUE(client.connect());
+  ASSERT_TRUE(client.send_raw(requests));
+  const auto first = client.read_response(5000ms);
+  const auto second = client.read_response(5000ms);
+  const auto third = client.read_response(5000ms);
+  ASSERT_TRUE(first && second && third);
+  EXPECT_EQ(first->status, 200) << first->describe();
+  EXPECT_EQ(text_field(first->json(), "room"), "lobby") << first->describe();
+  EXPECT_EQ(second->status, 404) << second->describe();
+  EXPECT_EQ(third->status, 200) << third->describe();
+  EXPECT_EQ(text_field(third->json(), "user"), "Zed") << third->describe();
+  EXPECT_EQ(client.connections_opened(), 1);
+}
+
+TEST_F(HttpRobustnessTest, ChunkedRequestBodyIsAccepted) {
+  start_server();
+  const Session zed = start_guest("Zed");
+  const std::string body = message_body("sent in chunks", "c1");
+  const std::string head = body.substr(0, 10);
+  const std::string tail = body.substr(10);
+  const auto hex = [](std::size_t n) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%zx", n);
+    return std::string(text);
+  };
+  const std::string request =
+      "POST /api/rooms/lobby/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\nCookie: parley_session=" +
+      zed.cookie + "\r\nX-CSRF-Token: " + zed.csrf_token + "\r\n\r\n" + hex(head.size()) + "\r\n" +
+      head + "\r\n" + hex(tail.size()) + "\r\n" + tail + "\r\n0\r\n\r\n";
+  HttpClient client(port());
+  ASSERT_TRUE(client.connect());
+  ASSERT_TRUE(client.send_raw(request));
+  const auto response = client.read_response(5000ms);
+  ASSERT_TRUE(response);
+  ASSERT_EQ(response->status, 201) << response->describe();
+  const json::value page = read_messages("lobby", "after=0", cookie_of(zed));
+  ASSERT_EQ(field(page, "messages").as_array().size(), 1u) << json::serialize(page);
+  EXPECT_EQ(text_field(field(page, "messages").as_array()[0], "text"), "sent in chunks");
+}
+
+TEST_F(HttpRobustnessTest, HeaderOverTheLimitIsRefusedAndTheServerStaysUp) {
+  start_server({"--max-header-bytes", "4096"});
+  HttpClient client(port());
+  const HttpResponse response =
+      client.request("GET", "/healthz", {{"X-Padding", std::string(6000, 'a')}});
+  EXPECT_TRUE(response.status == 431 || response.status == 400) << response.describe();
+  expect_server_serves();
+  // Just under the limit is fine.
+  HttpClient under(port());
+  EXPECT_EQ(under.get("/healthz", {{"X-Padding", std::string(3000, 'a')}}).status, 200);
+}
+
+TEST_F(HttpRobustnessTest, SlowRequestHeaderIsCutOffAfterTheTimeout) {
+  start_with_short_timeout();
+  HttpClient client(port());
+  ASSERT_TRUE(client.connect());
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(client.send_raw("GET /healthz HTTP/1.1\r\nHost: x\r\n"));
+  bool closed = false;
+  for (int i = 0; i < 40 && !closed; ++i) {
+    // A header line every 300 ms: never idle, never finished.
+    if (!client.send_raw("X-Slow-" + std::to_string(i) + ": y\r\n")) {
+      closed = true;
+      break;
+    }
+    closed = client.wait_for_close(300ms);
+  }
+  const long long lasted = elapsed_ms(start);
+  ASSERT_TRUE(closed) << "a request trickling in for " << lasted << " ms was never cut off";
+  EXPECT_GE(lasted, kTimeoutSeconds * 1000 - 300);
+  EXPECT_LE(lasted, kTimeoutSeconds * 1000 + 3000);
+  expect_server_serves();
+}
+
+TEST_F(HttpRobustnessTest, SlowRequestBodyIsCutOffAfterTheTimeout) {
+  start_with_short_timeout();
+  const Session zed = start_guest("Zed");
+  HttpClient client(port());
+  ASSERT_TRUE(client.connect());
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(client.send_raw(
+      "POST /api/rooms/lobby/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 1000\r\nCookie: parley_session=" +
+      zed.cookie + "\r\nX-CSRF-Token: " + zed.csrf_token + "\r\n\r\n{\"text\":\""));
+  bool closed = false;
+  for (int i = 0; i < 40 && !closed; ++i) {
+    if (!client.send_raw("aaaa")) {
+      closed = true;
+      break;
+    }
+    closed = client.wait_for_close(300ms);
+  }
+  const long long lasted = elapsed_ms(start);
+  ASSERT_TRUE(closed) << "a body trickling in for " << lasted << " ms was never cut off";
+  EXPECT_LE(lasted, kTimeoutSeconds * 1000 + 3000);
+  EXPECT_EQ(number_field(read_messages("lobby", "after=0", cookie_of(zed)), "last_seq"), 0u);
+}
+
+TEST_F(HttpRobustnessTest, IdleKeepAliveConnectionIsClosedAfterTheTimeout) {
+  start_with_short_timeout();
+  HttpClient client(port());
+  const HttpResponse response = client.get("/healthz");
+  ASSERT_EQ(response.status, 200) << response.describe();
+  ASSERT_TRUE(response.keep_alive);
+  const auto idle_since = std::chrono::steady_clock::now();
+  ASSERT_TRUE(client.wait_for_close(std::chrono::seconds(kTimeoutSeconds + 5)))
+      << "an idle connection was kept open";
+  const long long idle = elapsed_ms(idle_since);
+  EXPECT_GE(idle, kTimeoutSeconds * 1000 - 300);
+  EXPECT_LE(idle, kTimeoutSeconds * 1000 + 3000);
+}
+
+TEST_F(HttpRobustnessTest, ConnectionWithoutAnyRequestIsClosedAfterTheTimeout) {
+  start_with_short_timeout();
+  HttpClient client(port());
+  ASSERT_TRUE(client.connect());
+  EXPECT_TRUE(client.wait_for_close(std::chrono::seconds(kTimeoutSeconds + 5)));
+}
+
+TEST_F(HttpRobustnessTest, HeadAnswersHeadersWithoutABody) {
+  start_server();
+  HttpClient client(port());
+  ASSERT_TRUE(client.connect());
+  ASSERT_TRUE(client.send_raw("HEAD / HTTP/1.1\r\nHost: " + client.host() + "\r\n\r\n"));
+  const std::string bytes = client.read_raw(700ms);
+  const std::size_t end = bytes.find("\r\n\r\n");
+  ASSERT_NE(end, std::string::npos) << bytes;
+  EXPECT_EQ(bytes.rfind("HTTP/1.1 200", 0), 0u) << bytes;
+  EXPECT_EQ(bytes.size(), end + 4) << "a body came after the headers: " << bytes.substr(end);
+  const std::size_t length = bytes.find("Content-Length: ");
+  ASSERT_NE(length, std::string::npos) << bytes;
+  EXPECT_GT(std::stoul(bytes.substr(length + 16)), 0u) << "the length of the GET body";
+  // The connection is in step for the next request.
+  EXPECT_EQ(client.get("/healthz").status, 200);
+  EXPECT_EQ(client.connections_opened(), 1);
+}
+
+}  // namespace
+}  // namespace parley::test

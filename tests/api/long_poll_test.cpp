@@ -1,0 +1,137 @@
+// Long polls: GET messages with after=last&wait=W waits for the next
+// message (from HTTP or WebSocket alike) and answers with exactly it, or
+// with nothing after W seconds; many waiting polls all wake on one post.
+#include "api/api_test.hpp"
+
+#include <thread>
+
+namespace parley::test {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+class LongPollTest : public ApiTest {};
+
+std::string poll_target(std::string_view room, std::uint64_t after, int wait_seconds) {
+  return "/api/rooms/" + std::string(room) + "/messages?after=" + std::to_string(after) +
+         "&wait=" + std::to_string(wait_seconds);
+}
+
+// The one message a woken poll must carry; throws otherwise.
+json::value only_message(const std::optional<HttpResponse>& response) {
+  if (!response) throw std::runtime_error("the long poll did not answer");
+  if (response->status != 200) throw std::runtime_error("long poll: " + response->describe());
+  const json::value page = response->json();
+  const auto& messages = field(page, "messages").as_array();
+  if (messages.size() != 1) throw std::runtime_error("expected one message: " + response->body);
+  return messages[0];
+}
+
+TEST_F(LongPollTest, WaitingPollWakesWithAMessagePostedOverHttp) {
+  start_server();
+  const Session watcher = start_guest("Watcher");
+  const HttpHeaders poster = cookie_and_csrf(start_guest("Poster"));
+  ASSERT_EQ(post_new_message("lobby", "first", "m1", poster), 1u);
+
+  HttpClient poll(port());
+  ASSERT_TRUE(poll.send_request("GET", poll_target("lobby", 1, 5), cookie_of(watcher)));
+  EXPECT_FALSE(poll.wait_readable(500ms)) << "nothing to answer before a message";
+  const auto posted = std::chrono::steady_clock::now();
+  ASSERT_EQ(post_new_message("lobby", "second", "m2", poster), 2u);
+  const auto response = poll.read_response(4000ms);
+  const long long waited = elapsed_ms(posted);
+  const json::value message = only_message(response);
+  EXPECT_EQ(number_field(message, "seq"), 2u);
+  EXPECT_EQ(text_field(message, "text"), "second");
+  EXPECT_EQ(text_field(message, "user"), "Poster");
+  EXPECT_EQ(text_field(message, "id"), "m2");
+  EXPECT_EQ(number_field(response->json(), "last_seq"), 2u);
+  EXPECT_LT(waited, 2500) << "woken by the post, not by the wait running out";
+}
+
+TEST_F(LongPollTest, WaitingPollWakesWithAMessageSentOverWebSocket) {
+  start_server();
+  const Session watcher = start_guest("Watcher");
+  auto sender = connect_ws("/ws?name=Sender");
+  join_room(*sender, "lobby");
+
+  HttpClient poll(port());
+  ASSERT_TRUE(poll.send_request("GET", poll_target("lobby", 0, 5), cookie_of(watcher)));
+  EXPECT_FALSE(poll.wait_readable(500ms)) << "nothing to answer before a message";
+  const auto sent = std::chrono::steady_clock::now();
+  ASSERT_TRUE(sender->send_json(frames::send("lobby", "over the socket", "w1")));
+  const Frame ack = sender->expect("ack");
+  const auto response = poll.read_response(4000ms);
+  const long long waited = elapsed_ms(sent);
+  const json::value message = only_message(response);
+  EXPECT_EQ(number_field(message, "seq"), seq_of(ack));
+  EXPECT_EQ(text_field(message, "text"), "over the socket");
+  EXPECT_EQ(text_field(message, "user"), "Sender");
+  EXPECT_LT(waited, 2500) << "woken by the send, not by the wait running out";
+}
+
+TEST_F(LongPollTest, PollWithNothingNewAnswersEmptyWhenTheWaitRunsOut) {
+  start_server();
+  const Session watcher = start_guest("Watcher");
+  ASSERT_EQ(post_new_message("lobby", "first", "m1", cookie_and_csrf(watcher)), 1u);
+  const auto start = std::chrono::steady_clock::now();
+  const HttpResponse response = http().get(poll_target("lobby", 1, 2), cookie_of(watcher));
+  const long long waited = elapsed_ms(start);
+  ASSERT_EQ(response.status, 200) << response.describe();
+  EXPECT_TRUE(field(response.json(), "messages").as_array().empty()) << response.body;
+  EXPECT_EQ(number_field(response.json(), "last_seq"), 1u) << response.body;
+  EXPECT_GE(waited, 1800) << "answered before the wait ran out";
+  EXPECT_LT(waited, 5000) << "the wait is 2 s";
+  // The connection is still good for the next request.
+  EXPECT_EQ(http().get("/api/me", cookie_of(watcher)).status, 200);
+  EXPECT_EQ(http().connections_opened(), 1);
+}
+
+TEST_F(LongPollTest, PollBehindTheRoomAnswersAtOnce) {
+  start_server();
+  const Session watcher = start_guest("Watcher");
+  post_new_message("lobby", "first", "m1", cookie_and_csrf(watcher));
+  post_new_message("lobby", "second", "m2", cookie_and_csrf(watcher));
+  const auto start = std::chrono::steady_clock::now();
+  const HttpResponse response = http().get(poll_target("lobby", 0, 10), cookie_of(watcher));
+  ASSERT_EQ(response.status, 200) << response.describe();
+  EXPECT_EQ(field(response.json(), "messages").as_array().size(), 2u) << response.body;
+  EXPECT_LT(elapsed_ms(start), 1000);
+}
+
+TEST_F(LongPollTest, TwoHundredWaitingPollsAllWakeOnOnePost) {
+  constexpr int kPolls = 200;
+  start_server();
+  const Session watcher = start_guest("Watcher");
+  const HttpHeaders poster = cookie_and_csrf(start_guest("Poster"));
+  post_new_message("lobby", "first", "m1", poster);
+
+  std::vector<std::unique_ptr<HttpClient>> polls;
+  for (int i = 0; i < kPolls; ++i) polls.push_back(new_client());
+  // Two rounds, so each connection is reused (kept alive) for a second wait.
+  for (std::uint64_t round = 1; round <= 2; ++round) {
+    for (auto& poll : polls) {
+      ASSERT_TRUE(poll->send_request("GET", poll_target("lobby", round, 10), cookie_of(watcher)));
+    }
+    std::this_thread::sleep_for(300ms);
+    int answered_early = 0;
+    for (auto& poll : polls) answered_early += poll->wait_readable(1ms) ? 1 : 0;
+    EXPECT_EQ(answered_early, 0) << "round " << round << ": answered before a message";
+
+    const auto posted = std::chrono::steady_clock::now();
+    const std::string text = "wake " + std::to_string(round);
+    ASSERT_EQ(post_new_message("lobby", text, "w" + std::to_string(round), poster), round + 1);
+    int woken = 0;
+    for (auto& poll : polls) {
+      const json::value message = only_message(poll->read_response(8000ms));
+      if (number_field(message, "seq") == round + 1 && text_field(message, "text") == text) ++woken;
+    }
+    EXPECT_EQ(woken, kPolls) << "round " << round;
+    EXPECT_LT(elapsed_ms(posted), 6000) << "round " << round << ": all woke at once";
+  }
+  for (auto& poll : polls) EXPECT_EQ(poll->connections_opened(), 1);
+}
+
+}  // namespace
+}  // namespace parley::test

@@ -1,0 +1,158 @@
+// Recovery: a join with `since` replays exactly what was missed, then live
+// messages, with no gap and nothing twice, even while others keep sending.
+#include <atomic>
+#include <thread>
+
+#include "chat_test.hpp"
+
+namespace parley::test {
+namespace {
+
+class RecoveryTest : public ChatTest {};
+
+bool is_truncated(const Frame& joined) {
+  const auto* truncated = joined.if_contains("truncated");
+  return truncated != nullptr && truncated->is_bool() && truncated->get_bool();
+}
+
+TEST_F(RecoveryTest, PlainJoinReplaysNothing) {
+  start_server();
+  auto alice = connect("alice");
+  join(*alice, "lobby");
+  send_burst(*alice, "lobby", 3, "m");
+  auto bob = connect("bob");
+  EXPECT_EQ(seq_of(join(*bob, "lobby")), 3u);
+  for (const Frame& frame : frames_before_pong(*bob)) {
+    EXPECT_FALSE(has_type(frame, "message")) << to_text(frame);
+  }
+  EXPECT_EQ(send_and_ack(*alice, "lobby", "live", "live"), 4u);
+  EXPECT_EQ(seqs_of(messages_through(*bob, "lobby", 4)), std::vector<std::uint64_t>{4});
+}
+
+TEST_F(RecoveryTest, RejoinWithSinceGetsExactlyTheMissedMessagesThenLiveOnes) {
+  start_server();
+  auto alice = connect("alice");
+  join(*alice, "lobby");
+  auto bob = connect("bob");
+  join(*bob, "lobby");
+  send_burst(*bob, "lobby", 5, "before-");
+  const std::uint64_t last_seen = seq_of(messages_through(*alice, "lobby", 5).back());
+  alice->drop();
+  send_burst(*bob, "lobby", 5, "missed-");
+
+  alice = connect_when_free("alice");
+  ASSERT_TRUE(alice->send_json(frames::join_since("lobby", last_seen)));
+  const std::vector<Frame> first = alice->collect_through("joined");
+  ASSERT_EQ(first.size(), 1u) << "joined comes before anything of the room: "
+                              << to_text(first.front());
+  EXPECT_EQ(seq_of(first.back()), 10u);
+  EXPECT_FALSE(is_truncated(first.back())) << to_text(first.back());
+
+  const auto replayed = messages_through(*alice, "lobby", 10);
+  EXPECT_EQ(seqs_of(replayed), seq_range(6, 10));
+  for (std::size_t i = 0; i < replayed.size(); ++i) {
+    EXPECT_EQ(string_field(replayed[i], "id"), "missed-" + std::to_string(i));
+    EXPECT_EQ(string_field(replayed[i], "text"), "text of missed-" + std::to_string(i));
+    EXPECT_EQ(string_field(replayed[i], "user"), "bob");
+  }
+  send_burst(*bob, "lobby", 3, "live-");
+  EXPECT_EQ(seqs_of(messages_through(*alice, "lobby", 13)), seq_range(11, 13));
+  for (const Frame& frame : frames_before_pong(*alice)) {
+    EXPECT_FALSE(has_type(frame, "message")) << "nothing twice: " << to_text(frame);
+  }
+}
+
+TEST_F(RecoveryTest, CappedReplayIsMarkedTruncatedAndHoldsTheMostRecent) {
+  constexpr int kSent = 1205;
+  start_server({"--store", "memory", "--replay-limit", "1000"});
+  auto alice = connect("alice");
+  join(*alice, "lobby");
+  ASSERT_EQ(send_burst(*alice, "lobby", kSent, "m").back(), kSent);
+
+  struct Case {
+    std::uint64_t since;
+    bool truncated;
+  };
+  // 1205, 1001 and exactly 1000 messages missed.
+  for (const Case& c : {Case{0, true}, Case{204, true}, Case{205, false}}) {
+    SCOPED_TRACE("since " + std::to_string(c.since));
+    auto reader = connect("reader" + std::to_string(c.since));
+    const Frame joined = join_since(*reader, "lobby", c.since);
+    EXPECT_EQ(seq_of(joined), kSent);
+    EXPECT_EQ(is_truncated(joined), c.truncated) << to_text(joined);
+    const auto replayed = messages_through(*reader, "lobby", kSent);
+    EXPECT_EQ(seqs_of(replayed), seq_range(kSent - 999, kSent));
+    EXPECT_EQ(string_field(replayed.front(), "id"), "m" + std::to_string(kSent - 1000));
+    for (const Frame& frame : frames_before_pong(*reader)) {
+      EXPECT_FALSE(has_type(frame, "message")) << to_text(frame);
+    }
+  }
+}
+
+TEST_F(RecoveryTest, JoinWithSinceWhileOthersSendIsGapFreeAndDuplicateFree) {
+  constexpr int kSent = 3000;
+  // A replay limit above kSent: every joiner gets its whole replay.
+  start_server({"--store", "memory", "--replay-limit", "100000"});
+  auto watcher = connect("watcher");  // keeps the room open from seq 0
+  join(*watcher, "lobby");
+
+  std::atomic<int> acked{0};
+  std::string sender_failure;
+  std::thread sender([&, port = server().port()] {
+    try {
+      WsClient client;
+      if (client.connect(port, name_target("sender")) != kSwitchingProtocols) {
+        throw std::runtime_error("cannot connect");
+      }
+      join(client, "lobby");
+      const auto count_acks = [&] {
+        for (const Frame& frame : client.take_received()) {
+          if (has_type(frame, "ack")) ++acked;
+        }
+      };
+      for (int i = 0; i < kSent; ++i) {
+        const std::string id = "s" + std::to_string(i);
+        if (!client.send_json(frames::send("lobby", "text " + id, id))) {
+          throw std::runtime_error("cannot send " + id);
+        }
+        count_acks();
+      }
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (acked < kSent && std::chrono::steady_clock::now() < deadline) {
+        if (auto ack = client.wait_for("ack", {}, std::chrono::milliseconds(100))) ++acked;
+      }
+      if (acked < kSent) throw std::runtime_error("acks missing: " + std::to_string(acked));
+    } catch (const std::exception& error) {
+      sender_failure = error.what();
+      acked = kSent;  // lets the main thread go on
+    }
+  });
+
+  // Joiners arrive at different points of the stream, each with a since a
+  // little behind what is stored, so that replay and live traffic overlap.
+  std::vector<std::pair<std::unique_ptr<WsClient>, std::uint64_t>> joiners;
+  for (int threshold : {200, 900, 1600, 2300}) {
+    while (acked < threshold) std::this_thread::sleep_for(std::chrono::microseconds(200));
+    const std::uint64_t since = static_cast<std::uint64_t>(acked.load()) - 100;
+    auto joiner = connect("joiner" + std::to_string(threshold));
+    ASSERT_TRUE(joiner->send_json(frames::join_since("lobby", since)));
+    joiners.emplace_back(std::move(joiner), since);
+  }
+  sender.join();
+  ASSERT_TRUE(sender_failure.empty()) << sender_failure;
+
+  for (auto& [joiner, since] : joiners) {
+    SCOPED_TRACE("joined with since " + std::to_string(since));
+    const Frame joined = joiner->expect("joined");
+    EXPECT_GE(seq_of(joined), since);
+    EXPECT_FALSE(is_truncated(joined)) << to_text(joined);
+    const auto messages = messages_through(*joiner, "lobby", kSent, std::chrono::seconds(20));
+    EXPECT_EQ(seqs_of(messages), seq_range(since + 1, kSent));
+    for (const Frame& frame : frames_before_pong(*joiner)) {
+      EXPECT_FALSE(has_type(frame, "message")) << to_text(frame);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace parley::test
