@@ -100,5 +100,26 @@ TEST(ClientFrame, EchoesTheIdOfARefusedFrame) {
   EXPECT_FALSE(refusal_of(R"({"type":"send","room":"r","text":"x","id":"has space"})").id);
 }
 
+// `"since": null` is not a missing since: it is not a non-negative integer.
+TEST(ClientFrame, RefusesNullSince) {
+  const FrameError refused = refusal_of(R"({"type":"join","room":"r","since":null,"id":"j1"})");
+  EXPECT_EQ(refused.code, ErrorCode::bad_request);
+  EXPECT_EQ(refused.id, "j1");
+}
+
+// Commands keep the frame's id, so that errors found later can echo it.
+TEST(ClientFrame, JoinLeaveAndTypingCarryTheFramesId) {
+  EXPECT_EQ(
+      command_of<JoinCommand>(parse_client_frame(R"({"type":"join","room":"r","id":"j1"})")).id,
+      "j1");
+  EXPECT_EQ(
+      command_of<LeaveCommand>(parse_client_frame(R"({"type":"leave","room":"r","id":"l1"})")).id,
+      "l1");
+  EXPECT_EQ(
+      command_of<TypingCommand>(parse_client_frame(R"({"type":"typing","room":"r","id":"t1"})")).id,
+      "t1");
+  EXPECT_FALSE(command_of<LeaveCommand>(parse_client_frame(R"({"type":"leave","room":"r"})")).id);
+}
+
 }  // namespace
 }  // namespace parley::protocol
