@@ -10,8 +10,11 @@ packages=(
   libsqlite3-dev libsodium-dev zlib1g-dev
 )
 if [[ "${1:-}" == "--tests" ]]; then
-  # Browser tests drive Debian's Chromium with playwright-core from npm.
-  packages+=(libgtest-dev chromium nodejs npm)
+  # Browser tests drive Debian's Chromium with playwright-core from npm. A
+  # Node.js that is already there (from another source) is used as it is.
+  packages+=(libgtest-dev chromium)
+  command -v node >/dev/null || packages+=(nodejs)
+  command -v npm >/dev/null || packages+=(npm)
 fi
 
 missing=()

@@ -1,0 +1,157 @@
+// Accessibility (axe-core) on the pages, and screenshots at phone and
+// desktop widths in both colour schemes (written to screenshots/).
+
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { ApiClient } from "../lib/api.mjs";
+import { closeTab, eventually, joinAsGuest, openTab, sendText, waitForMessage } from "../lib/browser.mjs";
+import { env, uniq } from "../lib/env.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const shots = join(here, "..", "screenshots");
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+// Evaluated through the DevTools protocol, which the page's CSP does not
+// govern (a <script> tag with axe inline would be refused, rightly).
+async function seriousViolations(page) {
+  await page.evaluate(axeSource);
+  const results = await page.evaluate(() => window.axe.run(document, {
+    resultTypes: ["violations"],
+  }));
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+/** A conversation to look at, with `me` (an account) taking part.
+ *  (Fixed names: nothing else in the suite uses them.) */
+async function stageConversation(room, me) {
+  const maya = await ApiClient.guest(env.base, "maya");
+  const noah = await ApiClient.guest(env.base, "noah");
+  await maya.post(room, "Morning! Did the release go out?");
+  await noah.post(room, "Yes, at 9:40. Everything is green.");
+  await maya.post(room, "Great, thanks.\nI'll tell the team.");
+  await me.post(room, "Nice work, both of you. The new history paging feels instant.");
+  await noah.post(room, "Lunch at 12? <b>not bold</b>, just text.");
+  await me.post(room, "Sounds good!");
+  return [maya, noah];
+}
+
+/** Logs the tab's browser context in (the API sets the session cookie). */
+async function logIn(page, name, password) {
+  await page.goto("/");
+  const status = await page.evaluate(async ([n, p]) => (await fetch("/api/login", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ name: n, password: p }),
+  })).status, [name, password]);
+  assert.equal(status, 200, "logged in");
+}
+
+export function register() {
+  it("axe-core finds no serious or critical violations on / and /r/<room>, light and dark", { timeout: 90_000 }, async () => {
+    const room = uniq("a11y");
+    const problems = [];
+    for (const colorScheme of ["light", "dark"]) {
+      for (const width of [1280, 360]) {
+        const tab = await openTab(env.browser, env.base, { colorScheme, width, height: width < 500 ? 740 : 800 });
+        const { page } = tab;
+        const where = `${colorScheme} ${width}px`;
+        await page.goto("/");
+        await page.locator("#guest-form").waitFor();
+        for (const v of await seriousViolations(page)) problems.push(`/ signed out, ${where}: ${v}`);
+
+        await joinAsGuest(tab, room, uniq("ally"));
+        await sendText(page, `Hello from ${where}`);
+        await waitForMessage(page, `Hello from ${where}`);
+        await page.locator("#text").fill("typing…");
+        // Hover states count too: with the pointer over one's own message.
+        await page.locator("#messages .msg.own .bubble").last().hover();
+        for (const v of await seriousViolations(page)) problems.push(`/r/${room}, ${where}: ${v}`);
+
+        if (width === 1280) {
+          // Offline: the banner, and a message waiting to be sent.
+          await tab.context.setOffline(true);
+          await page.evaluate(() => window.__ws.sockets.at(-1).close());
+          await page.locator("#conn-banner").waitFor();
+          await sendText(page, `waiting to be sent (${where})`);
+          await page.locator("#pending .msg").waitFor();
+          await page.locator("#messages .msg:not(.own) .bubble").last().hover().catch(() => {});
+          for (const v of await seriousViolations(page)) problems.push(`/r/${room} offline, ${where}: ${v}`);
+          await tab.context.setOffline(false);
+          await waitForMessage(page, `waiting to be sent (${where})`);
+        }
+
+        if (width === 360) {
+          await page.locator("#members-toggle").click();
+          await page.locator("#members-panel").waitFor();
+          for (const v of await seriousViolations(page)) problems.push(`/r/${room} members open, ${where}: ${v}`);
+        }
+
+        await page.goto("/");
+        await page.locator("#signed-in").waitFor();
+        await page.locator("#room-list .room-link").first().waitFor();
+        for (const v of await seriousViolations(page)) problems.push(`/ signed in, ${where}: ${v}`);
+
+        await page.goto("/login");
+        for (const v of await seriousViolations(page)) problems.push(`/login, ${where}: ${v}`);
+        await page.goto("/register");
+        for (const v of await seriousViolations(page)) problems.push(`/register, ${where}: ${v}`);
+        await closeTab(tab);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it("screenshots at 360 and 1280 px, light and dark", { timeout: 90_000 }, async () => {
+    mkdirSync(shots, { recursive: true });
+    // Plain names read better in the pictures; each run has a fresh server.
+    const room = "team";
+    const name = "alex";
+    const password = "screenshots only";
+    const me = await ApiClient.register(env.base, name, password);
+    const [, noah] = await stageConversation(room, me);
+    // noah is there too, in a tab of his own (his API session's cookie), to type.
+    const noahTab = await openTab(env.browser, env.base);
+    const [cookieName, cookieValue] = noah.cookie.split("=");
+    await noahTab.context.addCookies([{ name: cookieName, value: cookieValue, url: env.base }]);
+    await noahTab.page.goto(`/r/${room}`);
+    await noahTab.page.locator('#status[data-state="online"]').waitFor();
+    for (const colorScheme of ["light", "dark"]) {
+      for (const width of [360, 1280]) {
+        const tab = await openTab(env.browser, env.base,
+          { colorScheme, width, height: width < 500 ? 740 : 800 });
+        const { page } = tab;
+        const tag = `${width}-${colorScheme}`;
+        await page.goto("/");
+        await page.locator("#guest-form").waitFor();
+        await page.screenshot({ path: join(shots, `home-${tag}.png`) });
+
+        await logIn(page, name, password);
+        await page.goto(`/r/${room}`);
+        await page.locator('#status[data-state="online"]').waitFor();
+        await page.locator("#messages .msg-text", { hasText: "Sounds good!" }).waitFor();
+        // A draft in the box, and noah typing.
+        await page.locator("#text").fill("See you there");
+        await page.evaluate(() => document.activeElement?.blur());
+        await eventually(async () => {
+          if (await page.locator("#typing.active").count()) return true;
+          await noahTab.page.locator("#text").pressSequentially("o");
+          return false;
+        }, { interval: 300, message: "noah typing" });
+        await page.screenshot({ path: join(shots, `room-${tag}.png`) });
+
+        await page.goto("/");
+        await page.locator("#room-list .room-link").first().waitFor();
+        await page.screenshot({ path: join(shots, `home-signed-in-${tag}.png`) });
+        await page.goto("/login");
+        await page.screenshot({ path: join(shots, `login-${tag}.png`) });
+        await closeTab(tab);
+      }
+    }
+    await closeTab(noahTab);
+  });
+}

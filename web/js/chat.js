@@ -1,0 +1,623 @@
+// One room's state and protocol logic: history over HTTP, live messages over
+// a WebSocket (or long polling when the socket cannot connect), an outbox of
+// messages not yet stored, members and typing. Talks to the page through
+// `view` (see view.js) and never touches the DOM itself.
+//
+// Invariants:
+// - `lastSeq` is the highest seq shown; a (re)join asks for `since: lastSeq`,
+//   a poll for `after=lastSeq`, so nothing is missed and, as every shown seq
+//   is remembered in `seen`, nothing is shown twice.
+// - Every outbox entry keeps its client id until the server has stored it;
+//   resending after a reconnect or a transport switch reuses the id, which the
+//   server stores once, so each message is delivered exactly once.
+
+import { api, ApiError, fetchMe, roomPath } from "./api.js";
+import { Connection } from "./connection.js";
+import { checkText, nameKey, newMessageId } from "./rules.js";
+
+const PAGE_SIZE = 50;              // messages per history request
+const TYPING_SHOWN_MS = 4000;      // how long "X is typing…" stays without news
+const TYPING_SEND_MS = 2000;       // at most one typing frame per this interval
+const RESEND_AFTER_MS = 10_000;    // unacked this long on a live socket: send again (same id)
+const POLL_WAIT_S = 25;            // long poll length (the server keeps pollers as members 30 s)
+const POLL_LIMIT = 500;
+const MEMBERS_EVERY_MS = 10_000;   // member list refresh while polling (no presence frames)
+const SOCKET_RETRY_WHILE_POLLING_MS = 30_000;
+const UPGRADE_FAILURES_BEFORE_POLLING = 2; // failed upgrades in a row while HTTP works
+const MAX_BACKOFF_MS = 10_000;
+
+const sleep = (ms, signal) => new Promise((resolve) => {
+  const timer = setTimeout(resolve, ms);
+  signal?.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
+});
+const backoff = (attempt) =>
+  Math.round(Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt) * (0.75 + Math.random() * 0.5));
+const seconds = (ms) => Math.max(1, Math.round(ms / 1000));
+
+export class RoomChat {
+  /**
+   * @param {object} o
+   * @param {string} o.room        room name from the URL
+   * @param {{user: string}} o.me  who we are (from /api/me or /api/guest)
+   * @param {object} o.view        see view.js
+   * @param {boolean} o.forcePoll  long poll only (?transport=poll)
+   * @param {Storage|null} o.storage  where unsent messages survive a reload
+   * @param {(reason: string) => void} o.signedOut  the session is gone
+   */
+  constructor({ room, me, view, forcePoll, storage, signedOut }) {
+    this.room = room;
+    this.roomKey = nameKey(room);
+    this.me = me.user;
+    this.view = view;
+    this.forcePoll = forcePoll;
+    this.storage = storage;
+    this.signedOutCallback = signedOut;
+    this.stopped = false;
+
+    this.lastSeq = 0;            // highest seq shown
+    this.oldestSeq = 0;          // lowest seq loaded (history paging goes before it)
+    this.hasOlder = false;
+    this.loadingOlder = false;
+    this.historyReady = false;
+    this.seen = new Set();       // seqs shown
+    this.gapFrom = null;         // a truncated replay: fetch (gapFrom, first replayed) over HTTP
+
+    this.outbox = new Map();     // client id -> { id, text, createdAt, state, error, sentAt }
+    this.members = new Map();    // name key -> name as written
+    this.typing = new Map();     // name key -> { name, timer }
+    this.lastTypingSent = 0;
+
+    this.mode = "none";          // "ws" or "poll": who carries messages now
+    this.joined = false;         // joined on the current socket
+    this.pollAbort = null;
+    this.pollOnline = false;
+    this.posting = false;
+    this.wake = null;            // AbortController that cuts a backoff sleep short
+    this.ticks = 0;
+    this.upgradeFailuresWhileUp = 0;
+    this.downReason = "Connection lost";
+
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    this.conn = new Connection(`${scheme}//${location.host}/ws`, {
+      connecting: (attempt) => {
+        if (this.mode !== "poll") {
+          this.view.setStatus("connecting", attempt ? "Reconnecting…" : "Connecting…");
+        }
+      },
+      open: () => { if (this.mode !== "poll") this.view.setStatus("connecting", "Joining…"); },
+      frame: (f) => this.onFrame(f),
+      down: (info) => this.onDown(info),
+    });
+    this.storageKey = `parley.outbox.v1.${nameKey(this.me)}.${this.roomKey}`;
+  }
+
+  // ---- Life cycle ---------------------------------------------------------
+
+  async start() {
+    this.view.setMe(this.me);
+    this.view.setRoomName(this.room);
+    this.view.setTransport(this.forcePoll ? "poll" : "ws");
+    this.restoreOutbox();
+    this.tickTimer = setInterval(() => this.tick(), 1000);
+    await this.loadLatest();
+    if (this.stopped) return;
+    if (this.forcePoll) this.startPolling();
+    else {
+      this.mode = "ws";
+      this.conn.start();
+    }
+  }
+
+  stop() {
+    this.stopped = true;
+    clearInterval(this.tickTimer);
+    this.conn.stop();
+    this.pollAbort?.abort();
+    this.wake?.abort();
+    for (const t of this.typing.values()) clearTimeout(t.timer);
+  }
+
+  signedOut(reason) {
+    if (this.stopped) return;
+    this.stop();
+    this.signedOutCallback(reason);
+  }
+
+  /** Skips the current backoff wait. */
+  retryNow() {
+    this.wake?.abort();
+    if (this.mode === "ws") this.conn.retryNow();
+  }
+
+  /** The status line while the socket is down: why, and when the next try is. */
+  showDown() {
+    this.showOffline(navigator.onLine === false ? "You are offline" : this.downReason, this.conn.retryInMs);
+  }
+
+  showOffline(why, retryInMs) {
+    const when = retryInMs > 0 ? `Reconnecting in ${seconds(retryInMs)} s.` : "Reconnecting…";
+    const unsent = [...this.outbox.values()].some((e) => e.state !== "failed")
+      ? " Your messages will be sent when the connection is back." : "";
+    this.view.setStatus("offline", "Offline", `${why}. ${when}${unsent}`);
+  }
+
+  isLive() { return (this.mode === "ws" && this.joined) || (this.mode === "poll" && this.pollOnline); }
+
+  /** Once a second: the countdown in the status line, and stale sends. */
+  tick() {
+    if (this.mode === "ws" && !this.conn.isOpen && this.conn.retryInMs > 0) this.showDown();
+    const now = Date.now();
+    if (this.mode === "ws" && this.joined) {
+      for (const entry of this.outbox.values()) {
+        // Safety net for a send whose ack never came on a live socket.
+        if (entry.state === "sent" && now - entry.sentAt >= RESEND_AFTER_MS) {
+          entry.state = "queued";
+          this.flushOne(entry);
+        }
+      }
+    } else if (this.mode === "poll" && this.pollOnline && ++this.ticks % 5 === 0) {
+      this.flushPosts(); // messages held back by a failed post
+    }
+  }
+
+  // ---- History over HTTP -------------------------------------------------------
+
+  async loadLatest() {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        const page = await api("GET", `${roomPath(this.room)}/messages?limit=${PAGE_SIZE}`);
+        this.applyLatest(page);
+        return;
+      } catch (error) {
+        if (error instanceof ApiError && error.isUnauthorized) return this.signedOut("expired");
+        if (!(error instanceof ApiError)) throw error;
+        const delay = backoff(attempt);
+        this.showOffline(`Could not load messages (${error.message.replace(/\.$/, "")})`, delay);
+        this.wake = new AbortController();
+        await sleep(delay, this.wake.signal);
+      }
+    }
+  }
+
+  applyLatest(page) {
+    if (typeof page.room === "string") this.view.setRoomName(page.room);
+    const messages = (page.messages ?? []).filter((m) => Number.isInteger(m.seq) && !this.seen.has(m.seq));
+    for (const m of messages) this.seen.add(m.seq);
+    this.view.showLatest(messages);
+    const newest = messages.length ? messages[messages.length - 1].seq : 0;
+    this.lastSeq = Math.max(this.lastSeq, newest, Number.isInteger(page.last_seq) ? page.last_seq : 0);
+    this.oldestSeq = messages.length ? messages[0].seq : this.lastSeq + 1;
+    this.hasOlder = this.oldestSeq > 1;
+    this.historyReady = true;
+    this.view.setHistoryState(this.hasOlder ? "more" : "start");
+    requestAnimationFrame(() => this.view.checkNearTop());
+  }
+
+  /** The page of messages before the oldest shown (scrolling up). */
+  async loadOlder() {
+    if (!this.historyReady || !this.hasOlder || this.loadingOlder || this.stopped) return;
+    this.loadingOlder = true;
+    this.view.setHistoryState("loading");
+    let failed = false;
+    try {
+      const page = await api("GET",
+        `${roomPath(this.room)}/messages?before=${this.oldestSeq}&limit=${PAGE_SIZE}`);
+      const messages = (page.messages ?? []).filter((m) => Number.isInteger(m.seq) && m.seq < this.oldestSeq);
+      const fresh = messages.filter((m) => !this.seen.has(m.seq));
+      for (const m of fresh) this.seen.add(m.seq);
+      this.view.prependMessages(fresh);
+      if (messages.length) this.oldestSeq = messages[0].seq;
+      this.hasOlder = messages.length > 0 && this.oldestSeq > 1;
+    } catch (error) {
+      if (error instanceof ApiError && error.isUnauthorized) return this.signedOut("expired");
+      failed = true;
+    } finally {
+      this.loadingOlder = false;
+    }
+    this.view.setHistoryState(failed ? "error" : this.hasOlder ? "more" : "start");
+    // Still at the top (a short page, or a tall window): keep going.
+    if (!failed) requestAnimationFrame(() => this.view.checkNearTop());
+  }
+
+  /** The view dropped its oldest messages; paging resumes from there. */
+  trimmed(oldestSeq) {
+    if (!Number.isInteger(oldestSeq)) return;
+    for (const seq of this.seen) if (seq < oldestSeq) this.seen.delete(seq);
+    this.oldestSeq = oldestSeq;
+    this.hasOlder = oldestSeq > 1;
+    this.view.setHistoryState(this.hasOlder ? "more" : "start");
+  }
+
+  /** A replay was capped: reads the messages between `from` and `to` over HTTP. */
+  async fillGap(from, to) {
+    try {
+      while (from + 1 < to && !this.stopped) {
+        const limit = Math.min(1000, to - from - 1);
+        const page = await api("GET", `${roomPath(this.room)}/messages?after=${from}&limit=${limit}`);
+        const messages = (page.messages ?? []).filter((m) => m.seq > from && m.seq < to);
+        if (messages.length === 0) break;
+        for (const m of messages) this.onMessage(m);
+        from = messages[messages.length - 1].seq;
+      }
+    } catch {
+      this.view.addNotice("Some earlier messages could not be loaded.");
+    }
+  }
+
+  /** The server's numbering went back (e.g. an in-memory server restarted). */
+  historyReset(lastSeq) {
+    this.seen.clear();
+    this.view.clearMessages();
+    this.view.addNotice("The server's history for this room was reset.");
+    this.lastSeq = lastSeq;
+    this.oldestSeq = lastSeq + 1;
+    this.hasOlder = lastSeq > 0;
+    this.view.setHistoryState(this.hasOlder ? "more" : "start");
+  }
+
+  // ---- WebSocket ----------------------------------------------------------------
+
+  onFrame(f) {
+    if (this.stopped) return;
+    if (f.type === "hello") return this.onHello(f);
+    if (typeof f.room === "string" && nameKey(f.room) !== this.roomKey) return;
+    switch (f.type) {
+      case "joined": this.onJoined(f); break;
+      case "message": if (this.mode === "ws") this.onMessage(f); break;
+      case "ack": this.onAck(f); break;
+      case "presence":
+        if (typeof f.user !== "string") break;
+        if (f.event === "join") this.members.set(nameKey(f.user), f.user);
+        else if (f.event === "leave") this.members.delete(nameKey(f.user));
+        this.showMembers();
+        break;
+      case "typing": this.onTyping(f.user); break;
+      case "error": this.onError(f); break;
+      default: break; // pong, left, and types added later by the server
+    }
+  }
+
+  onHello(f) {
+    if (typeof f.user === "string" && nameKey(f.user) !== nameKey(this.me)) {
+      // The session now belongs to someone else (logged in in another tab).
+      location.reload();
+      return;
+    }
+    this.conn.markHealthy();
+    this.upgradeFailuresWhileUp = 0;
+    this.downReason = "Connection lost";
+    if (this.mode === "poll") this.stopPolling(); // the socket works again
+    this.mode = "ws";
+    this.view.setTransport("ws");
+    // Resume where we stopped: replays exactly the messages we have not seen.
+    this.conn.send({ type: "join", room: this.room, since: this.lastSeq });
+  }
+
+  onJoined(f) {
+    if (typeof f.room === "string") this.view.setRoomName(f.room);
+    if (Number.isInteger(f.seq) && f.seq < this.lastSeq) this.historyReset(f.seq);
+    if (f.truncated) this.gapFrom = this.lastSeq;
+    this.joined = true;
+    this.members = new Map((f.members ?? []).map((u) => [nameKey(u), u]));
+    this.showMembers();
+    this.view.setStatus("online", "Connected");
+    // Queued and unacknowledged messages go (again) with their ids: the server
+    // stores each id once, so a message that did arrive is not doubled.
+    for (const entry of this.outbox.values()) {
+      if (entry.state === "sent" || entry.state === "stored") entry.state = "queued";
+      this.flushOne(entry);
+    }
+  }
+
+  onAck(f) {
+    if (typeof f.id === "string") this.confirm(f.id);
+  }
+
+  onError(f) {
+    const entry = typeof f.id === "string" ? this.outbox.get(f.id) : undefined;
+    if (entry) {
+      if (f.code === "rate_limited" || f.code === "not_joined" || f.code === "internal") {
+        // Worth another go with the same id: the resend timer picks it up.
+        entry.state = "sent";
+        entry.sentAt = Date.now();
+        return;
+      }
+      // A refused send stays visible with its reason until retried or discarded.
+      entry.state = "failed";
+      entry.error = f.message || f.code || "refused";
+      this.updatePending(entry);
+      this.saveOutbox();
+      return;
+    }
+    if (f.code === "unauthorized") return this.signedOut("expired");
+    this.view.showError(`${f.message || "The server refused a request."} (${f.code || "error"})`);
+  }
+
+  async onDown({ wasOpen }) {
+    this.joined = false;
+    for (const entry of this.outbox.values()) {
+      if (entry.state === "sent") entry.state = "queued";
+      this.updatePending(entry);
+    }
+    for (const key of [...this.typing.keys()]) this.clearTyping(key);
+    if (this.mode === "poll") return; // polling carries on; the socket retries quietly
+    if (wasOpen) this.downReason = "Connection lost";
+    this.showDown();
+    if (wasOpen) return;
+    // The upgrade failed. A browser cannot see the HTTP status, so ask the
+    // server: no session any more, the server down, or a server that is up
+    // but whose socket will not open (some proxies) and so gets long polls.
+    let me;
+    try {
+      me = await fetchMe();
+    } catch {
+      this.upgradeFailuresWhileUp = 0;
+      this.downReason = "Server unreachable";
+      if (!this.conn.isOpen && this.mode === "ws") this.showDown();
+      return;
+    }
+    if (this.stopped || this.conn.isOpen || this.mode !== "ws") return;
+    if (!me) return this.signedOut("expired");
+    // Up over HTTP: one more socket attempt at once (the server may just have
+    // come back); a second failure while it is up means polling.
+    if (++this.upgradeFailuresWhileUp < UPGRADE_FAILURES_BEFORE_POLLING) this.conn.retryNow();
+    else this.startPolling();
+  }
+
+  // ---- Long polling -----------------------------------------------------------
+
+  startPolling() {
+    if (this.mode === "poll" || this.stopped) return;
+    this.mode = "poll";
+    this.joined = false;
+    this.pollOnline = false;
+    this.view.setTransport("poll");
+    this.view.setStatus("connecting", "Connecting (long polling)…");
+    if (!this.forcePoll) this.conn.setMaxDelay(SOCKET_RETRY_WHILE_POLLING_MS);
+    this.pollAbort = new AbortController();
+    this.pollLoop(this.pollAbort.signal);
+    this.membersLoop(this.pollAbort.signal);
+  }
+
+  stopPolling() {
+    this.pollAbort?.abort();
+    this.pollAbort = null;
+    this.pollOnline = false;
+    this.conn.setMaxDelay(MAX_BACKOFF_MS);
+  }
+
+  async pollLoop(signal) {
+    let failures = 0;
+    while (!signal.aborted && !this.stopped) {
+      // The first poll, and the first after a failure, answer at once: they
+      // tell whether the link works before a long wait starts.
+      const wait = this.pollOnline ? POLL_WAIT_S : 0;
+      try {
+        const page = await api("GET",
+          `${roomPath(this.room)}/messages?after=${this.lastSeq}&limit=${POLL_LIMIT}&wait=${wait}`,
+          undefined, { signal });
+        if (signal.aborted) return;
+        failures = 0;
+        if (Number.isInteger(page.last_seq) && page.last_seq < this.lastSeq) this.historyReset(page.last_seq);
+        for (const m of page.messages ?? []) this.onMessage(m);
+        if (!this.pollOnline) {
+          this.pollOnline = true;
+          this.view.setStatus("online", "Connected (long polling)");
+          for (const entry of this.outbox.values()) this.updatePending(entry);
+          this.flushPosts();
+          this.refreshMembers(signal);
+        }
+      } catch (error) {
+        if (signal.aborted || this.stopped) return;
+        if (error instanceof ApiError && error.isUnauthorized) return this.signedOut("expired");
+        if (!(error instanceof ApiError)) throw error;
+        this.pollOnline = false;
+        for (const entry of this.outbox.values()) this.updatePending(entry);
+        const delay = error.retryAfterS ? error.retryAfterS * 1000 : backoff(failures++);
+        this.showOffline("Connection lost", delay);
+        this.wake = new AbortController();
+        const both = AbortSignal.any ? AbortSignal.any([signal, this.wake.signal]) : this.wake.signal;
+        await sleep(delay, both);
+      }
+    }
+  }
+
+  async membersLoop(signal) {
+    while (!signal.aborted && !this.stopped) {
+      await sleep(MEMBERS_EVERY_MS, signal);
+      if (this.pollOnline) await this.refreshMembers(signal);
+    }
+  }
+
+  async refreshMembers(signal) {
+    try {
+      const answer = await api("GET", `${roomPath(this.room)}/members`, undefined, { signal });
+      if (signal.aborted || !Array.isArray(answer?.members)) return;
+      this.members = new Map(answer.members.map((u) => [nameKey(u), u]));
+      this.showMembers();
+    } catch { /* the poll loop reports link trouble */ }
+  }
+
+  /** Posts queued messages one after another, in the order they were written. */
+  async flushPosts() {
+    if (this.posting || this.mode !== "poll" || !this.pollOnline) return;
+    this.posting = true;
+    try {
+      for (const entry of [...this.outbox.values()]) {
+        if (this.mode !== "poll" || this.stopped) break;
+        if (entry.state !== "queued" || !this.outbox.has(entry.id)) continue;
+        entry.state = "sent";
+        entry.sentAt = Date.now();
+        this.updatePending(entry);
+        try {
+          const stored = await api("POST", `${roomPath(this.room)}/messages`, { text: entry.text, id: entry.id });
+          if (!this.outbox.has(entry.id)) continue;
+          // Stored. It is shown when the poll brings it (by its id), or now if
+          // it already came (a repeated id answers with the first seq).
+          if (this.seen.has(stored?.seq)) this.confirm(entry.id);
+          else {
+            entry.state = "stored";
+            entry.seq = stored?.seq;
+          }
+        } catch (error) {
+          if (!(error instanceof ApiError)) throw error;
+          if (error.isUnauthorized) {
+            entry.state = "queued";
+            this.signedOut("expired");
+            break;
+          }
+          if (error.isTransient) {
+            entry.state = "queued"; // tried again with the same id
+            this.updatePending(entry);
+            break;
+          }
+          entry.state = "failed";
+          entry.error = error.message;
+          this.updatePending(entry);
+          this.saveOutbox();
+        }
+      }
+    } finally {
+      this.posting = false;
+    }
+  }
+
+  // ---- Messages ----------------------------------------------------------------
+
+  onMessage(m) {
+    if (!Number.isInteger(m?.seq)) return;
+    const own = nameKey(m.user) === nameKey(this.me);
+    if (own && typeof m.id === "string") this.confirm(m.id);
+    if (typeof m.user === "string") this.clearTyping(m.user);
+    if (this.gapFrom !== null) {
+      const from = this.gapFrom;
+      this.gapFrom = null;
+      if (m.seq > from + 1) this.fillGap(from, m.seq);
+    }
+    if (this.seen.has(m.seq)) return;
+    this.seen.add(m.seq);
+    if (m.seq > this.lastSeq) this.lastSeq = m.seq;
+    this.view.addMessage(m, own);
+  }
+
+  /** Queues a message; returns the checkText() result so the page can explain. */
+  send(text) {
+    const check = checkText(text);
+    if (!check.ok) return check;
+    const entry = { id: newMessageId(), text, createdAt: Date.now(), state: "queued", error: "" };
+    this.outbox.set(entry.id, entry);
+    this.saveOutbox();
+    this.view.showPending(entry);
+    this.updatePending(entry);
+    this.flush();
+    return check;
+  }
+
+  flush() {
+    if (this.mode === "poll") return this.flushPosts();
+    for (const entry of this.outbox.values()) this.flushOne(entry);
+  }
+
+  // Sends only after `joined`: a send before the join completes would be refused.
+  flushOne(entry) {
+    if (this.mode !== "ws" || !this.joined || entry.state !== "queued") return;
+    if (this.conn.send({ type: "send", room: this.room, text: entry.text, id: entry.id })) {
+      entry.state = "sent";
+      entry.sentAt = Date.now();
+      this.updatePending(entry);
+    }
+  }
+
+  /** Tries a failed message again with the same id (the server dedupes by id). */
+  retry(id) {
+    const entry = this.outbox.get(id);
+    if (!entry) return;
+    entry.state = "queued";
+    entry.error = "";
+    this.saveOutbox();
+    this.updatePending(entry);
+    this.flush();
+  }
+
+  discard(id) {
+    this.outbox.delete(id);
+    this.saveOutbox();
+    this.view.removePending(id);
+  }
+
+  confirm(id) {
+    if (!this.outbox.delete(id)) return;
+    this.saveOutbox();
+    this.view.removePending(id);
+  }
+
+  updatePending(entry) { this.view.updatePending(entry, this.isLive()); }
+
+  // Unsent messages survive a reload of the tab (same ids, so still only once).
+  saveOutbox() {
+    if (!this.storage) return;
+    try {
+      const entries = [...this.outbox.values()].map(({ id, text, createdAt, state, error }) =>
+        ({ id, text, createdAt, failed: state === "failed", error }));
+      if (entries.length) this.storage.setItem(this.storageKey, JSON.stringify(entries));
+      else this.storage.removeItem(this.storageKey);
+    } catch { /* storage full or disabled: the outbox still lives in memory */ }
+  }
+
+  restoreOutbox() {
+    let entries = [];
+    try { entries = JSON.parse(this.storage?.getItem(this.storageKey) ?? "[]"); } catch { entries = []; }
+    if (!Array.isArray(entries)) return;
+    for (const saved of entries) {
+      if (typeof saved?.id !== "string" || typeof saved.text !== "string" || this.outbox.has(saved.id)) continue;
+      const entry = {
+        id: saved.id, text: saved.text, createdAt: Number(saved.createdAt) || Date.now(),
+        state: saved.failed ? "failed" : "queued", error: String(saved.error ?? ""),
+      };
+      this.outbox.set(entry.id, entry);
+      this.view.showPending(entry);
+      this.updatePending(entry);
+    }
+  }
+
+  // ---- Members and typing ---------------------------------------------------------
+
+  /** Called on each keystroke in the input; throttled to one frame per 2 s. */
+  userTyping() {
+    const now = Date.now();
+    if (this.mode !== "ws" || !this.joined || now - this.lastTypingSent < TYPING_SEND_MS) return;
+    if (this.conn.send({ type: "typing", room: this.room })) this.lastTypingSent = now;
+  }
+
+  /** The message went: the next keystroke may announce typing again at once. */
+  sentMessage() { this.lastTypingSent = 0; }
+
+  onTyping(user) {
+    if (typeof user !== "string" || nameKey(user) === nameKey(this.me)) return;
+    const key = nameKey(user);
+    clearTimeout(this.typing.get(key)?.timer);
+    const timer = setTimeout(() => this.clearTyping(user), TYPING_SHOWN_MS);
+    this.typing.set(key, { name: user, timer });
+    this.showTyping();
+  }
+
+  clearTyping(user) {
+    const key = nameKey(user);
+    const t = this.typing.get(key);
+    if (!t) return;
+    clearTimeout(t.timer);
+    this.typing.delete(key);
+    this.showTyping();
+  }
+
+  showMembers() {
+    if (this.mode === "ws" || this.mode === "poll") this.members.set(nameKey(this.me), this.me);
+    const list = [...this.members.values()].sort((a, b) =>
+      a.localeCompare(b, undefined, { sensitivity: "base" }));
+    this.view.setMembers(list);
+  }
+
+  showTyping() {
+    this.view.setTyping([...this.typing.values()].map((t) => t.name));
+  }
+}
