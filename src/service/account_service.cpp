@@ -122,9 +122,10 @@ void AccountService::start_session(const core::UserName& name, bool guest,
                                    Done<SessionStarted> done) {
   const auto lifetime = authenticator_.lifetime_of(guest);
   const std::int64_t now = clock_.now_ms();
+  // Stored as the authenticator extends it, so the first use writes nothing.
   std::string secret = auth::random_secret();
   store::SessionRecord session{auth::digest_of(secret), name.text(), guest, auth::random_secret(),
-                               now + ms(lifetime)};
+                               now + ms(lifetime) + ms(settings_.session_refresh)};
   store_.run<bool>(
       [session, now](store::Store& store) { return store.create_session(session, now); },
       [this, name, guest, session, secret = std::move(secret), lifetime,
