@@ -58,6 +58,11 @@ Server::~Server() {
   // the context they point at are alive.
   if (hasher_) hasher_->stop();
   if (store_) store_->stop();
+  // Timers and signals belong to the io_context's services: they go first.
+  signals_.reset();
+  deadline_.reset();
+  poll_.reset();
+  poller_sweep_.reset();
   listener_.reset();
   io_.reset();
   polls_.reset();  // before the rooms its pollers are in

@@ -38,8 +38,11 @@ TEST_F(ShutdownTest, SigtermExitsZeroWithinFiveSeconds) {
   EXPECT_LT(exit->elapsed, 5s) << "took " << exit->elapsed.count() << " ms";
 }
 
-TEST_F(ShutdownTest, SigtermExitsWithinFiveSecondsDespiteAClientThatNeverReads) {
-  start_server();
+// A client that never answers the close cannot hold the server beyond its
+// --shutdown-timeout (a named limit, tested here at 2 s rather than its
+// default 4 s to keep the suite fast).
+TEST_F(ShutdownTest, SigtermExitsWithinTheShutdownTimeoutDespiteAClientThatNeverReads) {
+  start_server({"--store", "memory", "--shutdown-timeout", "2"});
   auto deaf = std::make_unique<WsClient>();
   deaf->set_receive_buffer_bytes(4096);
   ASSERT_EQ(deaf->connect(server().port(), name_target("deaf")), kSwitchingProtocols);
@@ -47,7 +50,7 @@ TEST_F(ShutdownTest, SigtermExitsWithinFiveSecondsDespiteAClientThatNeverReads) 
   const ExitStatus exit = server().terminate(10s);
   EXPECT_FALSE(exit.timed_out) << "still running 10 s after SIGTERM";
   EXPECT_TRUE(exit.exited && exit.code == 0) << "code " << exit.code << ", signal " << exit.signal;
-  EXPECT_LT(exit.elapsed, 5s) << "took " << exit.elapsed.count() << " ms";
+  EXPECT_LT(exit.elapsed, 3500ms) << "took " << exit.elapsed.count() << " ms";
 }
 
 TEST_F(ShutdownTest, MessagesAckedBeforeSigtermAreKept) {
