@@ -1,0 +1,37 @@
+// The WebSocket framing the benchmark's client needs (RFC 6455): reading the
+// server's unmasked frames, writing masked client frames. Plain functions, no
+// I/O, so one read can be split into every frame it holds.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace parley::bench {
+
+enum class Opcode : std::uint8_t {
+  continuation = 0,
+  text = 1,
+  binary = 2,
+  close = 8,
+  ping = 9,
+  pong = 10
+};
+
+struct FrameHeader {
+  bool fin = true;
+  Opcode opcode = Opcode::text;
+  bool masked = false;  // a server must not mask: the caller treats it as an error
+  std::size_t header_bytes = 0;
+  std::uint64_t payload_bytes = 0;
+};
+
+// The header at the start of `data`, or nullopt until all of it has arrived.
+std::optional<FrameHeader> parse_frame_header(std::string_view data);
+
+// Appends one final client frame, masked with `mask_key`, to `out`.
+void append_client_frame(std::string& out, Opcode opcode, std::string_view payload,
+                         std::uint32_t mask_key);
+
+}  // namespace parley::bench
