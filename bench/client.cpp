@@ -89,7 +89,7 @@ void Client::note_dropped(std::string_view why) {
     RoomState& room = run().rooms[room_];
     room.joined_seq_sum.fetch_sub(tracker_.joined_seq(), std::memory_order_relaxed);
     room.receivers.fetch_sub(1, std::memory_order_relaxed);
-    bump(worker_.counters.deliveries, 0 - tracker_.distinct());
+    unbump(worker_.counters.deliveries, tracker_.distinct());
   }
   if (run().current_phase() != Phase::done) {
     log_problem(std::string("connection of ") + name_ + " dropped: " + std::string(why));

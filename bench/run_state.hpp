@@ -31,6 +31,9 @@ using Counter = std::atomic<std::uint64_t>;
 inline void bump(Counter& counter, std::uint64_t by = 1) {
   counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
 }
+inline void unbump(Counter& counter, std::uint64_t by) {
+  counter.store(counter.load(std::memory_order_relaxed) - by, std::memory_order_relaxed);
+}
 inline std::uint64_t read(const Counter& counter) {
   return counter.load(std::memory_order_relaxed);
 }

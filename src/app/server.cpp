@@ -64,8 +64,10 @@ Server::~Server() {
   poll_.reset();
   poller_sweep_.reset();
   listener_.reset();
+  // Waiting long polls hold timers and sockets of the io_context, and the
+  // pollers are in rooms of the chat service: the poll service goes first.
+  polls_.reset();
   io_.reset();
-  polls_.reset();  // before the rooms its pollers are in
 }
 
 int Server::run() {
