@@ -28,6 +28,24 @@ json::value only_message(const std::optional<HttpResponse>& response) {
   return messages[0];
 }
 
+// Waiting polls hold timers and sockets of the server's event loop; once,
+// tearing the server down with some waiting crashed it at exit.
+TEST_F(LongPollTest, SigtermWithPollsWaitingExitsCleanly) {
+  start_server();
+  const Session watcher = start_guest("Watcher");
+  std::vector<std::unique_ptr<HttpClient>> polls;
+  for (int i = 0; i < 5; ++i) {
+    polls.push_back(std::make_unique<HttpClient>(port()));
+    ASSERT_TRUE(polls.back()->send_request("GET", poll_target("lobby", 0, 30), cookie_of(watcher)));
+  }
+  EXPECT_FALSE(polls.back()->wait_readable(500ms)) << "the polls are waiting";
+  const ExitStatus exit = server().terminate(10s);
+  EXPECT_FALSE(exit.timed_out);
+  EXPECT_TRUE(exit.exited && exit.code == 0)
+      << "code " << exit.code << ", signal " << exit.signal << "\n"
+      << server().log_text();
+}
+
 TEST_F(LongPollTest, WaitingPollWakesWithAMessagePostedOverHttp) {
   start_server();
   const Session watcher = start_guest("Watcher");
