@@ -24,6 +24,58 @@ HttpHeaders operator+(HttpHeaders a, const HttpHeaders& b) {
   return a;
 }
 
+std::string form_token_of(const std::string& page) {
+  const std::size_t name = page.find(R"(name="csrf_token")");
+  if (name == std::string::npos) return "";
+  const std::size_t tag_start = page.rfind('<', name);
+  const std::size_t tag_end = page.find('>', name);
+  if (tag_start == std::string::npos || tag_end == std::string::npos) return "";
+  const std::string tag = page.substr(tag_start, tag_end - tag_start);
+  const std::string marker = R"(value=")";
+  const std::size_t value = tag.find(marker);
+  if (value == std::string::npos) return "";
+  const std::size_t start = value + marker.size();
+  return tag.substr(start, tag.find('"', start) - start);
+}
+
+std::string form_body(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string body;
+  for (const auto& [name, value] : fields) {
+    if (!body.empty()) body += '&';
+    body.append(url_encode(name)).append("=").append(url_encode(value));
+  }
+  return body;
+}
+
+FormVisit visit_form(HttpClient& http, std::string_view path) {
+  const HttpResponse page = http.get(path);
+  if (page.status != 200) throw std::runtime_error(std::string(path) + ": " + page.describe());
+  auto cookie = page.cookie_value(kFormCookie);
+  if (!cookie) throw std::runtime_error(std::string(path) + ": no form cookie: " + page.describe());
+  return {*cookie, form_token_of(page.body)};
+}
+
+HttpResponse post_form(HttpClient& http, std::string_view path, const std::string& cookie,
+                       const std::vector<std::pair<std::string, std::string>>& fields) {
+  HttpHeaders headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  if (!cookie.empty()) headers.emplace_back("Cookie", cookie);
+  return http.request("POST", path, headers, form_body(fields));
+}
+
+HttpResponse form_login(HttpClient& http, std::string_view name, std::string_view password) {
+  const FormVisit visit = visit_form(http, "/login");
+  return post_form(http, "/login", std::string(kFormCookie) + "=" + visit.cookie,
+                   {{"name", std::string(name)},
+                    {"password", std::string(password)},
+                    {"csrf_token", visit.token}});
+}
+
+Frame join_room(WsClient& client, std::string_view room) {
+  if (!client.send_json(frames::join(room))) throw std::runtime_error("cannot send join");
+  return client.expect("joined",
+                       [room](const Frame& frame) { return string_field(frame, "room") == room; });
+}
+
 std::string message_body(std::string_view text, std::string_view id) {
   return json::serialize(json::object{{"text", text}, {"id", id}});
 }
@@ -172,17 +224,16 @@ std::vector<std::string> ApiTest::members_of(std::string_view room, const HttpHe
 }
 
 int ApiTest::upgrade_status(std::string_view target, const HttpHeaders& headers) {
-  AuthWsClient client;
+  WsClient client;
   return client.connect(port(), target, headers);
 }
 
-std::unique_ptr<AuthWsClient> ApiTest::connect_ws(const Session& session) {
+std::unique_ptr<WsClient> ApiTest::connect_ws(const Session& session) {
   return connect_ws("/ws", cookie_of(session) + HttpHeaders{{"Origin", own_origin()}});
 }
 
-std::unique_ptr<AuthWsClient> ApiTest::connect_ws(std::string_view target,
-                                                  const HttpHeaders& headers) {
-  auto client = std::make_unique<AuthWsClient>();
+std::unique_ptr<WsClient> ApiTest::connect_ws(std::string_view target, const HttpHeaders& headers) {
+  auto client = std::make_unique<WsClient>();
   const int status = client->connect(port(), target, headers);
   if (status != kSwitchingProtocols) {
     throw std::runtime_error("upgrade of " + std::string(target) + " answered " +

@@ -16,9 +16,10 @@
 #include <string_view>
 #include <vector>
 
-#include "api/auth_ws_client.hpp"
+#include "support/frames.hpp"
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
+#include "support/ws_client.hpp"
 
 namespace parley::test {
 
@@ -50,6 +51,28 @@ std::string text_field(const boost::json::value& object, std::string_view key);
 std::uint64_t number_field(const boost::json::value& object, std::string_view key);
 // The "error"."code" of an error body, or "" when there is none.
 std::string error_code_of(const HttpResponse& response);
+
+// The csrf_token field's value in a form page (from its <input> tag,
+// whatever the order of the tag's attributes), or "" when there is none.
+std::string form_token_of(const std::string& page);
+// `fields` as application/x-www-form-urlencoded text.
+std::string form_body(const std::vector<std::pair<std::string, std::string>>& fields);
+// A browser's visit to a form page: its form cookie and embedded token.
+struct FormVisit {
+  std::string cookie;
+  std::string token;
+};
+// GETs the form page at `path`; throws unless 200 with a form cookie.
+FormVisit visit_form(HttpClient& http, std::string_view path);
+// POSTs `fields` as a form to `path`, with `cookie` ("name=value") as the
+// Cookie field unless it is empty.
+HttpResponse post_form(HttpClient& http, std::string_view path, const std::string& cookie,
+                       const std::vector<std::pair<std::string, std::string>>& fields);
+// A login through the HTML form, as a browser posts it (after its visit).
+HttpResponse form_login(HttpClient& http, std::string_view name, std::string_view password);
+
+// Joins `room` and returns the joined frame; throws when it does not come.
+Frame join_room(WsClient& client, std::string_view room);
 
 class ApiTest : public ::testing::Test {
  protected:
@@ -88,10 +111,9 @@ class ApiTest : public ::testing::Test {
   int upgrade_status(std::string_view target, const HttpHeaders& headers = {});
   // An open WebSocket as `session` (cookie and our own Origin), past its
   // hello frame; throws unless the upgrade succeeds.
-  std::unique_ptr<AuthWsClient> connect_ws(const Session& session);
+  std::unique_ptr<WsClient> connect_ws(const Session& session);
   // An open WebSocket for `target` (e.g. "/ws?name=bob"), past its hello.
-  std::unique_ptr<AuthWsClient> connect_ws(std::string_view target,
-                                           const HttpHeaders& headers = {});
+  std::unique_ptr<WsClient> connect_ws(std::string_view target, const HttpHeaders& headers = {});
 
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<HttpClient> http_;

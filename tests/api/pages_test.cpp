@@ -46,52 +46,6 @@ void expect_page_security_headers(const HttpResponse& page, std::string_view wha
   EXPECT_TRUE(page.header("Referrer-Policy")) << what << ": " << page.describe();
 }
 
-// The csrf_token field's value in a form page (from its <input> tag,
-// whatever the order of the tag's attributes).
-std::string embedded_csrf_token(const std::string& page) {
-  const std::size_t name = page.find(R"(name="csrf_token")");
-  if (name == std::string::npos) return "";
-  const std::size_t tag_start = page.rfind('<', name);
-  const std::size_t tag_end = page.find('>', name);
-  if (tag_start == std::string::npos || tag_end == std::string::npos) return "";
-  const std::string tag = page.substr(tag_start, tag_end - tag_start);
-  const std::string marker = R"(value=")";
-  const std::size_t value = tag.find(marker);
-  if (value == std::string::npos) return "";
-  const std::size_t start = value + marker.size();
-  return tag.substr(start, tag.find('"', start) - start);
-}
-
-std::string form_body(const std::vector<std::pair<std::string, std::string>>& fields) {
-  std::string body;
-  for (const auto& [name, value] : fields) {
-    if (!body.empty()) body += '&';
-    body.append(url_encode(name)).append("=").append(url_encode(value));
-  }
-  return body;
-}
-
-// A browser's visit to a form page: its form cookie and embedded token.
-struct FormVisit {
-  std::string cookie;
-  std::string token;
-};
-
-FormVisit visit_form(HttpClient& http, std::string_view path) {
-  const HttpResponse page = http.get(path);
-  if (page.status != 200) throw std::runtime_error(std::string(path) + ": " + page.describe());
-  auto cookie = page.cookie_value(kFormCookie);
-  if (!cookie) throw std::runtime_error(std::string(path) + ": no form cookie: " + page.describe());
-  return {*cookie, embedded_csrf_token(page.body)};
-}
-
-HttpResponse post_form(HttpClient& http, std::string_view path, const std::string& cookie,
-                       const std::vector<std::pair<std::string, std::string>>& fields) {
-  HttpHeaders headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
-  if (!cookie.empty()) headers.emplace_back("Cookie", cookie);
-  return http.request("POST", path, headers, form_body(fields));
-}
-
 TEST_F(PagesTest, HtmlPagesCarrySecurityHeaders) {
   start_server();
   for (std::string_view path : {"/", "/login", "/register", "/r/lobby"}) {
@@ -130,12 +84,12 @@ TEST_F(PagesTest, LoginPageSetsAFormCookieAndEmbedsTheSameToken) {
   EXPECT_NE(line->find("; SameSite=Lax"), std::string::npos) << *line;
   const std::string cookie = *page.cookie_value(kFormCookie);
   EXPECT_GE(cookie.size(), 16u);
-  EXPECT_EQ(embedded_csrf_token(page.body), cookie) << page.body;
+  EXPECT_EQ(form_token_of(page.body), cookie) << page.body;
   EXPECT_FALSE(page.set_cookie(kSessionCookie)) << "a form page is not a session";
 
   // A second visit with the cookie keeps the same token.
   const HttpResponse again = http().get("/login", {{"Cookie", "parley_form=" + cookie}});
-  EXPECT_EQ(embedded_csrf_token(again.body), cookie) << again.body;
+  EXPECT_EQ(form_token_of(again.body), cookie) << again.body;
 }
 
 // A password that needs no escaping in a form (escaping has its own test).

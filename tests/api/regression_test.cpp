@@ -13,35 +13,6 @@ using namespace std::chrono_literals;
 
 class RegressionTest : public ApiTest {};
 
-// The csrf_token field's value in a form page.
-std::string form_token_of(const std::string& page) {
-  const std::size_t name = page.find(R"(name="csrf_token")");
-  if (name == std::string::npos) return "";
-  const std::size_t tag_start = page.rfind('<', name);
-  const std::size_t tag_end = page.find('>', name);
-  if (tag_start == std::string::npos || tag_end == std::string::npos) return "";
-  const std::string tag = page.substr(tag_start, tag_end - tag_start);
-  const std::string marker = R"(value=")";
-  const std::size_t value = tag.find(marker);
-  if (value == std::string::npos) return "";
-  const std::size_t start = value + marker.size();
-  return tag.substr(start, tag.find('"', start) - start);
-}
-
-// A login through the HTML form, as a browser posts it (after its visit).
-HttpResponse form_login(HttpClient& http, std::string_view name, std::string_view password) {
-  const HttpResponse page = http.get("/login");
-  if (page.status != 200) throw std::runtime_error("/login: " + page.describe());
-  const auto cookie = page.cookie_value(kFormCookie);
-  if (!cookie) throw std::runtime_error("/login: no form cookie: " + page.describe());
-  const std::string body = "name=" + url_encode(name) + "&password=" + url_encode(password) +
-                           "&csrf_token=" + url_encode(form_token_of(page.body));
-  return http.request("POST", "/login",
-                      {{"Content-Type", "application/x-www-form-urlencoded"},
-                       {"Cookie", std::string(kFormCookie) + "=" + *cookie}},
-                      body);
-}
-
 // The raw bytes of the answer to one HEAD request on a new connection, and
 // whether a GET on the same connection is answered afterwards.
 struct HeadAnswer {

@@ -80,7 +80,7 @@ TEST_F(TokenTest, TokenOpensAWebSocketWithoutOrigin) {
   const auto [token, id] = create_token(alice);
   for (const auto& [target, headers] : std::vector<std::pair<std::string, HttpHeaders>>{
            {"/ws?token=" + token, {}}, {"/ws", bearer(token)}}) {
-    AuthWsClient client;
+    WsClient client;
     ASSERT_EQ(client.connect(port(), target, headers), kSwitchingProtocols) << target;
     const Frame hello = client.expect("hello");
     EXPECT_EQ(string_field(hello, "user"), "Alice") << to_text(hello);

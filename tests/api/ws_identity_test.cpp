@@ -13,7 +13,7 @@ class WsIdentityTest : public ApiTest {};
 TEST_F(WsIdentityTest, CookieFromTheServersOwnOriginOpensASocketAsTheSessionsUser) {
   start_server();
   const Session zed = start_guest("Zed");
-  AuthWsClient guest;
+  WsClient guest;
   ASSERT_EQ(guest.connect(port(), "/ws", cookie_of(zed) + HttpHeaders{{"Origin", own_origin()}}),
             kSwitchingProtocols);
   const Frame hello = guest.expect("hello");
@@ -21,7 +21,7 @@ TEST_F(WsIdentityTest, CookieFromTheServersOwnOriginOpensASocketAsTheSessionsUse
   EXPECT_EQ(hello.at("guest"), true) << to_text(hello);
 
   const Session alice = register_account("Alice");
-  AuthWsClient account;
+  WsClient account;
   ASSERT_EQ(
       account.connect(port(), "/ws", cookie_of(alice) + HttpHeaders{{"Origin", own_origin()}}),
       kSwitchingProtocols);
@@ -53,7 +53,7 @@ TEST_F(WsIdentityTest, CookieFromAForeignOriginOrNoneIs403) {
 TEST_F(WsIdentityTest, AllowedOriginFlagAddsAnOrigin) {
   start_server({"--allowed-origin", "https://x.example"});
   const Session zed = start_guest("Zed");
-  AuthWsClient client;
+  WsClient client;
   ASSERT_EQ(
       client.connect(port(), "/ws", cookie_of(zed) + HttpHeaders{{"Origin", "https://x.example"}}),
       kSwitchingProtocols);

@@ -19,14 +19,12 @@
 #include <utility>
 #include <vector>
 
+#include "support/http_headers.hpp"
+
 namespace parley::test {
 
 using HttpDuration = std::chrono::milliseconds;
 inline constexpr HttpDuration kHttpTimeout{10000};
-
-// Request or response header fields, in order; names compare
-// case-insensitively.
-using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpResponse {
   int status = 0;

@@ -22,6 +22,11 @@ WsClient::~WsClient() {
 }
 
 int WsClient::connect(std::uint16_t port, std::string_view target, Duration timeout) {
+  return connect(port, target, HttpHeaders{}, timeout);
+}
+
+int WsClient::connect(std::uint16_t port, std::string_view target, const HttpHeaders& headers,
+                      Duration timeout) {
   beast::error_code error;
   tcp::socket& socket = ws_.next_layer();
   socket.open(tcp::v4(), error);
@@ -37,6 +42,11 @@ int WsClient::connect(std::uint16_t port, std::string_view target, Duration time
   });
   if (!run_until([&] { return done; }, timeout) || error) return 0;
 
+  if (!headers.empty()) {
+    ws_.set_option(websocket::stream_base::decorator([headers](websocket::request_type& request) {
+      for (const auto& [name, value] : headers) request.set(name, value);
+    }));
+  }
   websocket::response_type response;
   done = false;
   const std::string host = "127.0.0.1:" + std::to_string(port);
@@ -177,6 +187,14 @@ std::vector<Frame> WsClient::collect_through(std::string_view type, Duration tim
 std::vector<Frame> WsClient::take_received() {
   if (io_.stopped()) io_.restart();
   io_.poll();
+  std::vector<Frame> frames(std::make_move_iterator(inbox_.begin()),
+                            std::make_move_iterator(inbox_.end()));
+  inbox_.clear();
+  return frames;
+}
+
+std::vector<Frame> WsClient::take_within(Duration quiet) {
+  run_until([this] { return closed_; }, quiet);
   std::vector<Frame> frames(std::make_move_iterator(inbox_.begin()),
                             std::make_move_iterator(inbox_.end()));
   inbox_.clear();

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "support/frames.hpp"
+#include "support/http_headers.hpp"
 
 namespace parley::test {
 
@@ -43,9 +44,13 @@ class WsClient {
   void set_receive_buffer_bytes(int bytes) { receive_buffer_bytes_ = bytes; }
 
   // Connects to 127.0.0.1:`port` and asks to upgrade `target` (e.g.
-  // "/ws?name=alice"). Returns 101 on success, the HTTP status of a refusal,
+  // "/ws?name=alice"), with `headers` (Cookie, Origin, Authorization, as a
+  // browser or a bot would send them) added to the request; Host is
+  // 127.0.0.1:port. Returns 101 on success, the HTTP status of a refusal,
   // or 0 when no answer came (refused connection, timeout).
   int connect(std::uint16_t port, std::string_view target, Duration timeout = kDefaultTimeout);
+  int connect(std::uint16_t port, std::string_view target, const HttpHeaders& headers,
+              Duration timeout = kDefaultTimeout);
 
   // Each returns false when the frame could not be written in time.
   bool send_json(const Frame& frame, Duration timeout = kDefaultTimeout);
@@ -65,6 +70,9 @@ class WsClient {
   std::vector<Frame> collect_through(std::string_view type, Duration timeout = kDefaultTimeout);
   // Reads what has arrived without waiting and hands over the whole inbox.
   std::vector<Frame> take_received();
+  // Every frame that arrives within `quiet` (or until the connection ends),
+  // plus those already in the inbox; hands over the whole inbox.
+  std::vector<Frame> take_within(Duration quiet);
 
   // Reads (and discards) frames until the connection ends. Returns the close
   // code the server sent, kAbnormalClosure if it ended without a close frame,
