@@ -9,6 +9,7 @@
 #include <boost/url/url.hpp>
 
 #include "auth/authenticator.hpp"
+#include "service/refusal.hpp"
 #include "transport/http_response.hpp"
 
 namespace parley::transport {
@@ -26,6 +27,20 @@ struct ApiCall {
   // Answers with the contract's error shape.
   void refuse(core::ErrorCode code, std::string_view message) const {
     respond(error_response(request, code, message));
+  }
+  // Answers a use case's refusal, with Retry-After when it has one.
+  void refuse(const service::Refusal& refusal) const {
+    Response response = error_response(request, refusal.code, refusal.message);
+    if (refusal.retry_after_s > 0) {
+      response.set(boost::beast::http::field::retry_after, std::to_string(refusal.retry_after_s));
+    }
+    respond(std::move(response));
+  }
+  // True when the caller has an identity; otherwise answers 401.
+  bool require_identity() const {
+    if (caller.identity) return true;
+    refuse(core::ErrorCode::unauthorized, "log in, or pass a bearer token");
+    return false;
   }
 };
 

@@ -21,10 +21,6 @@ constexpr std::size_t kDefaultLimit = 100;
 constexpr std::size_t kMaxLimit = 1000;
 constexpr std::uint64_t kMaxWaitSeconds = 60;
 
-void refuse(const ApiCall& call, const service::Refusal& refusal) {
-  call.refuse(refusal.code, refusal.message);
-}
-
 // The query's non-negative integer parameters; anything else is a 400.
 struct Numbers {
   std::optional<std::uint64_t> after, before, limit, wait;
@@ -63,18 +59,12 @@ void answer_page(const ApiCall& call, const service::MessagePage& page) {
                     protocol::encode_message_page(page.room, page.messages, page.last_seq)));
 }
 
-bool require_identity(const ApiCall& call) {
-  if (call.caller.identity) return true;
-  call.refuse(ErrorCode::unauthorized, "log in, or pass a bearer token");
-  return false;
-}
-
 void list_rooms(ServerContext& context, const ApiCallPtr& call) {
   auto numbers = read_numbers(*call);
   if (!numbers) return;
   context.polls.list_rooms(
       limit_of(*numbers), [call](service::Outcome<std::vector<service::RoomSummary>> rooms) {
-        if (auto* refusal = std::get_if<service::Refusal>(&rooms)) return refuse(*call, *refusal);
+        if (auto* refusal = std::get_if<service::Refusal>(&rooms)) return call->refuse(*refusal);
         json::array list;
         for (const auto& room : std::get<std::vector<service::RoomSummary>>(rooms)) {
           list.push_back(json::object{
@@ -109,7 +99,7 @@ void wait_for_message(ServerContext& context, const ApiCallPtr& call, const core
         context.polls.poll(call->caller.identity->user, room, after, kDefaultLimit,
                            [call](service::Outcome<service::MessagePage> page) {
                              if (auto* refusal = std::get_if<service::Refusal>(&page))
-                               return refuse(*call, *refusal);
+                               return call->refuse(*refusal);
                              answer_page(*call, std::get<service::MessagePage>(page));
                            });
       });
@@ -138,7 +128,7 @@ void get_messages(ServerContext& context, const ApiCallPtr& call, const core::Ro
     context.polls.read_before(room, numbers->before, limit,
                               [call](service::Outcome<service::MessagePage> page) {
                                 if (auto* refusal = std::get_if<service::Refusal>(&page))
-                                  return refuse(*call, *refusal);
+                                  return call->refuse(*refusal);
                                 answer_page(*call, std::get<service::MessagePage>(page));
                               });
     return;
@@ -148,7 +138,7 @@ void get_messages(ServerContext& context, const ApiCallPtr& call, const core::Ro
   context.polls.poll(
       call->caller.identity->user, room, after, limit,
       [&context, call, room, after, wait](service::Outcome<service::MessagePage> outcome) {
-        if (auto* refusal = std::get_if<service::Refusal>(&outcome)) return refuse(*call, *refusal);
+        if (auto* refusal = std::get_if<service::Refusal>(&outcome)) return call->refuse(*refusal);
         auto& page = std::get<service::MessagePage>(outcome);
         if (!page.messages.empty() || wait.count() == 0) return answer_page(*call, page);
         wait_for_message(context, call, room, after, wait, page.last_seq);
@@ -191,7 +181,7 @@ bool handle_chat_api(ServerContext& context, const ApiCallPtr& call) {
   if (path == "/api/rooms") {
     if (!is_read) {
       call->respond(method_not_allowed(call->request, "GET, HEAD"));
-    } else if (require_identity(*call)) {
+    } else if (call->require_identity()) {
       list_rooms(context, call);
     }
     return true;
@@ -203,7 +193,7 @@ bool handle_chat_api(ServerContext& context, const ApiCallPtr& call) {
   if (slash == std::string_view::npos) return false;
   const std::string_view what = rest.substr(slash + 1);
   if (what != "messages" && what != "members") return false;
-  if (!require_identity(*call)) return true;
+  if (!call->require_identity()) return true;
   auto room = core::RoomName::parse(rest.substr(0, slash));
   if (!room) {
     call->refuse(ErrorCode::bad_request, "invalid room name");

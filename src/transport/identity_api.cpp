@@ -14,14 +14,6 @@ using core::ErrorCode;
 
 namespace {
 
-void refuse(const ApiCall& call, const service::Refusal& refusal) {
-  Response response = error_response(call.request, refusal.code, refusal.message);
-  if (refusal.retry_after_s > 0) {
-    response.set(http::field::retry_after, std::to_string(refusal.retry_after_s));
-  }
-  call.respond(std::move(response));
-}
-
 std::string identity_json(const auth::Identity& identity, const std::string& csrf_token) {
   return json::serialize(json::object{
       {"user", identity.user.text()}, {"guest", identity.is_guest()}, {"csrf_token", csrf_token}});
@@ -30,7 +22,7 @@ std::string identity_json(const auth::Identity& identity, const std::string& csr
 // Answers a new session: its JSON and its cookie.
 auto answer_session(ServerContext& context, const ApiCallPtr& call, http::status status) {
   return [&context, call, status](service::Outcome<service::SessionStarted> outcome) {
-    if (auto* refusal = std::get_if<service::Refusal>(&outcome)) return refuse(*call, *refusal);
+    if (auto* refusal = std::get_if<service::Refusal>(&outcome)) return call->refuse(*refusal);
     const auto& started = std::get<service::SessionStarted>(outcome);
     Response response =
         json_response(call->request, status, identity_json(started.identity, started.csrf_token));
@@ -71,12 +63,6 @@ std::optional<NameAndPassword> read_credentials(const ApiCall& call, bool with_p
   return result;
 }
 
-bool require_identity(const ApiCall& call) {
-  if (call.caller.identity) return true;
-  call.refuse(ErrorCode::unauthorized, "log in, or pass a bearer token");
-  return false;
-}
-
 }  // namespace
 
 std::string session_cookie_for(const ServerContext& context, const std::string& secret,
@@ -115,9 +101,9 @@ bool handle_identity_api(ServerContext& context, const ApiCallPtr& call) {
       call->respond(method_not_allowed(call->request, "POST"));
       return true;
     }
-    if (!require_identity(*call)) return true;
+    if (!call->require_identity()) return true;
     const auto answer = [&context, call](service::Outcome<bool> outcome) {
-      if (auto* refusal = std::get_if<service::Refusal>(&outcome)) return refuse(*call, *refusal);
+      if (auto* refusal = std::get_if<service::Refusal>(&outcome)) return call->refuse(*refusal);
       Response response{http::status::no_content, call->request.version()};
       response.set(http::field::server, "parley");
       if (call->caller.session) {
@@ -140,7 +126,7 @@ bool handle_identity_api(ServerContext& context, const ApiCallPtr& call) {
       call->respond(method_not_allowed(call->request, "GET, HEAD"));
       return true;
     }
-    if (!require_identity(*call)) return true;
+    if (!call->require_identity()) return true;
     const std::string csrf = call->caller.session ? call->caller.session->csrf_token : "";
     call->respond(json_response(call->request, http::status::ok,
                                 identity_json(*call->caller.identity, csrf)));
@@ -152,12 +138,12 @@ bool handle_identity_api(ServerContext& context, const ApiCallPtr& call) {
       call->respond(method_not_allowed(call->request, "GET, POST"));
       return true;
     }
-    if (!require_identity(*call)) return true;
+    if (!call->require_identity()) return true;
     if (method == http::verb::post) {
       accounts.create_token(
           *call->caller.identity, [call](service::Outcome<service::TokenCreated> outcome) {
             if (auto* refusal = std::get_if<service::Refusal>(&outcome)) {
-              return refuse(*call, *refusal);
+              return call->refuse(*refusal);
             }
             const auto& created = std::get<service::TokenCreated>(outcome);
             call->respond(json_response(
@@ -169,7 +155,7 @@ bool handle_identity_api(ServerContext& context, const ApiCallPtr& call) {
           *call->caller.identity,
           [call](service::Outcome<std::vector<store::TokenRecord>> outcome) {
             if (auto* refusal = std::get_if<service::Refusal>(&outcome)) {
-              return refuse(*call, *refusal);
+              return call->refuse(*refusal);
             }
             json::array tokens;
             for (const auto& token : std::get<std::vector<store::TokenRecord>>(outcome)) {
@@ -187,11 +173,11 @@ bool handle_identity_api(ServerContext& context, const ApiCallPtr& call) {
       call->respond(method_not_allowed(call->request, "DELETE"));
       return true;
     }
-    if (!require_identity(*call)) return true;
+    if (!call->require_identity()) return true;
     accounts.revoke_token(*call->caller.identity, path.substr(12),
                           [call](service::Outcome<bool> outcome) {
                             if (auto* refusal = std::get_if<service::Refusal>(&outcome)) {
-                              return refuse(*call, *refusal);
+                              return call->refuse(*refusal);
                             }
                             Response response{http::status::no_content, call->request.version()};
                             response.set(http::field::server, "parley");
