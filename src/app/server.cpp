@@ -62,7 +62,7 @@ Server::~Server() {
   signals_.reset();
   deadline_.reset();
   poll_.reset();
-  poller_sweep_.reset();
+  ticker_.reset();
   listener_.reset();
   // Waiting long polls hold timers and sockets of the io_context, and the
   // pollers are in rooms of the chat service: the poll service goes first.
@@ -79,7 +79,7 @@ int Server::run() {
     shut_down();
   });
   listener_->run();
-  expire_pollers_later();
+  tick_later();
   const auto endpoint = listener_->local_endpoint();
   obs::log_info("parley listening on http://" + endpoint.address().to_string() + ":" +
                 std::to_string(endpoint.port()));
@@ -94,7 +94,6 @@ void Server::shut_down() {
   if (shutting_down_) return;
   shutting_down_ = true;
   listener_->stop();
-  if (poller_sweep_) poller_sweep_->cancel();
   chat_->begin_shutdown();
   deadline_ = std::make_unique<asio::steady_timer>(*io_, config_.shutdown_timeout);
   deadline_->async_wait([this](boost::system::error_code error) {
@@ -106,18 +105,20 @@ void Server::shut_down() {
   // because the store answers in order and this marker comes last.
   store_->run<int>([](store::Store&) { return store::Result<int>(0); },
                    [this](store::Result<int>) {
-                     const auto sessions = context_->ws_sessions;
-                     for (transport::WsSession* session : sessions) session->shut_down();
+                     for (transport::WsSession* session : context_->ws_sessions.all())
+                       session->shut_down();
                      wait_for_sessions();
                    });
 }
 
-void Server::expire_pollers_later() {
-  poller_sweep_ = std::make_unique<asio::steady_timer>(*io_, std::chrono::seconds(1));
-  poller_sweep_->async_wait([this](boost::system::error_code error) {
-    if (error || shutting_down_) return;
-    polls_->expire_idle_pollers();
-    expire_pollers_later();
+void Server::tick_later() {
+  ticker_ = std::make_unique<asio::steady_timer>(*io_, std::chrono::seconds(1));
+  ticker_->async_wait([this](boost::system::error_code error) {
+    if (error) return;
+    if (!shutting_down_) polls_->expire_idle_pollers();
+    // Also while shutting down: closing handshakes have a deadline.
+    context_->ws_sessions.tick();
+    tick_later();
   });
 }
 

@@ -34,7 +34,8 @@ class Server {
  private:
   void shut_down();
   void wait_for_sessions();
-  void expire_pollers_later();
+  // Once a second: idle pollers expire; WebSocket deadlines and pings.
+  void tick_later();
 
   Config config_;
   core::SystemClock clock_;
@@ -51,7 +52,7 @@ class Server {
   std::unique_ptr<boost::asio::signal_set> signals_;
   std::unique_ptr<boost::asio::steady_timer> deadline_;
   std::unique_ptr<boost::asio::steady_timer> poll_;
-  std::unique_ptr<boost::asio::steady_timer> poller_sweep_;
+  std::unique_ptr<boost::asio::steady_timer> ticker_;
   bool shutting_down_ = false;
 };
 

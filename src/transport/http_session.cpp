@@ -6,6 +6,7 @@
 #include "auth/origin_policy.hpp"
 #include "obs/log.hpp"
 #include "transport/http_request.hpp"
+#include "transport/ws_framing.hpp"
 #include "transport/ws_session.hpp"
 
 namespace parley::transport {
@@ -78,6 +79,18 @@ void HttpSession::upgrade_to_websocket(Request request) {
   }
   if (request.method() != http::verb::get) {
     answer(method_not_allowed(request, "GET"));
+    return;
+  }
+  if (request[http::field::sec_websocket_version] != "13") {
+    Response response =
+        error_response(request, ErrorCode::bad_request, "only WebSocket version 13 is spoken");
+    response.result(http::status::upgrade_required);
+    response.set(http::field::sec_websocket_version, "13");
+    answer(std::move(response));
+    return;
+  }
+  if (!ws::is_valid_key(request[http::field::sec_websocket_key])) {
+    answer(error_response(request, ErrorCode::bad_request, "invalid Sec-WebSocket-Key"));
     return;
   }
   std::optional<std::string> guest_name;
@@ -159,9 +172,14 @@ void HttpSession::on_upgrade_authenticated(Request request, std::optional<std::s
 
 void HttpSession::start_websocket(Request request, auth::Identity identity, NameClaim claim,
                                   std::optional<std::string> session_secret) {
-  std::make_shared<WsSession>(std::move(stream_), context_, std::move(identity), claim,
+  std::string handshake = ws::handshake_answer(request[http::field::sec_websocket_key]);
+  // Bytes the client sent right after its request belong to the socket.
+  const auto received = buffer_.cdata();
+  const std::string_view early(static_cast<const char*>(received.data()), received.size());
+  stream_.expires_never();
+  std::make_shared<WsSession>(stream_.release_socket(), context_, std::move(identity), claim,
                               std::move(session_secret))
-      ->run(std::move(request));
+      ->run(std::move(handshake), early);
 }
 
 void HttpSession::answer(Response response) {

@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
-#include <unordered_set>
 
 #include "auth/authenticator.hpp"
 #include "auth/guest_names.hpp"
@@ -14,10 +13,9 @@
 #include "service/chat_service.hpp"
 #include "service/poll_service.hpp"
 #include "store/store_worker.hpp"
+#include "transport/ws_sessions.hpp"
 
 namespace parley::transport {
-
-class WsSession;
 
 struct TransportLimits {
   std::size_t http_header_bytes = 8 * 1024;
@@ -41,8 +39,7 @@ struct ServerContext {
   TransportLimits limits;
   auth::IdentitySettings identity;
   std::filesystem::path web_dir;
-  // Open WebSocket sessions, so that shutdown can close each with 1001.
-  std::unordered_set<WsSession*> ws_sessions;
+  WsSessions ws_sessions;
 };
 
 }  // namespace parley::transport

@@ -1,6 +1,6 @@
 #include "transport/ws_session.hpp"
 
-#include <boost/asio/dispatch.hpp>
+#include <array>
 #include <boost/asio/post.hpp>
 
 #include "obs/log.hpp"
@@ -9,103 +9,189 @@
 
 namespace parley::transport {
 
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
-using websocket::close_code;
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using ws::CloseCode;
 
-WsSession::WsSession(beast::tcp_stream&& stream, ServerContext& context, auth::Identity identity,
+namespace {
+
+// Frames gathered into one write: enough to empty a burst in one system
+// call, few enough for an array on the stack (two buffers each).
+constexpr std::size_t kFramesPerWrite = 32;  // Asio passes at most 64 buffers
+// Reads in one turn before other connections get theirs.
+constexpr int kReadsPerTurn = 4;
+
+core::Frame shared_bytes(std::string bytes) {
+  return std::make_shared<const std::string>(std::move(bytes));
+}
+
+const core::Frame& close_frame_for(CloseCode code) {
+  static const auto frames = [] {
+    std::array<core::Frame, 10> built;
+    for (std::uint16_t i = 0; i < built.size(); ++i) {
+      built[i] = shared_bytes(ws::close_frame(static_cast<CloseCode>(1000 + i)));
+    }
+    return built;
+  }();
+  return frames[static_cast<std::uint16_t>(code) - 1000];
+}
+
+}  // namespace
+
+WsSession::WsSession(tcp::socket&& socket, ServerContext& context, auth::Identity identity,
                      NameClaim claim, std::optional<std::string> session_secret)
-    : ws_(std::move(stream)),
+    : socket_(std::move(socket)),
       context_(context),
       identity_(std::move(identity)),
       claim_(claim),
       session_secret_(std::move(session_secret)),
-      session_refresh_(ws_.get_executor()),
-      close_deadline_(ws_.get_executor()) {}
+      decoder_(context.limits.ws_max_frame_bytes) {}
 
 WsSession::~WsSession() {
   finish();
 }
 
-void WsSession::run(beast::http::request<beast::http::string_body> request) {
-  // The WebSocket layer keeps its own time from here on.
-  beast::get_lowest_layer(ws_).expires_never();
-  websocket::stream_base::timeout timeout{};
-  timeout.handshake_timeout = context_.limits.ws_close_timeout;
-  timeout.idle_timeout = context_.limits.ws_idle_timeout;
-  timeout.keep_alive_pings = true;
-  ws_.set_option(timeout);
-  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
-    response.set(beast::http::field::server, "parley");
-  }));
-  ws_.read_message_max(context_.limits.ws_max_frame_bytes);
-  ws_.auto_fragment(false);
-  ws_.text(true);
-  context_.ws_sessions.insert(this);
-  ws_.async_accept(request, beast::bind_front_handler(&WsSession::on_accept, shared_from_this()));
-}
-
-void WsSession::on_accept(beast::error_code error) {
-  if (error) {
-    finish();
-    return;
-  }
-  state_ = State::open;
+void WsSession::run(std::string handshake, std::string_view received) {
+  boost::system::error_code error;
+  socket_.non_blocking(true, error);
+  socket_.set_option(tcp::no_delay(true), error);
+  context_.ws_sessions.add(this);
   obs::count(obs::counters().ws_connections_opened);
+  // The 101 answer and the hello leave in one write.
+  enqueue(shared_bytes(std::move(handshake)), ws::FrameHeader{});
   send(protocol::encode_hello(identity_.user.text(), identity_.is_guest()));
-  read_if_ready();
-  keep_session_alive();
+  unread_.assign(received);
+  read_available();
 }
 
-void WsSession::keep_session_alive() {
-  if (!session_secret_) return;
-  // Using the session is what extends it; a socket uses it all along.
-  session_refresh_.expires_after(context_.identity.session_refresh);
-  session_refresh_.async_wait([self = shared_from_this()](beast::error_code error) {
-    if (error || self->state_ != State::open) return;
-    self->context_.authenticator.authenticate(
-        auth::Credentials{std::nullopt, self->session_secret_},
-        [](const std::variant<auth::Caller, core::Error>&) {});
-    self->keep_session_alive();
-  });
+asio::any_io_executor WsSession::get_executor() {
+  return socket_.get_executor();
 }
 
-void WsSession::read_if_ready() {
+// ---- Reading ----
+
+bool WsSession::may_dispatch() const {
   // Backpressure: a client that waits on a join, or has too many sends
   // awaiting their commit, is not read until that settles.
-  if (state_ != State::open || reading_ || dispatching_ || join_pending_ ||
-      in_flight_sends_ >= context_.limits.ws_max_in_flight_sends) {
-    return;
-  }
-  reading_ = true;
-  ws_.async_read(read_buffer_, beast::bind_front_handler(&WsSession::on_read, shared_from_this()));
+  if (state_ == State::closing) return true;  // only its close frame matters now
+  return state_ == State::open && !join_pending_ &&
+         in_flight_sends_ < context_.limits.ws_max_in_flight_sends;
 }
 
-void WsSession::on_read(beast::error_code error, std::size_t) {
-  reading_ = false;
-  if (error) {
-    // Beast has already failed the connection with the right close code
-    // (1002, 1007, 1009) where the peer broke the protocol.
-    if (error != websocket::error::closed && error != boost::asio::error::operation_aborted &&
-        error != boost::asio::error::eof) {
-      obs::log_debug("ws read ended: " + error.message());
+void WsSession::read_available() {
+  if (reading_ || read_waiting_ || state_ == State::closed || close_received_) return;
+  reading_ = true;
+  read_stopped_ = false;
+  const auto self = shared_from_this();  // a handler may end the session
+  // Frames held from an earlier read come first.
+  if (!unread_.empty()) {
+    std::span<char> input(unread_);
+    const bool go_on = decode(input);
+    unread_.erase(0, unread_.size() - input.size());
+    if (!go_on) {
+      reading_ = false;
+      return;
     }
-    finish();
-    return;
   }
-  if (!ws_.got_text()) {
-    read_buffer_.consume(read_buffer_.size());
-    close_with(close_code::unknown_data, false);
-    return;
+  bool turn_used_up = true;
+  const std::span<char> buffer = context_.ws_sessions.read_buffer();
+  for (int reads = 0; reads < kReadsPerTurn; ++reads) {
+    boost::system::error_code error;
+    const std::size_t got = socket_.read_some(asio::buffer(buffer.data(), buffer.size()), error);
+    if (error == asio::error::would_block) {
+      reading_ = false;
+      wait_readable();
+      return;
+    }
+    if (error) {
+      if (error != asio::error::eof && error != asio::error::connection_reset) {
+        obs::log_debug("ws read ended: " + error.message());
+      }
+      reading_ = false;
+      finish();
+      return;
+    }
+    heard_since_tick_ = true;
+    // A frame cut short by an earlier read is completed from its start.
+    const bool joined_to_unread = !unread_.empty();
+    if (joined_to_unread) unread_.append(buffer.data(), got);
+    std::span<char> input = joined_to_unread ? std::span<char>(unread_) : buffer.first(got);
+    const bool go_on = decode(input);
+    // Whatever is left (part of a frame, or frames held by a pause) is kept.
+    if (joined_to_unread) {
+      unread_.erase(0, unread_.size() - input.size());
+    } else {
+      unread_.assign(input.data(), input.size());
+    }
+    if (!go_on) {
+      turn_used_up = false;
+      break;
+    }
   }
-  // No read may start while the frame is still in the buffer: a join that
-  // completes at once would otherwise read into it.
-  dispatching_ = true;
-  const auto data = read_buffer_.cdata();
-  dispatch(std::string_view(static_cast<const char*>(data.data()), data.size()));
-  read_buffer_.consume(read_buffer_.size());
-  dispatching_ = false;
-  read_if_ready();
+  reading_ = false;
+  if (unread_.empty() && unread_.capacity() > 4096) std::string().swap(unread_);
+  // More may be waiting: come back after the other connections' turns.
+  if (turn_used_up) asio::post(socket_.get_executor(), [self] { self->read_available(); });
+}
+
+void WsSession::wait_readable() {
+  read_waiting_ = true;
+  socket_.async_wait(tcp::socket::wait_read,
+                     [self = shared_from_this()](boost::system::error_code error) {
+                       self->read_waiting_ = false;
+                       if (error) {
+                         self->finish();
+                         return;
+                       }
+                       self->read_available();
+                     });
+}
+
+void WsSession::resume_reading() {
+  if (!read_stopped_ || !may_dispatch()) return;
+  read_stopped_ = false;
+  // Not from here: the caller may be inside another session's dispatch,
+  // and the read buffer is shared.
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->read_available(); });
+}
+
+bool WsSession::decode(std::span<char>& input) {
+  for (;;) {
+    if (state_ == State::closed) return false;
+    if (!may_dispatch()) {
+      read_stopped_ = true;
+      return false;
+    }
+    const std::optional<ws::Event> event = decoder_.next(input);
+    if (!event) return true;
+    if (!handle(*event)) return false;
+  }
+}
+
+bool WsSession::handle(const ws::Event& event) {
+  switch (event.kind) {
+    case ws::Event::Kind::text:
+      if (state_ == State::open) dispatch(event.payload);
+      return true;
+    case ws::Event::Kind::ping:
+      enqueue(shared_bytes(ws::control_frame(ws::Opcode::pong, event.payload)), {});
+      return true;
+    case ws::Event::Kind::pong:
+      return true;
+    case ws::Event::Kind::close:
+      close_received_ = true;
+      // Answered with the same code, after what is already queued.
+      close_with(event.code == CloseCode::no_status ? CloseCode::normal : event.code, false);
+      if (queue_head_ == queue_.size()) linger();  // both sides have said goodbye
+      return false;
+    case ws::Event::Kind::violation:
+      obs::log_debug("closing a client that broke the WebSocket protocol: " +
+                     std::string(event.payload));
+      close_received_ = true;  // nothing more is read from it
+      if (state_ == State::open) close_with(event.code, true);
+      return false;
+  }
+  return false;
 }
 
 void WsSession::dispatch(std::string_view text) {
@@ -126,13 +212,13 @@ void WsSession::dispatch(std::string_view text) {
           join_pending_ = true;
           chat.join(self, std::move(typed), [self] {
             self->join_pending_ = false;
-            self->read_if_ready();
+            self->resume_reading();
           });
         } else if constexpr (std::is_same_v<T, protocol::SendCommand>) {
           ++in_flight_sends_;
           chat.send(self, std::move(typed), [self] {
             --self->in_flight_sends_;
-            self->read_if_ready();
+            self->resume_reading();
           });
         } else if constexpr (std::is_same_v<T, protocol::LeaveCommand>) {
           chat.leave(*self, typed);
@@ -145,104 +231,210 @@ void WsSession::dispatch(std::string_view text) {
       command);
 }
 
+// ---- Writing ----
+
 void WsSession::send(const core::Frame& frame) {
   if (state_ != State::open || overflowed_) return;
   if (queued_bytes_ + frame->size() > context_.limits.ws_max_queued_bytes) {
     fall_behind();
     return;
   }
-  queued_bytes_ += frame->size();
-  queue_.push_back(frame);
-  if (!writing_) do_write();
+  enqueue(frame, ws::header_for(ws::Opcode::text, frame->size()));
+}
+
+void WsSession::enqueue(core::Frame bytes, ws::FrameHeader header) {
+  if (state_ == State::closed || close_sent_) return;
+  queued_bytes_ += bytes->size();
+  queue_.push_back(Outgoing{std::move(bytes), header});
+  schedule_flush();
+}
+
+void WsSession::schedule_flush() {
+  if (flush_scheduled_ || write_waiting_) return;
+  flush_scheduled_ = true;
+  context_.ws_sessions.flush_later(shared_from_this());
+}
+
+void WsSession::flush() {
+  flush_scheduled_ = false;
+  if (state_ == State::closed || write_waiting_) return;
+  while (queue_head_ < queue_.size()) {
+    // Gather the queue into one write: header and payload of each frame,
+    // skipping what a short write already sent.
+    std::array<asio::const_buffer, 2 * kFramesPerWrite> buffers;
+    std::size_t count = 0;
+    std::size_t skip = written_;
+    for (std::size_t i = queue_head_; i < queue_.size() && count + 2 <= buffers.size(); ++i) {
+      for (std::string_view part :
+           {queue_[i].header.view(), std::string_view(*queue_[i].payload)}) {
+        if (skip >= part.size()) {
+          skip -= part.size();
+          continue;
+        }
+        buffers[count++] = asio::buffer(part.data() + skip, part.size() - skip);
+        skip = 0;
+      }
+    }
+    boost::system::error_code error;
+    std::size_t sent =
+        socket_.write_some(std::span<const asio::const_buffer>(buffers.data(), count), error);
+    if (error == asio::error::would_block) {
+      wait_writable();
+      return;
+    }
+    if (error) {
+      finish();
+      return;
+    }
+    // Drop what went out whole; remember how far into the next it got.
+    sent += written_;
+    while (queue_head_ < queue_.size()) {
+      Outgoing& front = queue_[queue_head_];
+      const std::size_t size = front.header.size + front.payload->size();
+      if (sent < size) break;
+      sent -= size;
+      queued_bytes_ -= front.payload->size();
+      front.payload.reset();
+      ++queue_head_;
+    }
+    written_ = sent;
+  }
+  on_written_all();
+}
+
+void WsSession::wait_writable() {
+  write_waiting_ = true;
+  socket_.async_wait(tcp::socket::wait_write,
+                     [self = shared_from_this()](boost::system::error_code error) {
+                       self->write_waiting_ = false;
+                       if (error) {
+                         self->finish();
+                         return;
+                       }
+                       self->flush();
+                     });
+}
+
+void WsSession::on_written_all() {
+  queue_head_ = 0;
+  written_ = 0;
+  // A burst's worth of capacity is kept; an idle connection keeps little.
+  if (queue_.capacity() > 16) {
+    std::vector<Outgoing>().swap(queue_);
+  } else {
+    queue_.clear();
+  }
+  if (state_ == State::closing && close_sent_ && close_received_) linger();
 }
 
 void WsSession::fall_behind() {
   if (overflowed_) return;
   overflowed_ = true;
   // Never close in the middle of a fan-out: the room is still iterating.
-  boost::asio::post(ws_.get_executor(), [self = shared_from_this()] {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
     obs::count(obs::counters().ws_slow_clients_closed);
     obs::log_info("closing a client that fell too far behind (user " + self->user().text() + ")");
-    self->close_with(close_code::policy_error, true);
+    self->close_with(CloseCode::policy, true);
   });
 }
 
-void WsSession::do_write() {
-  writing_ = true;
-  ws_.async_write(boost::asio::buffer(*queue_.front()),
-                  beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
-}
-
-void WsSession::on_write(beast::error_code error, std::size_t) {
-  writing_ = false;
-  if (error) {
-    finish();
-    return;
-  }
-  queued_bytes_ -= queue_.front()->size();
-  queue_.pop_front();
-  if (state_ == State::closing) {
-    // What was queued before the close still goes out (acks at shutdown),
-    // unless the queue was dropped.
-    if (!queue_.empty()) {
-      do_write();
-    } else {
-      do_close();
-    }
-    return;
-  }
-  if (!queue_.empty()) do_write();
-}
+// ---- Closing ----
 
 void WsSession::shut_down() {
-  close_with(close_code::going_away, false);
+  close_with(CloseCode::going_away, false);
 }
 
-void WsSession::close_with(close_code code, bool drop_queue) {
+void WsSession::close_with(CloseCode code, bool drop_queue) {
   if (state_ != State::open) return;
   state_ = State::closing;
-  close_code_ = code;
   // No room may deliver to a closing connection.
   context_.chat.disconnect(*this);
   if (drop_queue) {
-    while (queue_.size() > (writing_ ? 1u : 0u)) {
-      queued_bytes_ -= queue_.back()->size();
-      queue_.pop_back();
-    }
+    // All but a frame partly written, which must be completed.
+    const std::size_t keep = queue_head_ + (written_ > 0 ? 1 : 0);
+    for (std::size_t i = keep; i < queue_.size(); ++i) queued_bytes_ -= queue_[i].payload->size();
+    queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(keep), queue_.end());
   }
-  // A peer that does not read cannot finish the handshake: cut it off.
-  close_deadline_.expires_after(context_.limits.ws_close_timeout);
-  close_deadline_.async_wait([self = shared_from_this()](beast::error_code error) {
-    if (!error) beast::get_lowest_layer(self->ws_).close();
-  });
-  if (!writing_) {
-    if (queue_.empty()) {
-      do_close();
-    } else {
-      do_write();
-    }
+  // What was queued before the close still goes out (acks at shutdown).
+  enqueue(close_frame_for(code), {});
+  close_sent_ = true;
+  // The peer's answer is read even when reads were paused.
+  read_available();
+}
+
+void WsSession::tick() {
+  if (state_ == State::closed) return;
+  if (state_ == State::closing) {
+    // A peer that does not read or answer cannot finish the handshake.
+    if (++closing_ticks_ >= context_.limits.ws_close_timeout.count()) finish();
+    return;
+  }
+  silent_ticks_ = heard_since_tick_ ? 0 : silent_ticks_ + 1;
+  heard_since_tick_ = false;
+  const auto idle_limit = static_cast<std::uint32_t>(context_.limits.ws_idle_timeout.count());
+  if (silent_ticks_ >= idle_limit) {
+    obs::log_debug("closing a silent WebSocket client (user " + user().text() + ")");
+    finish();
+    return;
+  }
+  // Half-way to the limit, a ping asks the client to prove it is there.
+  if (silent_ticks_ == (idle_limit + 1) / 2) {
+    static const core::Frame ping = shared_bytes(ws::control_frame(ws::Opcode::ping, {}));
+    enqueue(ping, {});
+  }
+  // Using the session is what extends it; a socket uses it all along.
+  if (session_secret_ && ++ticks_since_refresh_ >= context_.identity.session_refresh.count()) {
+    ticks_since_refresh_ = 0;
+    context_.authenticator.authenticate(auth::Credentials{std::nullopt, session_secret_},
+                                        [](const std::variant<auth::Caller, core::Error>&) {});
   }
 }
 
-void WsSession::do_close() {
-  if (close_started_) return;
-  close_started_ = true;
-  ws_.async_close(close_code_, beast::bind_front_handler(&WsSession::on_close, shared_from_this()));
+void WsSession::linger() {
+  if (lingering_) return;
+  lingering_ = true;
+  // Our side is done. Closing now, with the peer's bytes unread, would
+  // answer them with a reset that can destroy our close frame before the
+  // peer reads it: take what it still sends until it closes too.
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  // Posted: the caller may be decoding from the shared read buffer.
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->drain(); });
 }
 
-void WsSession::on_close(beast::error_code) {
-  close_deadline_.cancel();
-  finish();
+void WsSession::drain() {
+  const std::span<char> buffer = context_.ws_sessions.read_buffer();
+  for (;;) {
+    boost::system::error_code error;
+    socket_.read_some(asio::buffer(buffer.data(), buffer.size()), error);
+    if (error == asio::error::would_block) break;
+    if (error) {
+      finish();
+      return;
+    }
+  }
+  socket_.async_wait(tcp::socket::wait_read,
+                     [self = shared_from_this()](boost::system::error_code error) {
+                       if (error) {
+                         self->finish();
+                         return;
+                       }
+                       self->drain();
+                     });
 }
 
 void WsSession::finish() {
   if (finished_) return;
   finished_ = true;
   state_ = State::closed;
-  session_refresh_.cancel();
   context_.chat.disconnect(*this);
   if (claim_ == NameClaim::held) context_.guests.release(identity_.user);
-  context_.ws_sessions.erase(this);
+  context_.ws_sessions.remove(this);
+  // Pending waits end with operation_aborted and let go of the session.
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  queue_.clear();
 }
 
 }  // namespace parley::transport

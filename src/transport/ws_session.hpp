@@ -1,17 +1,17 @@
-// One WebSocket connection: reads client frames and hands them to the chat
-// service; writes server frames from a bounded queue, one write in flight.
-// Owned by its own asynchronous chain (shared_from_this); I/O thread only.
+// One WebSocket connection: decodes client frames and hands them to the chat
+// service; queues server frames, bounded, and writes whatever is queued in
+// one gathered write at the end of the I/O turn that queued it.
+// Owned by its pending operations (shared_from_this); I/O thread only.
 #pragma once
 
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
-#include <deque>
+#include <boost/asio/ip/tcp.hpp>
+#include <string>
+#include <vector>
 
 #include "auth/identity.hpp"
 #include "service/connection.hpp"
 #include "transport/server_context.hpp"
+#include "transport/ws_framing.hpp"
 
 namespace parley::transport {
 
@@ -23,15 +23,22 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
  public:
   // `session_secret`: the cookie the socket authenticated with, if any; an
   // open socket keeps its session (and a guest's name) from expiring.
-  WsSession(boost::beast::tcp_stream&& stream, ServerContext& context, auth::Identity identity,
+  WsSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context, auth::Identity identity,
             NameClaim claim, std::optional<std::string> session_secret = std::nullopt);
   ~WsSession();
 
-  // Completes the upgrade that `request` asked for, then runs until closed.
-  void run(boost::beast::http::request<boost::beast::http::string_body> request);
+  // Sends `handshake` (the 101 answer) and runs until closed. `received`:
+  // bytes the client sent after its upgrade request, already read.
+  void run(std::string handshake, std::string_view received);
 
   // Closes with 1001 (going away) once what is queued has been written.
   void shut_down();
+  // Once a second, from WsSessions: keep-alive pings, the idle and closing
+  // deadlines, and the session cookie's refresh.
+  void tick();
+  // Writes what is queued; from WsSessions at the end of the turn.
+  void flush();
+  boost::asio::any_io_executor get_executor();
 
   const core::UserName& user() const override { return identity_.user; }
   bool is_guest() const override { return identity_.is_guest(); }
@@ -40,43 +47,69 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   void fall_behind() override;
 
  private:
-  enum class State { accepting, open, closing, closed };
+  enum class State { open, closing, closed };
 
-  void on_accept(boost::beast::error_code error);
-  void keep_session_alive();
-  void read_if_ready();
-  void on_read(boost::beast::error_code error, std::size_t bytes);
+  // A queued frame: its header (none for pre-framed bytes) and payload.
+  struct Outgoing {
+    core::Frame payload;
+    ws::FrameHeader header;
+  };
+
+  bool may_dispatch() const;
+  void read_available();
+  void wait_readable();
+  void resume_reading();
+  // Decodes and handles whole frames from the front of `input`; returns
+  // false once the connection must stop reading (closed or violated).
+  bool decode(std::span<char>& input);
+  bool handle(const ws::Event& event);
   void dispatch(std::string_view text);
-  void do_write();
-  void on_write(boost::beast::error_code error, std::size_t bytes);
-  // Starts the closing handshake with `code` after the write in flight.
-  void close_with(boost::beast::websocket::close_code code, bool drop_queue);
-  void do_close();
-  void on_close(boost::beast::error_code error);
-  // Leaves every room and releases the guest name; idempotent.
+  void enqueue(core::Frame bytes, ws::FrameHeader header);
+  void schedule_flush();
+  void wait_writable();
+  void on_written_all();
+  void close_with(ws::CloseCode code, bool drop_queue);
+  // After the closing handshake: half-close, and read until the peer closes.
+  void linger();
+  void drain();
+  // Leaves every room, releases the guest name and closes the socket; idempotent.
   void finish();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::asio::ip::tcp::socket socket_;
   ServerContext& context_;
   auth::Identity identity_;
   NameClaim claim_;
   std::optional<std::string> session_secret_;
-  boost::asio::steady_timer session_refresh_;
-  State state_ = State::accepting;
+  State state_ = State::open;
 
-  boost::beast::flat_buffer read_buffer_;
-  bool reading_ = false;
-  bool dispatching_ = false;  // a frame in read_buffer_ is being handled
+  // Reading. Bytes are read into the context's shared buffer; only a frame
+  // cut short by the read, or frames held while reads pause, are kept here.
+  ws::Decoder decoder_;
+  std::string unread_;
+  bool read_waiting_ = false;  // an async_wait for readability is pending
+  bool reading_ = false;       // inside read_available: no nested reads
+  bool read_stopped_ = false;  // paused by backpressure, to resume later
   bool join_pending_ = false;
-  std::size_t in_flight_sends_ = 0;
+  std::uint32_t in_flight_sends_ = 0;
 
-  std::deque<core::Frame> queue_;  // front is being written while writing_
+  // Writing: queue_[queue_head_...] waits; `written_` bytes of the first of
+  // them are already out.
+  std::vector<Outgoing> queue_;
+  std::size_t queue_head_ = 0;
+  std::size_t written_ = 0;
   std::size_t queued_bytes_ = 0;
-  bool writing_ = false;
-  bool overflowed_ = false;  // the queue hit its bound: closing with 1008
-  boost::beast::websocket::close_code close_code_ = boost::beast::websocket::close_code::normal;
-  bool close_started_ = false;
-  boost::asio::steady_timer close_deadline_;
+  bool flush_scheduled_ = false;
+  bool write_waiting_ = false;  // the socket was full: an async_wait is pending
+  bool overflowed_ = false;     // the queue hit its bound: closing with 1008
+
+  // Closing handshake and deadlines, in ticks (seconds).
+  bool close_sent_ = false;
+  bool close_received_ = false;
+  bool heard_since_tick_ = true;
+  std::uint32_t silent_ticks_ = 0;
+  std::uint32_t closing_ticks_ = 0;
+  std::uint32_t ticks_since_refresh_ = 0;
+  bool lingering_ = false;
   bool finished_ = false;
 };
 
