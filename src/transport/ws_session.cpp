@@ -36,6 +36,13 @@ const core::Frame& close_frame_for(CloseCode code) {
   return frames[static_cast<std::uint16_t>(code) - 1000];
 }
 
+// What a queued frame holds of the server's memory, counted against the
+// queue's bound: its bytes, its queue entry (32 bytes, the header inside).
+std::size_t cost_of(const std::string& bytes) {
+  constexpr std::size_t kEntryBytes = 32;
+  return bytes.size() + kEntryBytes;
+}
+
 }  // namespace
 
 WsSession::WsSession(tcp::socket&& socket, ServerContext& context, auth::Identity identity,
@@ -174,7 +181,9 @@ bool WsSession::handle(const ws::Event& event) {
       if (state_ == State::open) dispatch(event.payload);
       return true;
     case ws::Event::Kind::ping:
-      enqueue(shared_bytes(ws::control_frame(ws::Opcode::pong, event.payload)), {});
+      // Bounded like any answer: a ping flood from a client that does not
+      // read is a slow reader.
+      enqueue_bounded(shared_bytes(ws::control_frame(ws::Opcode::pong, event.payload)), {});
       return true;
     case ws::Event::Kind::pong:
       return true;
@@ -234,17 +243,22 @@ void WsSession::dispatch(std::string_view text) {
 // ---- Writing ----
 
 void WsSession::send(const core::Frame& frame) {
-  if (state_ != State::open || overflowed_) return;
-  if (queued_bytes_ + frame->size() > context_.limits.ws_max_queued_bytes) {
+  if (state_ != State::open) return;
+  enqueue_bounded(frame, ws::header_for(ws::Opcode::text, frame->size()));
+}
+
+void WsSession::enqueue_bounded(core::Frame bytes, ws::FrameHeader header) {
+  if (overflowed_) return;
+  if (queued_bytes_ + cost_of(*bytes) > context_.limits.ws_max_queued_bytes) {
     fall_behind();
     return;
   }
-  enqueue(frame, ws::header_for(ws::Opcode::text, frame->size()));
+  enqueue(std::move(bytes), header);
 }
 
 void WsSession::enqueue(core::Frame bytes, ws::FrameHeader header) {
   if (state_ == State::closed || close_sent_) return;
-  queued_bytes_ += bytes->size();
+  queued_bytes_ += cost_of(*bytes);
   queue_.push_back(Outgoing{std::move(bytes), header});
   schedule_flush();
 }
@@ -293,7 +307,7 @@ void WsSession::flush() {
       const std::size_t size = front.header.size + front.payload->size();
       if (sent < size) break;
       sent -= size;
-      queued_bytes_ -= front.payload->size();
+      queued_bytes_ -= cost_of(*front.payload);
       front.payload.reset();
       ++queue_head_;
     }
@@ -352,7 +366,7 @@ void WsSession::close_with(CloseCode code, bool drop_queue) {
   if (drop_queue) {
     // All but a frame partly written, which must be completed.
     const std::size_t keep = queue_head_ + (written_ > 0 ? 1 : 0);
-    for (std::size_t i = keep; i < queue_.size(); ++i) queued_bytes_ -= queue_[i].payload->size();
+    for (std::size_t i = keep; i < queue_.size(); ++i) queued_bytes_ -= cost_of(*queue_[i].payload);
     queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(keep), queue_.end());
   }
   // What was queued before the close still goes out (acks at shutdown).

@@ -64,6 +64,8 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   bool decode(std::span<char>& input);
   bool handle(const ws::Event& event);
   void dispatch(std::string_view text);
+  // Queues a frame unless the queue would pass its bound (then: 1008).
+  void enqueue_bounded(core::Frame bytes, ws::FrameHeader header);
   void enqueue(core::Frame bytes, ws::FrameHeader header);
   void schedule_flush();
   void wait_writable();

@@ -180,7 +180,7 @@ void SqliteStore::migrate() {
                                "PRAGMA user_version = " + std::to_string(next + 1) + "; COMMIT;";
     if (!execute(script.c_str())) {
       const std::string reason = sqlite3_errmsg(db_);
-      execute("ROLLBACK");
+      run("ROLLBACK");
       throw std::runtime_error("cannot migrate database: " + reason);
     }
   }
@@ -189,6 +189,13 @@ void SqliteStore::migrate() {
 Result<void> SqliteStore::execute(const char* sql) {
   const int code = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
   if (code != SQLITE_OK) return make_error(code);
+  return {};
+}
+
+Result<void> SqliteStore::run(const char* sql) {
+  Statement::Use use(statement(sql));
+  const int code = use->step();
+  if (code != SQLITE_DONE) return make_error(code);
   return {};
 }
 
@@ -234,11 +241,11 @@ Result<RoomRecord> SqliteStore::open_room(const core::RoomName& room) {
   const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count();
-  if (auto begun = execute("BEGIN IMMEDIATE"); !begun) return begun.error();
+  if (auto begun = run("BEGIN IMMEDIATE"); !begun) return begun.error();
   // A room nobody has written in yet is the least active of all.
   auto created = find_or_create_room(room, now_ms, 0);
-  if (!created || !execute("COMMIT")) {
-    execute("ROLLBACK");
+  if (!created || !run("COMMIT")) {
+    run("ROLLBACK");
     rooms_.clear();
     return created ? make_error(sqlite3_extended_errcode(db_)) : created.error();
   }
@@ -247,12 +254,12 @@ Result<RoomRecord> SqliteStore::open_room(const core::RoomName& room) {
 
 Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRequest> requests,
                                                         std::int64_t now_ms) {
-  if (auto begun = execute("BEGIN IMMEDIATE"); !begun) return begun.error();
+  if (auto begun = run("BEGIN IMMEDIATE"); !begun) return begun.error();
   std::vector<Appended> results;
   results.reserve(requests.size());
   std::unordered_map<CachedRoom*, std::int64_t> touched;  // room -> its activity stamp
   const auto fail = [&](boost::system::error_code error) -> Result<std::vector<Appended>> {
-    execute("ROLLBACK");
+    run("ROLLBACK");
     rooms_.clear();  // the cached last seqs may be ahead of the database now
     return error;
   };
@@ -296,7 +303,7 @@ Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRe
     update->bind(1, static_cast<std::int64_t>(room->last_seq)).bind(2, activity).bind(3, room->id);
     if (const int code = update->step(); code != SQLITE_DONE) return fail(make_error(code));
   }
-  if (auto committed = execute("COMMIT"); !committed) return fail(committed.error());
+  if (auto committed = run("COMMIT"); !committed) return fail(committed.error());
   return results;
 }
 

@@ -68,6 +68,8 @@ class SqliteStore final : public Store {
                                           std::int64_t active_ms);
   Result<CachedRoom*> find_room(const core::RoomName& room);
   Result<void> execute(const char* sql);
+  // One statement, prepared once (BEGIN, COMMIT: once per transaction).
+  Result<void> run(const char* sql);
   std::int64_t next_activity(std::int64_t now_ms);
 
   sqlite3* db_ = nullptr;
