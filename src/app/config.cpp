@@ -24,6 +24,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   std::size_t max_queued = config.transport.ws_max_queued_bytes;
   std::size_t max_in_flight = config.transport.ws_max_in_flight_sends;
   long idle_timeout = config.transport.ws_idle_timeout.count();
+  long close_timeout = config.transport.ws_close_timeout.count();
   long http_timeout = config.transport.http_timeout.count();
   std::size_t header_bytes = config.transport.http_header_bytes;
   std::size_t body_bytes = config.transport.http_body_bytes;
@@ -71,7 +72,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
     ("max-in-flight-sends", po::value(&max_in_flight)->default_value(max_in_flight),
      "sends of one connection awaiting their ack before its reads pause")
     ("idle-timeout", po::value(&idle_timeout)->default_value(idle_timeout),
-     "seconds of WebSocket silence before a ping; no answer then closes")
+     "seconds of WebSocket silence after which the connection closes; a ping goes at half")
+    ("close-timeout", po::value(&close_timeout)->default_value(close_timeout),
+     "seconds a WebSocket closing handshake may take before the socket is cut")
     ("http-timeout", po::value(&http_timeout)->default_value(http_timeout),
      "seconds to receive one HTTP request or send one answer")
     ("max-header-bytes", po::value(&header_bytes)->default_value(header_bytes),
@@ -149,7 +152,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   if (max_queued < max_frame)
     return refuse("--max-queued-bytes must be at least --max-frame-bytes");
   if (max_in_flight < 1) return refuse("--max-in-flight-sends must be at least 1");
-  if (idle_timeout < 1 || http_timeout < 1 || shutdown_timeout < 1) {
+  if (idle_timeout < 1 || close_timeout < 1 || http_timeout < 1 || shutdown_timeout < 1) {
     return refuse("timeouts must be at least 1 second");
   }
   if (replay_limit < 1000) return refuse("--replay-limit must be at least 1000");
@@ -181,6 +184,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   config.transport.ws_max_queued_bytes = max_queued;
   config.transport.ws_max_in_flight_sends = max_in_flight;
   config.transport.ws_idle_timeout = std::chrono::seconds(idle_timeout);
+  config.transport.ws_close_timeout = std::chrono::seconds(close_timeout);
   config.transport.http_timeout = std::chrono::seconds(http_timeout);
   config.transport.http_header_bytes = header_bytes;
   config.transport.http_body_bytes = body_bytes;
