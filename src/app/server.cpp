@@ -67,6 +67,7 @@ Server::~Server() {
   // Waiting long polls hold timers and sockets of the io_context, and the
   // pollers are in rooms of the chat service: the poll service goes first.
   polls_.reset();
+  if (context_) context_->ws_sessions.drop_pending_flushes();
   io_.reset();
 }
 

@@ -25,6 +25,9 @@ class WsSessions {
   // Flushes `session` once the handler running now has returned.
   void flush_later(std::shared_ptr<WsSession> session);
   void tick();
+  // Lets go of the sessions waiting for a flush, before the io_context that
+  // their sockets belong to is destroyed.
+  void drop_pending_flushes() { to_flush_.clear(); }
 
   // Where every session reads: one I/O thread, so one buffer serves them
   // all and an idle connection holds none.
