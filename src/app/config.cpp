@@ -152,7 +152,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   if (max_queued < max_frame)
     return refuse("--max-queued-bytes must be at least --max-frame-bytes");
   if (max_in_flight < 1) return refuse("--max-in-flight-sends must be at least 1");
-  if (idle_timeout < 1 || close_timeout < 1 || http_timeout < 1 || shutdown_timeout < 1) {
+  if (idle_timeout < 2) return refuse("--idle-timeout must be at least 2 (a ping goes at half)");
+  if (close_timeout < 1 || http_timeout < 1 || shutdown_timeout < 1) {
     return refuse("timeouts must be at least 1 second");
   }
   if (replay_limit < 1000) return refuse("--replay-limit must be at least 1000");

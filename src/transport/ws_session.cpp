@@ -25,15 +25,19 @@ core::Frame shared_bytes(std::string bytes) {
   return std::make_shared<const std::string>(std::move(bytes));
 }
 
-const core::Frame& close_frame_for(CloseCode code) {
-  static const auto frames = [] {
+// The codes Parley closes with are built once; a peer's own code (echoed
+// back, any of 1000-1014 and 3000-4999) is built when it comes.
+core::Frame close_frame_for(CloseCode code) {
+  static const auto ours = [] {
     std::array<core::Frame, 10> built;
     for (std::uint16_t i = 0; i < built.size(); ++i) {
       built[i] = shared_bytes(ws::close_frame(static_cast<CloseCode>(1000 + i)));
     }
     return built;
   }();
-  return frames[static_cast<std::uint16_t>(code) - 1000];
+  const auto index = static_cast<std::uint16_t>(code) - 1000;
+  if (index >= 0 && static_cast<std::size_t>(index) < ours.size()) return ours[index];
+  return shared_bytes(ws::close_frame(code));
 }
 
 // What a queued frame holds of the server's memory, counted against the
