@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -720,6 +721,37 @@ TEST(WsDecoder, ViolationsAreReportedEvenAfterGoodFrames) {
   EXPECT_EQ(seen[0].kind, Event::Kind::text);
   EXPECT_EQ(seen[1].kind, Event::Kind::violation);
   EXPECT_EQ(seen[1].code, kUnsupportedData);
+}
+
+// Hostile bytes, many times over: the decoder must never read or hand out
+// anything outside its input (the sanitizer build checks every access),
+// always make progress or ask for more, and stop at a violation.
+TEST(WsDecoder, SurvivesRandomInput) {
+  std::mt19937 random(20261122);
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::uniform_int_distribution<int> length(0, 40);
+  for (int round = 0; round < 20000; ++round) {
+    Decoder decoder(64);
+    std::string bytes(static_cast<std::size_t>(length(random)), '\0');
+    for (char& c : bytes) c = static_cast<char>(byte(random));
+    // Mostly well-formed headers, so that decoding gets past the first checks.
+    if (bytes.size() >= 2 && round % 2 == 0) {
+      bytes[0] = static_cast<char>((bytes[0] & 0x8F));
+      bytes[1] = static_cast<char>(bytes[1] | 0x80);
+    }
+    std::span<char> input(bytes);
+    for (int events = 0; events < 64; ++events) {
+      const std::size_t before = input.size();
+      const std::optional<Event> event = decoder.next(input);
+      ASSERT_GE(input.data(), bytes.data());
+      ASSERT_EQ(input.data() + input.size(), bytes.data() + bytes.size());
+      if (!event || event->kind == Event::Kind::violation) break;
+      ASSERT_LT(input.size(), before) << "an event must consume bytes";
+      if (event->kind == Event::Kind::text) {
+        EXPECT_LE(event->payload.size(), 64u);
+      }
+    }
+  }
 }
 
 }  // namespace
