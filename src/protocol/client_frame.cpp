@@ -70,7 +70,11 @@ ParsedFrame parse_client_frame(std::string_view text) {
   json::parse_options options;
   options.max_depth = kMaxJsonDepth;
   boost::system::error_code ec;
-  json::value parsed = json::parse(text, ec, {}, options);
+  // A frame is parsed, read and dropped at once: its nodes go on the stack
+  // (the heap only for a frame larger than the buffer), none freed one by one.
+  unsigned char nodes[4096];
+  json::monotonic_resource memory(nodes, sizeof nodes);
+  json::value parsed = json::parse(text, ec, &memory, options);
   if (ec) return error(ErrorCode::bad_request, "frame is not valid JSON", std::nullopt);
   if (!parsed.is_object()) {
     return error(ErrorCode::bad_request, "frame must be a JSON object", std::nullopt);
