@@ -1,5 +1,7 @@
 #include "service/poll_service.hpp"
 
+#include <algorithm>
+
 #include "protocol/server_frame.hpp"
 
 namespace parley::service {
@@ -109,11 +111,12 @@ PollService::Poller& PollService::touch_poller(const core::UserName& user, core:
 
 void PollService::poll(const core::UserName& user, const core::RoomName& room, std::uint64_t after,
                        std::size_t limit, Done<MessagePage> done) {
-  chat_.open_room(room, [this, user, after, limit, done = std::move(done)](core::Room* open) {
-    if (open == nullptr) return done(store_failed());
-    touch_poller(user, *open);
-    read_after(*open, after, limit, done);
-  });
+  chat_.open_room(room,
+                  [this, user, after, limit, done = std::move(done)](core::Room* open) mutable {
+                    if (open == nullptr) return done(store_failed());
+                    touch_poller(user, *open);
+                    read_after(*open, after, limit, std::move(done));
+                  });
 }
 
 void PollService::read_after(const core::Room& room, std::uint64_t after, std::size_t limit,
@@ -141,44 +144,49 @@ void PollService::read_after(const core::Room& room, std::uint64_t after, std::s
 PollService::WaitId PollService::wait(const core::UserName& user, const core::RoomName& room,
                                       std::uint64_t after, std::function<void(Body)> woken) {
   const WaitId id = next_wait_id_++;
-  const std::string key = poller_key(user, room.key());
-  if (auto poller = pollers_.find(key); poller != pollers_.end()) ++poller->second->waits;
-  waiters_[room.key()].push_back(Waiter{id, after, key, std::move(woken)});
-  waiter_rooms_[id] = room.key();
+  std::shared_ptr<Poller> poller;
+  if (auto found = pollers_.find(poller_key(user, room.key())); found != pollers_.end()) {
+    poller = found->second;
+    ++poller->waits;
+  }
+  waiters_[room.key()].push_back(Waiter{id, after, std::move(poller), std::move(woken)});
   ++waiting_;
   return id;
 }
 
-void PollService::cancel_wait(WaitId id) {
-  auto room = waiter_rooms_.find(id);
-  if (room == waiter_rooms_.end()) return;
-  auto& list = waiters_[room->second];
-  for (auto it = list.begin(); it != list.end(); ++it) {
-    if (it->id != id) continue;
-    if (auto poller = pollers_.find(it->poller_key); poller != pollers_.end()) {
-      --poller->second->waits;
-      poller->second->last_seen_ms = clock_.now_ms();
-    }
-    list.erase(it);
-    --waiting_;
-    break;
-  }
-  if (list.empty()) waiters_.erase(room->second);
-  waiter_rooms_.erase(room);
+void PollService::end_wait(const std::shared_ptr<Poller>& poller) {
+  --waiting_;
+  if (!poller) return;
+  --poller->waits;
+  poller->last_seen_ms = clock_.now_ms();
+}
+
+void PollService::cancel_wait(const core::RoomName& room, WaitId id) {
+  auto found = waiters_.find(room.key());
+  if (found == waiters_.end()) return;
+  auto& list = found->second;
+  auto waiter = std::find_if(list.begin(), list.end(),
+                             [id](const Waiter& waiter) { return waiter.id == id; });
+  if (waiter == list.end()) return;
+  end_wait(waiter->poller);
+  list.erase(waiter);
+  if (list.empty()) waiters_.erase(found);
 }
 
 void PollService::wake(const std::string& room_key, std::uint64_t seq, const core::Frame& frame) {
   auto found = waiters_.find(room_key);
   if (found == waiters_.end()) return;
-  std::vector<Waiter> waiting = std::move(found->second);
-  waiters_.erase(found);
+  std::vector<Waiter>& list = found->second;
 
   Body body;  // built once, for every waiter that was up to date
   std::vector<std::pair<std::function<void(Body)>, Body>> calls;
-  std::vector<Waiter> still_waiting;
-  for (Waiter& waiter : waiting) {
+  calls.reserve(list.size());
+  std::size_t still_waiting = 0;  // those ahead of `seq` stay, in order, at the front
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    Waiter& waiter = list[i];
     if (waiter.after >= seq) {
-      still_waiting.push_back(std::move(waiter));
+      if (i != still_waiting) list[still_waiting] = std::move(waiter);
+      ++still_waiting;
       continue;
     }
     if (waiter.after + 1 == seq && !body) {
@@ -187,18 +195,10 @@ void PollService::wake(const std::string& room_key, std::uint64_t seq, const cor
       body = std::make_shared<const std::string>(protocol::encode_message_page(name, {frame}, seq));
     }
     calls.emplace_back(std::move(waiter.woken), waiter.after + 1 == seq ? body : nullptr);
-    waiter_rooms_.erase(waiter.id);
-    --waiting_;
-    if (auto poller = pollers_.find(waiter.poller_key); poller != pollers_.end()) {
-      --poller->second->waits;
-      poller->second->last_seen_ms = clock_.now_ms();
-    }
+    end_wait(waiter.poller);
   }
-  if (!still_waiting.empty()) {
-    auto& list = waiters_[room_key];
-    list.insert(list.end(), std::make_move_iterator(still_waiting.begin()),
-                std::make_move_iterator(still_waiting.end()));
-  }
+  // The list keeps its capacity for the waits that follow these answers.
+  list.erase(list.begin() + static_cast<std::ptrdiff_t>(still_waiting), list.end());
   // Last, since a callback may poll again and add a waiter.
   for (auto& [woken, page] : calls) woken(page);
 }
@@ -214,6 +214,9 @@ void PollService::expire_idle_pollers() {
     chat_.disconnect(poller);  // presence leave, as for a socket that closes
     it = pollers_.erase(it);
   }
+  // Lists that wake-ups emptied and no wait refilled: their rooms have no
+  // long polls now.
+  std::erase_if(waiters_, [](const auto& room) { return room.second.empty(); });
 }
 
 }  // namespace parley::service

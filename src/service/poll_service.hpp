@@ -58,7 +58,7 @@ class PollService {
   // caller must poll again (it fell behind). Returns an id for cancel_wait.
   WaitId wait(const core::UserName& user, const core::RoomName& room, std::uint64_t after,
               std::function<void(Body)> woken);
-  void cancel_wait(WaitId id);
+  void cancel_wait(const core::RoomName& room, WaitId id);
 
   // Pollers silent for longer than the presence timeout leave their rooms.
   void expire_idle_pollers();
@@ -69,12 +69,14 @@ class PollService {
   struct Waiter {
     WaitId id;
     std::uint64_t after;
-    std::string poller_key;
+    std::shared_ptr<Poller> poller;  // present while any of its waits is under way
     std::function<void(Body)> woken;
   };
 
   Poller& touch_poller(const core::UserName& user, core::Room& room);
   void wake(const std::string& room_key, std::uint64_t seq, const core::Frame& frame);
+  // A wait ended (answered or cancelled): its poller counts as seen now.
+  void end_wait(const std::shared_ptr<Poller>& poller);
   void read_after(const core::Room& room, std::uint64_t after, std::size_t limit,
                   Done<MessagePage> done);
 
@@ -84,8 +86,9 @@ class PollService {
   PollLimits limits_;
   // By user key + "/" + room key.
   std::unordered_map<std::string, std::shared_ptr<Poller>> pollers_;
-  std::unordered_map<std::string, std::vector<Waiter>> waiters_;  // by room key
-  std::unordered_map<WaitId, std::string> waiter_rooms_;          // id -> room key
+  // By room key. A wake-up leaves its room's list, with its capacity, for the
+  // polls it answered to wait again; expire_idle_pollers drops lists left empty.
+  std::unordered_map<std::string, std::vector<Waiter>> waiters_;
   WaitId next_wait_id_ = 1;
   std::size_t waiting_ = 0;
 };

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include <boost/url/url.hpp>
+#include <boost/url/url_view.hpp>
 
 #include "auth/authenticator.hpp"
 #include "service/refusal.hpp"
@@ -14,13 +14,13 @@
 
 namespace parley::transport {
 
-using Respond = std::function<void(Response)>;
+using Respond = std::function<void(Answer)>;
 
 struct ApiCall {
   Request request;
-  std::string path;         // decoded path of the target
-  boost::urls::url target;  // the request target, parsed
-  std::string address;      // the client's IP address
+  std::string path;              // decoded path of the target
+  boost::urls::url_view target;  // the request target, parsed; views request.target()
+  std::string address;           // the client's IP address
   auth::Caller caller;
   Respond respond;
 
@@ -35,6 +35,12 @@ struct ApiCall {
       response.set(boost::beast::http::field::retry_after, std::to_string(refusal.retry_after_s));
     }
     respond(std::move(response));
+  }
+  // True when shared bytes may answer: a GET over HTTP/1.1 kept alive, with
+  // no cookie to renew (shared bytes carry neither Connection nor Set-Cookie).
+  bool can_share_answer() const {
+    return request.method() == boost::beast::http::verb::get && request.version() == 11 &&
+           request.keep_alive() && !caller.session_extended;
   }
   // True when the caller has an identity; otherwise answers 401.
   bool require_identity() const {

@@ -59,6 +59,15 @@ void answer_page(const ApiCall& call, const service::MessagePage& page) {
                     protocol::encode_message_page(page.room, page.messages, page.last_seq)));
 }
 
+// A poll's page; an empty one is the same for every poll of the room at its
+// seq, so it comes from `pages`, built once.
+void answer_poll(SharedPages& pages, const ApiCall& call, const service::MessagePage& page) {
+  if (page.messages.empty() && call.can_share_answer()) {
+    return call.respond(pages.empty_page(page.room, page.last_seq));
+  }
+  answer_page(call, page);
+}
+
 void list_rooms(ServerContext& context, const ApiCallPtr& call) {
   auto numbers = read_numbers(*call);
   if (!numbers) return;
@@ -76,8 +85,9 @@ void list_rooms(ServerContext& context, const ApiCallPtr& call) {
 }
 
 // A poll that found nothing waits for the next message, or for `wait` seconds.
-void wait_for_message(ServerContext& context, const ApiCallPtr& call, const core::RoomName& room,
-                      std::uint64_t after, std::chrono::seconds wait, std::uint64_t last_seq) {
+void wait_for_message(ServerContext& context, SharedPages& pages, const ApiCallPtr& call,
+                      const core::RoomName& room, std::uint64_t after, std::chrono::seconds wait,
+                      std::uint64_t last_seq) {
   struct Waiting {
     bool answered = false;
     service::PollService::WaitId id = 0;
@@ -87,36 +97,41 @@ void wait_for_message(ServerContext& context, const ApiCallPtr& call, const core
       std::make_shared<Waiting>(Waiting{false, 0, boost::asio::steady_timer(context.executor)});
   const core::UserName user = call->caller.identity->user;
   waiting->id = context.polls.wait(
-      user, room, after, [&context, call, room, after, waiting](service::PollService::Body body) {
+      user, room, after,
+      [&context, &pages, call, room, after, waiting](service::PollService::Body body) {
         if (waiting->answered) return;
         waiting->answered = true;
         waiting->timer.cancel();
         if (body) {
+          // The wake-up's one body, and mostly its one answer for every poll.
+          if (call->can_share_answer()) return call->respond(pages.woken_page(body));
           call->respond(json_response(call->request, http::status::ok, *body));
           return;
         }
         // Fell behind while waiting: an ordinary poll fetches what it missed.
         context.polls.poll(call->caller.identity->user, room, after, kDefaultLimit,
-                           [call](service::Outcome<service::MessagePage> page) {
+                           [&pages, call](service::Outcome<service::MessagePage> page) {
                              if (auto* refusal = std::get_if<service::Refusal>(&page))
                                return call->refuse(*refusal);
-                             answer_page(*call, std::get<service::MessagePage>(page));
+                             answer_poll(pages, *call, std::get<service::MessagePage>(page));
                            });
       });
   waiting->timer.expires_after(wait);
-  waiting->timer.async_wait(
-      [&context, call, waiting, room, last_seq](boost::system::error_code error) {
-        if (error || waiting->answered) return;
-        waiting->answered = true;
-        context.polls.cancel_wait(waiting->id);
-        const core::Room* open = context.chat.hub().find(room);
-        answer_page(*call, service::MessagePage{open ? open->name().text() : room.text(),
-                                                {},
-                                                open ? open->delivered_seq() : last_seq});
-      });
+  waiting->timer.async_wait([&context, &pages, call, waiting, room,
+                             last_seq](boost::system::error_code error) {
+    if (error || waiting->answered) return;
+    waiting->answered = true;
+    context.polls.cancel_wait(room, waiting->id);
+    const core::Room* open = context.chat.hub().find(room);
+    answer_poll(
+        pages, *call,
+        service::MessagePage{
+            open ? open->name().text() : room.text(), {}, open ? open->delivered_seq() : last_seq});
+  });
 }
 
-void get_messages(ServerContext& context, const ApiCallPtr& call, const core::RoomName& room) {
+void get_messages(ServerContext& context, SharedPages& pages, const ApiCallPtr& call,
+                  const core::RoomName& room) {
   auto numbers = read_numbers(*call);
   if (!numbers) return;
   if (numbers->after && numbers->before) {
@@ -137,11 +152,11 @@ void get_messages(ServerContext& context, const ApiCallPtr& call, const core::Ro
   const auto wait = std::chrono::seconds(std::min(numbers->wait.value_or(0), kMaxWaitSeconds));
   context.polls.poll(
       call->caller.identity->user, room, after, limit,
-      [&context, call, room, after, wait](service::Outcome<service::MessagePage> outcome) {
+      [&context, &pages, call, room, after, wait](service::Outcome<service::MessagePage> outcome) {
         if (auto* refusal = std::get_if<service::Refusal>(&outcome)) return call->refuse(*refusal);
         auto& page = std::get<service::MessagePage>(outcome);
-        if (!page.messages.empty() || wait.count() == 0) return answer_page(*call, page);
-        wait_for_message(context, call, room, after, wait, page.last_seq);
+        if (!page.messages.empty() || wait.count() == 0) return answer_poll(pages, *call, page);
+        wait_for_message(context, pages, call, room, after, wait, page.last_seq);
       });
 }
 
@@ -174,7 +189,7 @@ void post_message(ServerContext& context, const ApiCallPtr& call, const core::Ro
 
 }  // namespace
 
-bool handle_chat_api(ServerContext& context, const ApiCallPtr& call) {
+bool handle_chat_api(ServerContext& context, SharedPages& pages, const ApiCallPtr& call) {
   const std::string& path = call->path;
   const auto method = call->request.method();
   const bool is_read = method == http::verb::get || method == http::verb::head;
@@ -218,7 +233,7 @@ bool handle_chat_api(ServerContext& context, const ApiCallPtr& call) {
     return true;
   }
   if (is_read) {
-    get_messages(context, call, *room);
+    get_messages(context, pages, call, *room);
   } else if (method == http::verb::post) {
     post_message(context, call, *room);
   } else {

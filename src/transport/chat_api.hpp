@@ -4,10 +4,12 @@
 
 #include "transport/api_call.hpp"
 #include "transport/server_context.hpp"
+#include "transport/shared_pages.hpp"
 
 namespace parley::transport {
 
-// Answers `call` if its path is a chat endpoint; false otherwise.
-bool handle_chat_api(ServerContext& context, const ApiCallPtr& call);
+// Answers `call` if its path is a chat endpoint; false otherwise. Polls that
+// get the same answer as others get it from `pages`.
+bool handle_chat_api(ServerContext& context, SharedPages& pages, const ApiCallPtr& call);
 
 }  // namespace parley::transport

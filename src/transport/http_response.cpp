@@ -16,6 +16,11 @@ Response base_response(const Request& request, http::status status) {
   return response;
 }
 
+// The last decimal digit of `value`.
+char digit(unsigned value) {
+  return static_cast<char>('0' + value % 10);
+}
+
 }  // namespace
 
 void add_page_security_headers(Response& response) {
@@ -25,6 +30,34 @@ void add_page_security_headers(Response& response) {
                "form-action 'self'; frame-ancestors 'none'");
   response.set("Referrer-Policy", "no-referrer");
   response.set("X-Frame-Options", "DENY");
+}
+
+void append_head(const Response& response, std::string& out) {
+  const unsigned version = response.version();  // 11 is HTTP/1.1
+  const unsigned code = response.result_int();
+  const std::string_view reason =
+      response.reason().empty() ? http::obsolete_reason(response.result()) : response.reason();
+  out.append("HTTP/");
+  out += digit(version / 10);
+  out += '.';
+  out += digit(version);
+  out += ' ';
+  out += digit(code / 100);
+  out += digit(code / 10);
+  out += digit(code);
+  out += ' ';
+  out.append(reason).append("\r\n");
+  for (const auto& field : response) {
+    out.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
+  }
+  out.append("\r\n");
+}
+
+SharedAnswer share_answer(const Response& response) {
+  std::string bytes;
+  append_head(response, bytes);
+  bytes += response.body();
+  return std::make_shared<const std::string>(std::move(bytes));
 }
 
 Response error_response(const Request& request, core::ErrorCode code, std::string_view message) {

@@ -3,9 +3,12 @@
 // WebSocket upgrade. Owned by its asynchronous chain; I/O thread only.
 #pragma once
 
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -24,7 +27,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
  private:
   void do_read();
   void on_read(boost::beast::error_code error, std::size_t bytes);
+  void start_deadline();
+  void arm_deadline_timer();
+  void on_deadline_timer(boost::beast::error_code error);
   void answer(Response response);
+  void answer(SharedAnswer answer);
+  void write(std::array<boost::asio::const_buffer, 2> buffers, bool keep_alive);
   void on_write(bool keep_alive, boost::beast::error_code error, std::size_t bytes);
   void upgrade_to_websocket(Request request);
   void on_upgrade_authenticated(Request request, std::optional<std::string> guest_name,
@@ -33,14 +41,23 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void start_websocket(Request request, auth::Identity identity, NameClaim claim,
                        std::optional<std::string> session_secret = std::nullopt);
 
-  boost::beast::tcp_stream stream_;
+  using Clock = std::chrono::steady_clock;
+
+  boost::beast::tcp_stream stream_;  // read and written through its socket; its timers unused
   boost::beast::flat_buffer buffer_;
   ServerContext& context_;
   Router& router_;
   std::string address_;          // the client's IP address
   bool answering_head_ = false;  // the request being answered is a HEAD
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
-  std::shared_ptr<Response> response_;  // alive while it is written
+  Response response_;           // the answer being written: its body goes out as is
+  std::string head_;            // its status line and header fields; capacity kept for the next
+  SharedAnswer shared_answer_;  // or the shared bytes being written
+  // A read or write under way must end by this (http_timeout after it began);
+  // between them, while a request is answered or a long poll waits, none.
+  Clock::time_point deadline_ = Clock::time_point::max();
+  boost::asio::steady_timer deadline_timer_;  // fires at an old deadline at the latest
+  bool is_deadline_timer_armed_ = false;
 };
 
 }  // namespace parley::transport

@@ -1,6 +1,7 @@
 #include "transport/router.hpp"
 
 #include <boost/url/parse.hpp>
+#include <cassert>
 
 #include "auth/secrets.hpp"
 #include "obs/metrics.hpp"
@@ -84,15 +85,13 @@ void Router::route(Request request, std::string address, Respond respond) {
     return respond(error_response(request, ErrorCode::bad_request, "expected a WebSocket upgrade"));
   }
 
-  auto call = std::make_shared<ApiCall>(ApiCall{std::move(request),
-                                                std::move(path),
-                                                boost::urls::url(*url),
-                                                std::move(address),
-                                                {},
-                                                std::move(respond)});
-  const auth::Credentials credentials = credentials_of(call->request, nullptr);
+  // Moving the request keeps its target where it is, so `url` still views it.
+  auto call = std::make_shared<ApiCall>(ApiCall{
+      std::move(request), std::move(path), *url, std::move(address), {}, std::move(respond)});
+  assert(call->target.buffer().data() == call->request.target().data());
   context_.authenticator.authenticate(
-      credentials, [this, call, credentials](std::variant<auth::Caller, core::Error> resolved) {
+      credentials_of(call->request, nullptr),
+      [this, call](std::variant<auth::Caller, core::Error> resolved) {
         if (auto* refused = std::get_if<core::Error>(&resolved)) {
           return call->refuse(refused->code, refused->message);
         }
@@ -104,26 +103,30 @@ void Router::route(Request request, std::string address, Respond respond) {
             return call->refuse(ErrorCode::forbidden, "missing or wrong CSRF token");
           }
         }
-        if (call->caller.session_extended && credentials.session_cookie) {
-          // A slid session renews its cookie with the answer.
-          // (No `call` in here: it would own itself.)
-          call->respond = [this, secret = *credentials.session_cookie,
-                           lifetime = call->caller.session_lifetime,
-                           respond = std::move(call->respond)](Response response) {
-            if (response.find(http::field::set_cookie) == response.end()) {
-              response.set(http::field::set_cookie, session_cookie_for(context_, secret, lifetime));
-            }
-            respond(std::move(response));
-          };
-        }
+        if (call->caller.session_extended) renew_session_cookie(*call);
         route_authenticated(call);
       });
+}
+
+void Router::renew_session_cookie(ApiCall& call) {
+  auto secret = credentials_of(call.request, nullptr).session_cookie;
+  if (!secret) return;
+  // (No `call` in here: it would own itself.)
+  call.respond = [this, secret = std::move(*secret), lifetime = call.caller.session_lifetime,
+                  respond = std::move(call.respond)](Answer answer) {
+    // (Shared answers are not given to such calls: see can_share_answer.)
+    auto* response = std::get_if<Response>(&answer);
+    if (response != nullptr && response->find(http::field::set_cookie) == response->end()) {
+      response->set(http::field::set_cookie, session_cookie_for(context_, secret, lifetime));
+    }
+    respond(std::move(answer));
+  };
 }
 
 void Router::route_authenticated(const ApiCallPtr& call) {
   if (call->path.starts_with("/api/")) {
     if (handle_identity_api(context_, call)) return;
-    if (handle_chat_api(context_, call)) return;
+    if (handle_chat_api(context_, pages_, call)) return;
     return call->refuse(ErrorCode::not_found, "no such endpoint");
   }
   if (handle_form_page(context_, call)) return;

@@ -5,6 +5,7 @@
 
 #include "transport/api_call.hpp"
 #include "transport/server_context.hpp"
+#include "transport/shared_pages.hpp"
 #include "transport/static_files.hpp"
 
 namespace parley::transport {
@@ -18,9 +19,12 @@ class Router {
 
  private:
   void route_authenticated(const ApiCallPtr& call);
+  // A slid session renews its cookie with the answer.
+  void renew_session_cookie(ApiCall& call);
 
   ServerContext& context_;
   StaticFiles files_;
+  SharedPages pages_;
 };
 
 }  // namespace parley::transport

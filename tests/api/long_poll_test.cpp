@@ -151,5 +151,29 @@ TEST_F(LongPollTest, TwoHundredWaitingPollsAllWakeOnOnePost) {
   for (auto& poll : polls) EXPECT_EQ(poll->connections_opened(), 1);
 }
 
+// A poll may wait for a seq beyond the next one: messages before it leave it
+// waiting, in the same list as polls they do wake.
+TEST_F(LongPollTest, PollAheadOfTheRoomWaitsThroughEarlierMessages) {
+  start_server();
+  const Session watcher = start_guest("Watcher");
+  const HttpHeaders poster = cookie_and_csrf(start_guest("Poster"));
+  post_new_message("lobby", "first", "m1", poster);
+
+  HttpClient up_to_date(port());
+  HttpClient ahead(port());
+  ASSERT_TRUE(up_to_date.send_request("GET", poll_target("lobby", 1, 10), cookie_of(watcher)));
+  ASSERT_TRUE(ahead.send_request("GET", poll_target("lobby", 2, 10), cookie_of(watcher)));
+  EXPECT_FALSE(ahead.wait_readable(300ms)) << "nothing to answer before a message";
+
+  ASSERT_EQ(post_new_message("lobby", "second", "m2", poster), 2u);
+  EXPECT_EQ(number_field(only_message(up_to_date.read_response(4000ms)), "seq"), 2u);
+  EXPECT_FALSE(ahead.wait_readable(300ms)) << "seq 2 is not what it waits for";
+
+  ASSERT_EQ(post_new_message("lobby", "third", "m3", poster), 3u);
+  const json::value message = only_message(ahead.read_response(4000ms));
+  EXPECT_EQ(number_field(message, "seq"), 3u);
+  EXPECT_EQ(text_field(message, "text"), "third");
+}
+
 }  // namespace
 }  // namespace parley::test

@@ -9,6 +9,7 @@ namespace parley::test {
 namespace {
 
 namespace json = boost::json;
+using namespace std::chrono_literals;
 
 class MessagesTest : public ApiTest {
  protected:
@@ -387,6 +388,70 @@ TEST_F(MessagesTest, EndpointsNeedAnIdentity) {
       http().post_json("/api/rooms/lobby/messages", message_body("anonymous", "a1"));
   EXPECT_EQ(post.status, 401) << post.describe();
   EXPECT_EQ(http().get("/healthz").status, 200) << "no identity needed";
+}
+
+// Polls with nothing new get answers built once per room and seq: each must
+// still name its own room and seq, and be framed for its own request.
+TEST_F(MessagesTest, EmptyPollsAnswerWithTheirOwnRoomSeqAndConnection) {
+  start_server();
+  const Session watcher = start_guest("Watcher");
+  const HttpHeaders poster = cookie_and_csrf(start_guest("Poster"));
+  post_new_message("lobby", "one", "l1", poster);
+  post_new_message("Garden", "one", "g1", poster);
+  post_new_message("Garden", "two", "g2", poster);
+
+  for (int round = 0; round < 2; ++round) {  // the second round meets the built answers
+    const HttpResponse lobby = http().get("/api/rooms/lobby/messages?after=1", cookie_of(watcher));
+    ASSERT_EQ(lobby.status, 200) << lobby.describe();
+    EXPECT_EQ(lobby.body, R"({"room":"lobby","messages":[],"last_seq":1})");
+    EXPECT_EQ(lobby.header("Content-Type"), "application/json");
+    EXPECT_EQ(lobby.header("Cache-Control"), "no-store");
+    EXPECT_EQ(lobby.header("X-Content-Type-Options"), "nosniff");
+    EXPECT_TRUE(lobby.keep_alive);
+    // Another spelling of the room's name: the room as first written.
+    const HttpResponse garden =
+        http().get("/api/rooms/garden/messages?after=5", cookie_of(watcher));
+    EXPECT_EQ(garden.body, R"({"room":"Garden","messages":[],"last_seq":2})");
+  }
+  post_new_message("lobby", "two", "l2", poster);
+  EXPECT_EQ(http().get("/api/rooms/lobby/messages?after=2", cookie_of(watcher)).body,
+            R"({"room":"lobby","messages":[],"last_seq":2})");
+  EXPECT_EQ(http().get("/api/rooms/Garden/messages?after=2", cookie_of(watcher)).body,
+            R"({"room":"Garden","messages":[],"last_seq":2})")
+      << "another room at the same seq";
+  EXPECT_EQ(http().connections_opened(), 1);
+
+  // HTTP/1.0 kept alive, and a request that closes: their own Connection field.
+  const std::string request =
+      "GET /api/rooms/lobby/messages?after=2 HTTP/1.0\r\nCookie: " + std::string(kSessionCookie) +
+      "=" + watcher.cookie + "\r\n";
+  HttpClient old_client(port());
+  ASSERT_TRUE(old_client.connect());
+  ASSERT_TRUE(old_client.send_raw(request + "Connection: keep-alive\r\n\r\n"));
+  const auto kept = old_client.read_response(2000ms);
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->header("Connection"), "keep-alive") << kept->describe();
+  EXPECT_EQ(kept->body, R"({"room":"lobby","messages":[],"last_seq":2})");
+  HttpClient closing(port());
+  ASSERT_TRUE(closing.connect());
+  ASSERT_TRUE(closing.send_raw(request + "\r\n"));
+  const auto closed = closing.read_response(2000ms);
+  ASSERT_TRUE(closed.has_value());
+  EXPECT_FALSE(closed->keep_alive) << closed->describe();
+  EXPECT_TRUE(closing.wait_for_close(2000ms));
+
+  // HEAD: the same head, no body.
+  HttpClient head(port());
+  ASSERT_TRUE(head.connect());
+  ASSERT_TRUE(head.send_raw(
+      "HEAD /api/rooms/lobby/messages?after=2 HTTP/1.1\r\nHost: " + head.host() +
+      "\r\nCookie: " + std::string(kSessionCookie) + "=" + watcher.cookie + "\r\n\r\n"));
+  const std::string bytes = head.read_raw(700ms);
+  const std::size_t end = bytes.find("\r\n\r\n");
+  ASSERT_NE(end, std::string::npos) << bytes;
+  EXPECT_EQ(bytes.rfind("HTTP/1.1 200", 0), 0u) << bytes;
+  EXPECT_EQ(bytes.size(), end + 4) << "a body came after the headers: " << bytes.substr(end);
+  EXPECT_NE(bytes.find("Content-Length: 43\r\n"), std::string::npos) << bytes;
 }
 
 }  // namespace

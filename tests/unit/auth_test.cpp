@@ -34,6 +34,9 @@ TEST_F(Secrets, DigestsAreStableHexAndDistinct) {
   EXPECT_NE(digest_of("abc"), digest_of("abd"));
   EXPECT_EQ(digest_of("abc").size(), 64u);
   EXPECT_EQ(digest_of("abc").find_first_not_of("0123456789abcdef"), std::string::npos);
+  // BLAKE2b-256 in lower-case hex: stored session and token digests must
+  // keep matching whatever writes the hex.
+  EXPECT_EQ(digest_of("abc"), "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319");
 }
 
 TEST_F(Secrets, ComparesInConstantTimeButCorrectly) {
