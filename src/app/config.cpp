@@ -153,6 +153,11 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
     return refuse("--max-queued-bytes must be at least --max-frame-bytes");
   if (max_in_flight < 1) return refuse("--max-in-flight-sends must be at least 1");
   if (idle_timeout < 2) return refuse("--idle-timeout must be at least 2 (a ping goes at half)");
+  if (close_timeout >= shutdown_timeout) {
+    // Each socket's own deadline must come first, or one peer that never
+    // answers its close cuts off every other socket's last acks.
+    return refuse("--close-timeout must be shorter than --shutdown-timeout");
+  }
   if (close_timeout < 1 || http_timeout < 1 || shutdown_timeout < 1) {
     return refuse("timeouts must be at least 1 second");
   }

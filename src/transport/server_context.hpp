@@ -25,7 +25,7 @@ struct TransportLimits {
   std::size_t ws_max_queued_bytes = 1024 * 1024;  // past this a reader is too slow: 1008
   std::size_t ws_max_in_flight_sends = 64;        // sends awaiting their ack before reads pause
   std::chrono::seconds ws_idle_timeout{60};       // silence after which a ping is sent, then close
-  std::chrono::seconds ws_close_timeout{5};       // for the closing handshake
+  std::chrono::seconds ws_close_timeout{3};       // for the closing handshake
 };
 
 struct ServerContext {

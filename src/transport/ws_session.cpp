@@ -122,7 +122,6 @@ void WsSession::read_available() {
       finish();
       return;
     }
-    heard_since_tick_ = true;
     // A frame cut short by an earlier read is completed from its start.
     const bool joined_to_unread = !unread_.empty();
     if (joined_to_unread) unread_.append(buffer.data(), got);
@@ -180,6 +179,9 @@ bool WsSession::decode(std::span<char>& input) {
 }
 
 bool WsSession::handle(const ws::Event& event) {
+  // Only whole frames count: a client cannot stay alive by trickling bytes
+  // of a frame it never finishes (its unread bytes are held meanwhile).
+  heard_since_tick_ = true;
   switch (event.kind) {
     case ws::Event::Kind::text:
       if (state_ == State::open) dispatch(event.payload);
@@ -193,7 +195,8 @@ bool WsSession::handle(const ws::Event& event) {
       return true;
     case ws::Event::Kind::close:
       close_received_ = true;
-      // Answered with the same code, after what is already queued.
+      // Answered with the same code, after what was queued before it (the
+      // acks of its last sends, say: bounded by the queue's limit).
       close_with(event.code == CloseCode::no_status ? CloseCode::normal : event.code, false);
       if (queue_head_ == queue_.size()) linger();  // both sides have said goodbye
       return false;
@@ -201,7 +204,8 @@ bool WsSession::handle(const ws::Event& event) {
       obs::log_debug("closing a client that broke the WebSocket protocol: " +
                      std::string(event.payload));
       close_received_ = true;  // nothing more is read from it
-      if (state_ == State::open) close_with(event.code, true);
+      close_with(event.code, true);
+      if (queue_head_ == queue_.size()) linger();
       return false;
   }
   return false;
@@ -314,8 +318,15 @@ void WsSession::flush() {
       queued_bytes_ -= cost_of(*front.payload);
       front.payload.reset();
       ++queue_head_;
+      upgrade_answered_ = true;  // the 101 is always the first frame
     }
     written_ = sent;
+    // Entries written stay until the queue empties; a queue that never does
+    // (a reader exactly as slow as its room) must not grow by them.
+    if (queue_head_ >= 64 && queue_head_ * 2 >= queue_.size()) {
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_));
+      queue_head_ = 0;
+    }
   }
   on_written_all();
 }
@@ -368,8 +379,10 @@ void WsSession::close_with(CloseCode code, bool drop_queue) {
   // No room may deliver to a closing connection.
   context_.chat.disconnect(*this);
   if (drop_queue) {
-    // All but a frame partly written, which must be completed.
-    const std::size_t keep = queue_head_ + (written_ > 0 ? 1 : 0);
+    // All but a frame partly written, which must be completed, and the 101
+    // answer, without which the client never sees the close frame.
+    std::size_t keep = queue_head_ + (written_ > 0 ? 1 : 0);
+    if (!upgrade_answered_) keep = std::max<std::size_t>(keep, 1);
     for (std::size_t i = keep; i < queue_.size(); ++i) queued_bytes_ -= cost_of(*queue_[i].payload);
     queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(keep), queue_.end());
   }
@@ -387,7 +400,9 @@ void WsSession::tick() {
     if (++closing_ticks_ >= context_.limits.ws_close_timeout.count()) finish();
     return;
   }
-  silent_ticks_ = heard_since_tick_ ? 0 : silent_ticks_ + 1;
+  // While its reads pause (a join or sends waiting on the store), a client
+  // is not silent: it is not being listened to.
+  silent_ticks_ = heard_since_tick_ || read_stopped_ ? 0 : silent_ticks_ + 1;
   heard_since_tick_ = false;
   const auto idle_limit = static_cast<std::uint32_t>(context_.limits.ws_idle_timeout.count());
   if (silent_ticks_ >= idle_limit) {
@@ -422,7 +437,13 @@ void WsSession::linger() {
 
 void WsSession::drain() {
   const std::span<char> buffer = context_.ws_sessions.read_buffer();
-  for (;;) {
+  for (int reads = 0;; ++reads) {
+    if (reads == kReadsPerTurn) {
+      // A peer that keeps sending does not hold the thread; the close
+      // deadline ends it.
+      asio::post(socket_.get_executor(), [self = shared_from_this()] { self->drain(); });
+      return;
+    }
     boost::system::error_code error;
     socket_.read_some(asio::buffer(buffer.data(), buffer.size()), error);
     if (error == asio::error::would_block) break;

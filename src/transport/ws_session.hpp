@@ -101,8 +101,9 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   std::size_t written_ = 0;
   std::size_t queued_bytes_ = 0;
   bool flush_scheduled_ = false;
-  bool write_waiting_ = false;  // the socket was full: an async_wait is pending
-  bool overflowed_ = false;     // the queue hit its bound: closing with 1008
+  bool write_waiting_ = false;     // the socket was full: an async_wait is pending
+  bool overflowed_ = false;        // the queue hit its bound: closing with 1008
+  bool upgrade_answered_ = false;  // the 101 (the first frame queued) is out
 
   // Closing handshake and deadlines, in ticks (seconds).
   bool close_sent_ = false;

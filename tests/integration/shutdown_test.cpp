@@ -42,7 +42,7 @@ TEST_F(ShutdownTest, SigtermExitsZeroWithinFiveSeconds) {
 // --shutdown-timeout (a named limit, tested here at 2 s rather than its
 // default 4 s to keep the suite fast).
 TEST_F(ShutdownTest, SigtermExitsWithinTheShutdownTimeoutDespiteAClientThatNeverReads) {
-  start_server({"--store", "memory", "--shutdown-timeout", "2"});
+  start_server({"--store", "memory", "--shutdown-timeout", "2", "--close-timeout", "1"});
   auto deaf = std::make_unique<WsClient>();
   deaf->set_receive_buffer_bytes(4096);
   ASSERT_EQ(deaf->connect(server().port(), name_target("deaf")), kSwitchingProtocols);
