@@ -48,6 +48,7 @@ Server::Server(Config config)
                                                                           config_.transport,
                                                                           config_.identity,
                                                                           config_.web_dir,
+                                                                          {},
                                                                           {}});
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(config_.host), config_.port);
   listener_ = std::make_shared<transport::Listener>(*io_, endpoint, *context_);
@@ -112,6 +113,12 @@ void Server::shut_down() {
                    });
 }
 
+namespace {
+// Peeks at waiting HTTP connections per second: about 1 ms of the I/O thread,
+// and 10,000 waiting long polls are each looked at every 10 seconds.
+constexpr std::size_t kHangupChecksPerTick = 1000;
+}  // namespace
+
 void Server::tick_later() {
   ticker_ = std::make_unique<asio::steady_timer>(*io_, std::chrono::seconds(1));
   ticker_->async_wait([this](boost::system::error_code error) {
@@ -119,6 +126,7 @@ void Server::tick_later() {
     if (!shutting_down_) polls_->expire_idle_pollers();
     // Also while shutting down: closing handshakes have a deadline.
     context_->ws_sessions.tick();
+    context_->awaiting_answers.check_some(kHangupChecksPerTick);
     tick_later();
   });
 }

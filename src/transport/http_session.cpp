@@ -1,9 +1,11 @@
 #include "transport/http_session.hpp"
 
+#include <sys/socket.h>
 #include <array>
 #include <boost/asio/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/url/parse.hpp>
+#include <cerrno>
 
 #include "auth/origin_policy.hpp"
 #include "obs/log.hpp"
@@ -97,9 +99,31 @@ void HttpSession::on_read(beast::error_code error, std::size_t) {
     upgrade_to_websocket(std::move(request));
     return;
   }
+  awaiting_answer_ = true;
   router_.route(std::move(request), address_, [self = shared_from_this()](Answer answer) {
     std::visit([&self](auto& alike) { self->answer(std::move(alike)); }, answer);
   });
+  // Answered later (a long poll, a store round trip): nothing reads the
+  // connection meanwhile, so the tick looks for a client that went away.
+  if (awaiting_answer_) context_.awaiting_answers.add(this);
+}
+
+HttpSession::~HttpSession() {
+  context_.awaiting_answers.remove(this);
+}
+
+void HttpSession::close_if_abandoned() {
+  // A peek that does not wait: the next request (pipelined, left for its
+  // turn), nothing yet, or the end of the connection.
+  char next = 0;
+  const ssize_t peeked =
+      ::recv(stream_.socket().native_handle(), &next, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (peeked > 0 || (peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) return;
+  // Gone: its descriptor is freed now; the answer, when it comes, fails to
+  // write and ends the session.
+  context_.awaiting_answers.remove(this);
+  beast::error_code ignored;
+  stream_.socket().close(ignored);
 }
 
 void HttpSession::upgrade_to_websocket(Request request) {
@@ -235,6 +259,10 @@ void HttpSession::answer(SharedAnswer answer) {
 }
 
 void HttpSession::write(std::array<boost::asio::const_buffer, 2> buffers, bool keep_alive) {
+  if (awaiting_answer_) {
+    awaiting_answer_ = false;
+    context_.awaiting_answers.remove(this);
+  }
   start_deadline();
   boost::asio::async_write(
       stream_.socket(), buffers,

@@ -22,7 +22,11 @@ namespace parley::transport {
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context, Router& router);
+  ~HttpSession();
   void run();
+  // While its answer is awaited: closes the socket if the client has gone
+  // (called once a second by the server's tick).
+  void close_if_abandoned();
 
  private:
   void do_read();
@@ -58,6 +62,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   Clock::time_point deadline_ = Clock::time_point::max();
   boost::asio::steady_timer deadline_timer_;  // fires at an old deadline at the latest
   bool is_deadline_timer_armed_ = false;
+  bool awaiting_answer_ = false;  // routed, not answered: in context_.awaiting_answers
 };
 
 }  // namespace parley::transport

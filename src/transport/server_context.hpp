@@ -13,6 +13,7 @@
 #include "service/chat_service.hpp"
 #include "service/poll_service.hpp"
 #include "store/store_worker.hpp"
+#include "transport/awaiting_answers.hpp"
 #include "transport/ws_sessions.hpp"
 
 namespace parley::transport {
@@ -40,6 +41,7 @@ struct ServerContext {
   auth::IdentitySettings identity;
   std::filesystem::path web_dir;
   WsSessions ws_sessions;
+  AwaitingAnswers awaiting_answers;
 };
 
 }  // namespace parley::transport

@@ -3,6 +3,7 @@
 // with nothing after W seconds; many waiting polls all wake on one post.
 #include "api/api_test.hpp"
 
+#include <filesystem>
 #include <thread>
 
 namespace parley::test {
@@ -44,6 +45,45 @@ TEST_F(LongPollTest, SigtermWithPollsWaitingExitsCleanly) {
   EXPECT_TRUE(exit.exited && exit.code == 0)
       << "code " << exit.code << ", signal " << exit.signal << "\n"
       << server().log_text();
+}
+
+std::size_t open_descriptors(pid_t pid) {
+  const std::filesystem::path folder = "/proc/" + std::to_string(pid) + "/fd";
+  return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(folder),
+                                                std::filesystem::directory_iterator{}));
+}
+
+// A client that gives up on its long poll must not hold a server socket for
+// the rest of the wait: enough of them would exhaust the descriptors.
+TEST_F(LongPollTest, AnAbandonedPollLetsGoOfItsSocketBeforeItsWaitEnds) {
+  start_server();
+  const Session watcher = start_guest("Watcher");
+  const std::size_t before = open_descriptors(server().pid());
+  constexpr std::size_t kPolls = 20;
+  {
+    std::vector<std::unique_ptr<HttpClient>> polls;
+    for (std::size_t i = 0; i < kPolls; ++i) {
+      polls.push_back(std::make_unique<HttpClient>(port()));
+      ASSERT_TRUE(
+          polls.back()->send_request("GET", poll_target("lobby", 0, 60), cookie_of(watcher)));
+    }
+    EXPECT_FALSE(polls.back()->wait_readable(500ms)) << "the polls are waiting";
+    EXPECT_GE(open_descriptors(server().pid()), before + kPolls);
+  }  // every client closes its connection here
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (open_descriptors(server().pid()) >= before + kPolls &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_LT(open_descriptors(server().pid()), before + kPolls / 2)
+      << "the server still holds the sockets of polls nobody waits for";
+  // The server still answers, and a poll that stays still gets its message.
+  const HttpHeaders poster = cookie_and_csrf(start_guest("Poster"));
+  HttpClient poll(port());
+  ASSERT_TRUE(poll.send_request("GET", poll_target("lobby", 0, 10), cookie_of(watcher)));
+  EXPECT_FALSE(poll.wait_readable(300ms));
+  ASSERT_EQ(post_new_message("lobby", "still here", "m1", poster), 1u);
+  EXPECT_EQ(text_field(only_message(poll.read_response(5000ms)), "text"), "still here");
 }
 
 TEST_F(LongPollTest, WaitingPollWakesWithAMessagePostedOverHttp) {
