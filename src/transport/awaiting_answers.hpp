@@ -17,7 +17,6 @@ class AwaitingAnswers {
  public:
   void add(HttpSession* session) { sessions_.insert(session); }
   void remove(HttpSession* session) { sessions_.erase(session); }
-  std::size_t size() const { return sessions_.size(); }
 
   // Checks up to `budget` sessions, going on where the last call stopped;
   // each is checked again once all the others have been.

@@ -25,21 +25,6 @@ core::Frame shared_bytes(std::string bytes) {
   return std::make_shared<const std::string>(std::move(bytes));
 }
 
-// The codes Parley closes with are built once; a peer's own code (echoed
-// back, any of 1000-1014 and 3000-4999) is built when it comes.
-core::Frame close_frame_for(CloseCode code) {
-  static const auto ours = [] {
-    std::array<core::Frame, 10> built;
-    for (std::uint16_t i = 0; i < built.size(); ++i) {
-      built[i] = shared_bytes(ws::close_frame(static_cast<CloseCode>(1000 + i)));
-    }
-    return built;
-  }();
-  const auto index = static_cast<std::uint16_t>(code) - 1000;
-  if (index >= 0 && static_cast<std::size_t>(index) < ours.size()) return ours[index];
-  return shared_bytes(ws::close_frame(code));
-}
-
 // What a queued frame holds of the server's memory, counted against the
 // queue's bound: its bytes, its queue entry (32 bytes, the header inside).
 std::size_t cost_of(const std::string& bytes) {
@@ -198,14 +183,14 @@ bool WsSession::handle(const ws::Event& event) {
       // Answered with the same code, after what was queued before it (the
       // acks of its last sends, say: bounded by the queue's limit).
       close_with(event.code == CloseCode::no_status ? CloseCode::normal : event.code, false);
-      if (queue_head_ == queue_.size()) linger();  // both sides have said goodbye
+      linger_if_closed();
       return false;
     case ws::Event::Kind::violation:
       obs::log_debug("closing a client that broke the WebSocket protocol: " +
                      std::string(event.payload));
       close_received_ = true;  // nothing more is read from it
       close_with(event.code, true);
-      if (queue_head_ == queue_.size()) linger();
+      linger_if_closed();
       return false;
   }
   return false;
@@ -353,7 +338,12 @@ void WsSession::on_written_all() {
   } else {
     queue_.clear();
   }
-  if (state_ == State::closing && close_sent_ && close_received_) linger();
+  linger_if_closed();
+}
+
+void WsSession::linger_if_closed() {
+  // Both sides have said goodbye, and ours has been written.
+  if (close_sent_ && close_received_ && queue_head_ == queue_.size()) linger();
 }
 
 void WsSession::fall_behind() {
@@ -387,7 +377,8 @@ void WsSession::close_with(CloseCode code, bool drop_queue) {
     queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(keep), queue_.end());
   }
   // What was queued before the close still goes out (acks at shutdown).
-  enqueue(close_frame_for(code), {});
+  // Built when needed: at most one per connection.
+  enqueue(shared_bytes(ws::close_frame(code)), {});
   close_sent_ = true;
   // The peer's answer is read even when reads were paused.
   read_available();

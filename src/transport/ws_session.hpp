@@ -72,6 +72,7 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   void on_written_all();
   void close_with(ws::CloseCode code, bool drop_queue);
   // After the closing handshake: half-close, and read until the peer closes.
+  void linger_if_closed();
   void linger();
   void drain();
   // Leaves every room, releases the guest name and closes the socket; idempotent.
