@@ -30,6 +30,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   std::size_t body_bytes = config.transport.http_body_bytes;
   std::size_t replay_limit = config.service.replay_limit;
   std::size_t max_batch = config.store_worker.max_batch;
+  long commit_window_us = config.store_worker.commit_window.count();
   long shutdown_timeout = config.shutdown_timeout.count();
   bool behind_tls = false;
   std::vector<std::string> allowed_origins;
@@ -85,6 +86,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
      "messages replayed by a join with since (at least 1000)")
     ("max-batch", po::value(&max_batch)->default_value(max_batch),
      "messages committed in one transaction at most")
+    ("commit-window-us", po::value(&commit_window_us)->default_value(commit_window_us),
+     "microseconds a commit of a few messages may wait for more to share its sync, "
+     "while messages arrive steadily (0: never wait)")
     ("shutdown-timeout", po::value(&shutdown_timeout)->default_value(shutdown_timeout),
      "seconds allowed to finish commits and close connections at SIGTERM")
     ("behind-tls", po::bool_switch(&behind_tls),
@@ -163,6 +167,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   }
   if (replay_limit < 1000) return refuse("--replay-limit must be at least 1000");
   if (max_batch < 1) return refuse("--max-batch must be at least 1");
+  if (commit_window_us < 0 || commit_window_us > 100000) {
+    return refuse("--commit-window-us must be from 0 to 100000");
+  }
   if (header_bytes < 1024 || body_bytes < 1024) {
     return refuse("--max-header-bytes and --max-body-bytes must be at least 1024");
   }
@@ -196,6 +203,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   config.transport.http_body_bytes = body_bytes;
   config.service.replay_limit = replay_limit;
   config.store_worker.max_batch = max_batch;
+  config.store_worker.commit_window = std::chrono::microseconds(commit_window_us);
   config.shutdown_timeout = std::chrono::seconds(shutdown_timeout);
   return {config, 0};
 }

@@ -1,6 +1,8 @@
 #include "store/store_worker.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
+#include <iterator>
 
 #include "obs/metrics.hpp"
 
@@ -12,6 +14,7 @@ StoreWorker::StoreWorker(std::unique_ptr<Store> store, boost::asio::any_io_execu
       reply_to_(std::move(reply_to)),
       clock_(clock),
       limits_(limits),
+      pacer_(limits.commit_window),
       thread_([this] { loop(); }) {}
 
 StoreWorker::~StoreWorker() {
@@ -23,11 +26,18 @@ void StoreWorker::append(AppendRequest request, AppendDone done) {
 }
 
 void StoreWorker::enqueue(Task task) {
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
+    const bool is_job = std::holds_alternative<Job>(task);
     queue_.push_back(std::move(task));
+    job_queued_ = job_queued_ || is_job;
+    // A pacing worker waits for appends on purpose, until it has enough to
+    // share a sync; a job cuts the wait short.
+    if (state_ == State::pacing && !is_job && appends_wanted_ > 0) --appends_wanted_;
+    wake = state_ == State::idle || (state_ == State::pacing && (is_job || appends_wanted_ == 0));
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
 }
 
 void StoreWorker::post_reply(std::function<void()> reply) {
@@ -50,10 +60,14 @@ void StoreWorker::loop() {
   for (;;) {
     {
       std::unique_lock lock(mutex_);
+      state_ = State::idle;
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      state_ = State::busy;
       if (queue_.empty()) return;  // stopping, and everything is done
       taken.swap(queue_);
+      job_queued_ = false;
     }
+    pace(taken);
     // Consecutive appends share a transaction; any other job ends the run,
     // so every job sees the appends queued before it.
     for (Task& task : taken) {
@@ -67,7 +81,30 @@ void StoreWorker::loop() {
     }
     commit(batch);
     taken.clear();
+    pacer_.committed(std::chrono::steady_clock::now());
   }
+}
+
+void StoreWorker::pace(std::deque<Task>& taken) {
+  const bool only_appends = std::all_of(taken.begin(), taken.end(), [](const Task& task) {
+    return std::holds_alternative<PendingAppend>(task);
+  });
+  if (!only_appends) return;
+  const auto until = pacer_.wait_until(taken.size(), std::chrono::steady_clock::now());
+  if (!until) return;
+  std::unique_lock lock(mutex_);
+  state_ = State::pacing;
+  // wait_until answers only for batches smaller than kSharedEnough.
+  appends_wanted_ = CommitPacer::kSharedEnough - taken.size();
+  wake_.wait_until(lock, *until,
+                   [this] { return stopping_ || job_queued_ || appends_wanted_ == 0; });
+  state_ = State::busy;
+  pacer_.waited(std::count_if(queue_.begin(), queue_.end(), [](const Task& task) {
+    return std::holds_alternative<PendingAppend>(task);
+  }));
+  std::move(queue_.begin(), queue_.end(), std::back_inserter(taken));
+  queue_.clear();
+  job_queued_ = false;
 }
 
 void StoreWorker::commit(std::vector<PendingAppend>& batch) {

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -16,12 +17,16 @@
 #include <variant>
 
 #include "core/clock.hpp"
+#include "store/commit_pacer.hpp"
 #include "store/store.hpp"
 
 namespace parley::store {
 
 struct StoreWorkerLimits {
   std::size_t max_batch = 1024;  // appends in one transaction
+  // How long a small batch may wait for more appends to share its commit
+  // (CommitPacer); zero commits at once.
+  std::chrono::microseconds commit_window{1000};
 };
 
 class StoreWorker {
@@ -57,8 +62,13 @@ class StoreWorker {
   };
   using Task = std::variant<PendingAppend, Job>;
 
+  // What the store thread is doing, so that enqueue wakes it only when needed.
+  enum class State { busy, idle, pacing };
+
   void enqueue(Task task);
   void loop();
+  // Waits while the pacer says a small batch should, adding what arrives.
+  void pace(std::deque<Task>& taken);
   void commit(std::vector<PendingAppend>& batch);
   void post_reply(std::function<void()> reply);
 
@@ -70,8 +80,12 @@ class StoreWorker {
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<Task> queue_;  // guarded by mutex_
-  bool stopping_ = false;   // guarded by mutex_
+  std::deque<Task> queue_;          // guarded by mutex_
+  bool stopping_ = false;           // guarded by mutex_
+  State state_ = State::busy;       // guarded by mutex_
+  bool job_queued_ = false;         // guarded by mutex_: a Job is in queue_
+  std::size_t appends_wanted_ = 0;  // guarded by mutex_: pacing ends when it reaches 0
+  CommitPacer pacer_;               // store thread only
   std::thread thread_;
 };
 

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <thread>
 
 #include "store/memory_store.hpp"
 
@@ -90,6 +94,95 @@ TEST(StoreWorker, AFailedCommitAcksNothingAndMarksTheStoreUnhealthy) {
   io.run();
   EXPECT_EQ(failed, 1);
   EXPECT_FALSE(worker.is_healthy());
+}
+
+// Runs the I/O side until `done` holds; false if it did not within `limit`.
+bool run_until(boost::asio::io_context& io, const std::function<bool()>& done,
+               std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+  const auto give_up = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    io.restart();
+    io.run_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+using namespace std::chrono_literals;
+
+// A worker whose store has just committed, so the pacer sees a busy store.
+struct PacedWorker {
+  explicit PacedWorker(std::chrono::microseconds window) {
+    auto counting = std::make_unique<CountingStore>();
+    transactions = counting->transactions;
+    worker = std::make_unique<StoreWorker>(std::move(counting), io.get_executor(), clock,
+                                           StoreWorkerLimits{.commit_window = window});
+    append("first");
+    EXPECT_TRUE(run_until(io, [&] { return acked == 1; }));
+  }
+  void append(std::string id) {
+    worker->append(message(std::move(id)), [this](Result<Appended> appended) {
+      if (appended) ++acked;
+    });
+  }
+
+  boost::asio::io_context io;
+  core::ManualClock clock;
+  std::shared_ptr<std::atomic<int>> transactions;
+  std::unique_ptr<StoreWorker> worker;
+  int acked = 0;
+};
+
+TEST(StoreWorker, AppendsArrivingApartWhileBusyShareACommit) {
+  PacedWorker paced(1s);
+  paced.append("b");
+  std::this_thread::sleep_for(20ms);  // well inside the window
+  paced.append("c");
+  ASSERT_TRUE(run_until(paced.io, [&] { return paced.acked == 3; }));
+  EXPECT_EQ(paced.transactions->load(), 2) << "b and c in one transaction";
+}
+
+TEST(StoreWorker, WithoutAWindowEachAppendArrivingApartCommitsAlone) {
+  PacedWorker paced(0us);
+  paced.append("b");
+  ASSERT_TRUE(run_until(paced.io, [&] { return paced.acked == 2; }));
+  paced.append("c");
+  ASSERT_TRUE(run_until(paced.io, [&] { return paced.acked == 3; }));
+  EXPECT_EQ(paced.transactions->load(), 3);
+}
+
+TEST(StoreWorker, EnoughAppendsToShareASyncEndTheWait) {
+  PacedWorker paced(60s);
+  paced.append("b");
+  std::this_thread::sleep_for(20ms);  // let the worker start waiting
+  for (std::size_t i = 1; i < CommitPacer::kSharedEnough; ++i) paced.append(std::to_string(i));
+  ASSERT_TRUE(run_until(paced.io, [&] {
+    return paced.acked == 1 + int{CommitPacer::kSharedEnough};
+  })) << "still waiting for the window";
+  EXPECT_EQ(paced.transactions->load(), 2);
+}
+
+TEST(StoreWorker, AJobEndsTheWaitAndSeesTheAppendsBeforeIt) {
+  PacedWorker paced(60s);
+  paced.append("b");
+  std::optional<std::size_t> seen;
+  paced.worker->run<std::vector<StoredMessage>>(
+      [](Store& store) { return store.read_range(room(), 0, 1000, 1000); },
+      [&](Result<std::vector<StoredMessage>> messages) { seen = messages->size(); });
+  ASSERT_TRUE(run_until(paced.io, [&] { return seen.has_value(); })) << "still waiting";
+  EXPECT_EQ(*seen, 2u);
+  EXPECT_EQ(paced.acked, 2);
+}
+
+TEST(StoreWorker, StoppingEndsTheWaitAndCommitsWhatWaited) {
+  PacedWorker paced(60s);
+  paced.append("b");
+  std::this_thread::sleep_for(20ms);  // let the worker start waiting
+  const auto started = std::chrono::steady_clock::now();
+  paced.worker->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 30s) << "stop waited out the window";
+  ASSERT_TRUE(run_until(paced.io, [&] { return paced.acked == 2; }));
+  EXPECT_EQ(paced.transactions->load(), 2);
 }
 
 }  // namespace
