@@ -3,7 +3,7 @@
 namespace parley::store {
 
 std::optional<CommitPacer::Time> CommitPacer::wait_until(std::size_t appends, Time now) const {
-  if (window_.count() <= 0 || appends == 0 || appends >= kSharedEnough) return std::nullopt;
+  if (window_.count() <= 0 || appends == 0 || appends >= shared_enough_) return std::nullopt;
   if (backed_off_commits_ > 0) return std::nullopt;
   // Quiet store: the previous commit is over a window old, so the next append
   // is not likely within one either.
@@ -17,7 +17,8 @@ void CommitPacer::waited(std::size_t joined) {
     return;
   }
   if (++fruitless_waits_ >= kFruitlessWaitsToBackOff) {
-    fruitless_waits_ = 0;
+    // One fruitless wait after the back-off is enough to back off again.
+    fruitless_waits_ = kFruitlessWaitsToBackOff - 1;
     // Plus one: the commit of the batch that waited is not one of them.
     backed_off_commits_ = kCommitsBackedOff + 1;
   }

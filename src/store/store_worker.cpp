@@ -14,7 +14,7 @@ StoreWorker::StoreWorker(std::unique_ptr<Store> store, boost::asio::any_io_execu
       reply_to_(std::move(reply_to)),
       clock_(clock),
       limits_(limits),
-      pacer_(limits.commit_window),
+      pacer_(limits.commit_window, limits.max_batch),
       thread_([this] { loop(); }) {}
 
 StoreWorker::~StoreWorker() {
@@ -64,15 +64,16 @@ void StoreWorker::loop() {
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       state_ = State::busy;
       if (queue_.empty()) return;  // stopping, and everything is done
-      taken.swap(queue_);
-      job_queued_ = false;
+      take_queue(taken);
+      pace(lock, taken);
     }
-    pace(taken);
     // Consecutive appends share a transaction; any other job ends the run,
     // so every job sees the appends queued before it.
+    bool appended = false;
     for (Task& task : taken) {
       if (auto* pending = std::get_if<PendingAppend>(&task)) {
         batch.push_back(std::move(*pending));
+        appended = true;
         if (batch.size() >= limits_.max_batch) commit(batch);
         continue;
       }
@@ -81,30 +82,32 @@ void StoreWorker::loop() {
     }
     commit(batch);
     taken.clear();
-    pacer_.committed(std::chrono::steady_clock::now());
+    if (appended) pacer_.committed(std::chrono::steady_clock::now());
   }
 }
 
-void StoreWorker::pace(std::deque<Task>& taken) {
+void StoreWorker::take_queue(std::deque<Task>& taken) {
+  std::move(queue_.begin(), queue_.end(), std::back_inserter(taken));
+  queue_.clear();
+  job_queued_ = false;
+}
+
+void StoreWorker::pace(std::unique_lock<std::mutex>& lock, std::deque<Task>& taken) {
   const bool only_appends = std::all_of(taken.begin(), taken.end(), [](const Task& task) {
     return std::holds_alternative<PendingAppend>(task);
   });
   if (!only_appends) return;
   const auto until = pacer_.wait_until(taken.size(), std::chrono::steady_clock::now());
   if (!until) return;
-  std::unique_lock lock(mutex_);
   state_ = State::pacing;
-  // wait_until answers only for batches smaller than kSharedEnough.
-  appends_wanted_ = CommitPacer::kSharedEnough - taken.size();
+  appends_wanted_ = pacer_.shared_enough() - taken.size();  // above 0: see wait_until
   wake_.wait_until(lock, *until,
                    [this] { return stopping_ || job_queued_ || appends_wanted_ == 0; });
   state_ = State::busy;
   pacer_.waited(std::count_if(queue_.begin(), queue_.end(), [](const Task& task) {
     return std::holds_alternative<PendingAppend>(task);
   }));
-  std::move(queue_.begin(), queue_.end(), std::back_inserter(taken));
-  queue_.clear();
-  job_queued_ = false;
+  take_queue(taken);
 }
 
 void StoreWorker::commit(std::vector<PendingAppend>& batch) {

@@ -67,8 +67,11 @@ class StoreWorker {
 
   void enqueue(Task task);
   void loop();
+  // Moves queue_ onto the end of `taken`. Holds mutex_.
+  void take_queue(std::deque<Task>& taken);
   // Waits while the pacer says a small batch should, adding what arrives.
-  void pace(std::deque<Task>& taken);
+  // Holds mutex_ through `lock` (released while waiting).
+  void pace(std::unique_lock<std::mutex>& lock, std::deque<Task>& taken);
   void commit(std::vector<PendingAppend>& batch);
   void post_reply(std::function<void()> reply);
 

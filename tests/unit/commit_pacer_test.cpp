@@ -11,7 +11,7 @@ const CommitPacer::Time kStart{};
 
 // A pacer whose last commit ended at kStart.
 CommitPacer busy_pacer() {
-  CommitPacer pacer(kWindow);
+  CommitPacer pacer(kWindow, 1024);
   pacer.committed(kStart);
   return pacer;
 }
@@ -24,17 +24,28 @@ TEST(CommitPacer, ASmallBatchSoonAfterACommitWaitsOneWindow) {
 }
 
 TEST(CommitPacer, AZeroWindowNeverWaits) {
-  CommitPacer pacer(std::chrono::microseconds(0));
+  CommitPacer pacer(std::chrono::microseconds(0), 1024);
   pacer.committed(kStart);
   EXPECT_FALSE(pacer.wait_until(1, kStart + 1us));
 }
 
 TEST(CommitPacer, AQuietStoreCommitsAtOnce) {
-  CommitPacer fresh(kWindow);
+  CommitPacer fresh(kWindow, 1024);
   EXPECT_FALSE(fresh.wait_until(1, kStart)) << "no commit yet";
   const CommitPacer pacer = busy_pacer();
   EXPECT_FALSE(pacer.wait_until(1, kStart + kWindow + 1us)) << "last commit over a window ago";
   EXPECT_TRUE(pacer.wait_until(1, kStart + kWindow));
+}
+
+TEST(CommitPacer, AMaxBatchBelowEightLowersWhatIsEnough) {
+  CommitPacer pacer(kWindow, 3);
+  pacer.committed(kStart);
+  EXPECT_EQ(pacer.shared_enough(), 3u);
+  EXPECT_TRUE(pacer.wait_until(2, kStart + 1us));
+  EXPECT_FALSE(pacer.wait_until(3, kStart + 1us));
+  CommitPacer one_per_commit(kWindow, 1);
+  one_per_commit.committed(kStart);
+  EXPECT_FALSE(one_per_commit.wait_until(1, kStart + 1us)) << "nothing to share a commit with";
 }
 
 TEST(CommitPacer, ABatchBigEnoughToShareItsSyncDoesNotWait) {
@@ -60,6 +71,10 @@ TEST(CommitPacer, WaitsThatBringNothingTurnWaitingOffForAWhile) {
   }
   now += 100us;
   EXPECT_TRUE(pacer.wait_until(1, now)) << "tried again after the back-off";
+  pacer.waited(0);
+  pacer.committed(now);
+  now += 100us;
+  EXPECT_FALSE(pacer.wait_until(1, now)) << "one more fruitless wait backs off again";
 }
 
 TEST(CommitPacer, AWaitThatBringsCompanyKeepsWaitingOn) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
@@ -100,6 +101,8 @@ TEST(StoreWorker, AFailedCommitAcksNothingAndMarksTheStoreUnhealthy) {
 bool run_until(boost::asio::io_context& io, const std::function<bool()>& done,
                std::chrono::milliseconds limit = std::chrono::seconds(20)) {
   const auto give_up = std::chrono::steady_clock::now() + limit;
+  // Keeps run_for waiting for replies rather than returning at once.
+  const auto busy = boost::asio::make_work_guard(io);
   while (!done()) {
     if (std::chrono::steady_clock::now() > give_up) return false;
     io.restart();
@@ -145,7 +148,7 @@ TEST(StoreWorker, AppendsArrivingApartWhileBusyShareACommit) {
 TEST(StoreWorker, WithoutAWindowEachAppendArrivingApartCommitsAlone) {
   PacedWorker paced(0us);
   paced.append("b");
-  ASSERT_TRUE(run_until(paced.io, [&] { return paced.acked == 2; }));
+  std::this_thread::sleep_for(20ms);
   paced.append("c");
   ASSERT_TRUE(run_until(paced.io, [&] { return paced.acked == 3; }));
   EXPECT_EQ(paced.transactions->load(), 3);
@@ -165,6 +168,7 @@ TEST(StoreWorker, EnoughAppendsToShareASyncEndTheWait) {
 TEST(StoreWorker, AJobEndsTheWaitAndSeesTheAppendsBeforeIt) {
   PacedWorker paced(60s);
   paced.append("b");
+  std::this_thread::sleep_for(20ms);  // let the worker start waiting
   std::optional<std::size_t> seen;
   paced.worker->run<std::vector<StoredMessage>>(
       [](Store& store) { return store.read_range(room(), 0, 1000, 1000); },
@@ -172,6 +176,22 @@ TEST(StoreWorker, AJobEndsTheWaitAndSeesTheAppendsBeforeIt) {
   ASSERT_TRUE(run_until(paced.io, [&] { return seen.has_value(); })) << "still waiting";
   EXPECT_EQ(*seen, 2u);
   EXPECT_EQ(paced.acked, 2);
+}
+
+TEST(StoreWorker, AMessageAfterOnlyReadsCommitsAtOnce) {
+  boost::asio::io_context io;
+  core::ManualClock clock;
+  StoreWorker worker(std::make_unique<MemoryStore>(), io.get_executor(), clock,
+                     StoreWorkerLimits{.commit_window = 60s});
+  bool read = false;
+  worker.run<std::vector<StoredMessage>>(
+      [](Store& store) { return store.read_range(room(), 0, 10, 10); },
+      [&](Result<std::vector<StoredMessage>>) { read = true; });
+  ASSERT_TRUE(run_until(io, [&] { return read; }));
+  // Reads are no commit: the store is still quiet, so the message does not wait.
+  bool acked = false;
+  worker.append(message("a"), [&](Result<Appended> appended) { acked = bool(appended); });
+  EXPECT_TRUE(run_until(io, [&] { return acked; })) << "waited for company";
 }
 
 TEST(StoreWorker, StoppingEndsTheWaitAndCommitsWhatWaited) {
