@@ -23,6 +23,9 @@ struct ApiCall {
   std::string address;           // the client's IP address
   auth::Caller caller;
   Respond respond;
+  // Set by a handler that holds something while it waits (a long poll): run
+  // instead of an answer when the client goes away first. I/O thread only.
+  std::function<void()> on_abandoned;
 
   // Answers with the contract's error shape.
   void refuse(core::ErrorCode code, std::string_view message) const {

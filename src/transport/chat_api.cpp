@@ -116,6 +116,14 @@ void wait_for_message(ServerContext& context, SharedPages& pages, const ApiCallP
                              answer_poll(pages, *call, std::get<service::MessagePage>(page));
                            });
       });
+  // A client that went away frees its place among the waiters now, not at the
+  // end of its wait (its answer would have nowhere to go).
+  call->on_abandoned = [&context, waiting, room] {
+    if (waiting->answered) return;
+    waiting->answered = true;
+    waiting->timer.cancel();
+    context.polls.cancel_wait(room, waiting->id);
+  };
   waiting->timer.expires_after(wait);
   waiting->timer.async_wait([&context, &pages, call, waiting, room,
                              last_seq](boost::system::error_code error) {

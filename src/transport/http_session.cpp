@@ -6,6 +6,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/url/parse.hpp>
 #include <cerrno>
+#include <utility>
 
 #include "auth/origin_policy.hpp"
 #include "obs/log.hpp"
@@ -100,12 +101,16 @@ void HttpSession::on_read(beast::error_code error, std::size_t) {
     return;
   }
   awaiting_answer_ = true;
-  router_.route(std::move(request), address_, [self = shared_from_this()](Answer answer) {
-    std::visit([&self](auto& alike) { self->answer(std::move(alike)); }, answer);
-  });
+  auto call =
+      router_.route(std::move(request), address_, [self = shared_from_this()](Answer answer) {
+        std::visit([&self](auto& alike) { self->answer(std::move(alike)); }, answer);
+      });
   // Answered later (a long poll, a store round trip): nothing reads the
   // connection meanwhile, so the tick looks for a client that went away.
-  if (awaiting_answer_) context_.awaiting_answers.add(this);
+  if (awaiting_answer_) {
+    pending_call_ = std::move(call);
+    context_.awaiting_answers.add(this);
+  }
 }
 
 HttpSession::~HttpSession() {
@@ -119,11 +124,16 @@ void HttpSession::close_if_abandoned() {
   const ssize_t peeked =
       ::recv(stream_.socket().native_handle(), &next, 1, MSG_PEEK | MSG_DONTWAIT);
   if (peeked > 0 || (peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) return;
-  // Gone: its descriptor is freed now; the answer, when it comes, fails to
-  // write and ends the session.
+  // Gone: its descriptor is freed now. A handler that holds something while
+  // it waits (a long poll) lets go of it and never answers; any other answer,
+  // when it comes, fails to write and ends the session.
+  const auto self = shared_from_this();  // the call may hold the last reference
   context_.awaiting_answers.remove(this);
   beast::error_code ignored;
   stream_.socket().close(ignored);
+  if (const auto call = pending_call_.lock(); call && call->on_abandoned) {
+    std::exchange(call->on_abandoned, nullptr)();
+  }
 }
 
 void HttpSession::upgrade_to_websocket(Request request) {
@@ -262,6 +272,7 @@ void HttpSession::write(std::array<boost::asio::const_buffer, 2> buffers, bool k
   if (awaiting_answer_) {
     awaiting_answer_ = false;
     context_.awaiting_answers.remove(this);
+    pending_call_.reset();
   }
   start_deadline();
   boost::asio::async_write(

@@ -62,7 +62,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   Clock::time_point deadline_ = Clock::time_point::max();
   boost::asio::steady_timer deadline_timer_;  // fires at an old deadline at the latest
   bool is_deadline_timer_armed_ = false;
-  bool awaiting_answer_ = false;  // routed, not answered: in context_.awaiting_answers
+  bool awaiting_answer_ = false;         // routed, not answered: in context_.awaiting_answers
+  std::weak_ptr<ApiCall> pending_call_;  // while awaiting: the API call that will answer
 };
 
 }  // namespace parley::transport

@@ -21,73 +21,27 @@ bool is_read(const Request& request) {
   return request.method() == http::verb::get || request.method() == http::verb::head;
 }
 
+// Answers through `respond`; true, for a caller that reports having answered.
+bool answered(Respond& respond, Answer answer) {
+  respond(std::move(answer));
+  return true;
+}
+
 }  // namespace
 
-void Router::route(Request request, std::string address, Respond respond) {
+std::weak_ptr<ApiCall> Router::route(Request request, std::string address, Respond respond) {
   obs::count(obs::counters().http_requests);
   auto url = boost::urls::parse_origin_form(request.target());
   if (!url) {
     respond(error_response(request, ErrorCode::bad_request, "malformed request target"));
-    return;
+    return {};
   }
   std::string path = url->path();
-
-  // Pages and files that are the same for everyone need no identity.
-  if (path == "/healthz") {
-    if (!is_read(request)) return respond(method_not_allowed(request, "GET, HEAD"));
-    // A round trip through the store worker: a stuck or failed store shows.
-    auto pending = std::make_shared<Request>(std::move(request));
-    context_.store.run<bool>(
-        [](store::Store& store) {
-          auto checked = store.check();
-          if (!checked) return store::Result<bool>(boost::system::in_place_error, checked.error());
-          return store::Result<bool>(true);
-        },
-        [this, pending, respond = std::move(respond)](store::Result<bool> checked) {
-          if (!checked || !context_.store.is_healthy()) {
-            return respond(json_response(*pending, http::status::service_unavailable,
-                                         R"({"status":"failing","store":"failed"})"));
-          }
-          respond(json_response(*pending, http::status::ok, R"({"status":"ok"})"));
-        });
-    return;
-  }
-  if (path == "/metrics") {
-    if (!is_read(request)) return respond(method_not_allowed(request, "GET, HEAD"));
-    Response response = json_response(
-        request, http::status::ok,
-        obs::render_metrics({
-            {"parley_ws_sessions", static_cast<double>(context_.ws_sessions.size())},
-            {"parley_rooms_open", static_cast<double>(context_.chat.hub().room_count())},
-            {"parley_long_polls_waiting", static_cast<double>(context_.polls.waiting_count())},
-            {"parley_store_healthy", context_.store.is_healthy() ? 1.0 : 0.0},
-        }));
-    response.set(http::field::content_type, "text/plain; version=0.0.4");
-    return respond(std::move(response));
-  }
-  if (path == "/" || path == "/index.html") {
-    if (!is_read(request)) return respond(method_not_allowed(request, "GET, HEAD"));
-    return respond(files_.serve(request, "index.html"));
-  }
-  if (path.starts_with("/r/")) {
-    if (!is_read(request)) return respond(method_not_allowed(request, "GET, HEAD"));
-    // The name is checked, and never written into the page.
-    if (!core::RoomName::parse(std::string_view(path).substr(3))) {
-      return respond(error_response(request, ErrorCode::not_found, "no such room"));
-    }
-    return respond(files_.serve(request, "index.html"));
-  }
-  if (path.starts_with("/static/")) {
-    if (!is_read(request)) return respond(method_not_allowed(request, "GET, HEAD"));
-    return respond(files_.serve(request, std::string_view(path).substr(8)));
-  }
-  if (path == "/ws") {
-    return respond(error_response(request, ErrorCode::bad_request, "expected a WebSocket upgrade"));
-  }
+  if (answer_public(request, path, respond)) return {};
 
   // Moving the request keeps its target where it is, so `url` still views it.
   auto call = std::make_shared<ApiCall>(ApiCall{
-      std::move(request), std::move(path), *url, std::move(address), {}, std::move(respond)});
+      std::move(request), std::move(path), *url, std::move(address), {}, std::move(respond), {}});
   assert(call->target.buffer().data() == call->request.target().data());
   context_.authenticator.authenticate(
       credentials_of(call->request, nullptr),
@@ -106,6 +60,65 @@ void Router::route(Request request, std::string address, Respond respond) {
         if (call->caller.session_extended) renew_session_cookie(*call);
         route_authenticated(call);
       });
+  return call;
+}
+
+// Pages and files that are the same for everyone need no identity. True when
+// `request` was one of them (answered, or to be answered, through `respond`).
+bool Router::answer_public(Request& request, const std::string& path, Respond& respond) {
+  if (path == "/healthz") {
+    if (!is_read(request)) return answered(respond, method_not_allowed(request, "GET, HEAD"));
+    // A round trip through the store worker: a stuck or failed store shows.
+    auto pending = std::make_shared<Request>(std::move(request));
+    context_.store.run<bool>(
+        [](store::Store& store) {
+          auto checked = store.check();
+          if (!checked) return store::Result<bool>(boost::system::in_place_error, checked.error());
+          return store::Result<bool>(true);
+        },
+        [this, pending, respond = std::move(respond)](store::Result<bool> checked) {
+          if (!checked || !context_.store.is_healthy()) {
+            return respond(json_response(*pending, http::status::service_unavailable,
+                                         R"({"status":"failing","store":"failed"})"));
+          }
+          respond(json_response(*pending, http::status::ok, R"({"status":"ok"})"));
+        });
+    return true;
+  }
+  if (path == "/metrics") {
+    if (!is_read(request)) return answered(respond, method_not_allowed(request, "GET, HEAD"));
+    Response response = json_response(
+        request, http::status::ok,
+        obs::render_metrics({
+            {"parley_ws_sessions", static_cast<double>(context_.ws_sessions.size())},
+            {"parley_rooms_open", static_cast<double>(context_.chat.hub().room_count())},
+            {"parley_long_polls_waiting", static_cast<double>(context_.polls.waiting_count())},
+            {"parley_store_healthy", context_.store.is_healthy() ? 1.0 : 0.0},
+        }));
+    response.set(http::field::content_type, "text/plain; version=0.0.4");
+    return answered(respond, std::move(response));
+  }
+  if (path == "/" || path == "/index.html") {
+    if (!is_read(request)) return answered(respond, method_not_allowed(request, "GET, HEAD"));
+    return answered(respond, files_.serve(request, "index.html"));
+  }
+  if (path.starts_with("/r/")) {
+    if (!is_read(request)) return answered(respond, method_not_allowed(request, "GET, HEAD"));
+    // The name is checked, and never written into the page.
+    if (!core::RoomName::parse(std::string_view(path).substr(3))) {
+      return answered(respond, error_response(request, ErrorCode::not_found, "no such room"));
+    }
+    return answered(respond, files_.serve(request, "index.html"));
+  }
+  if (path.starts_with("/static/")) {
+    if (!is_read(request)) return answered(respond, method_not_allowed(request, "GET, HEAD"));
+    return answered(respond, files_.serve(request, std::string_view(path).substr(8)));
+  }
+  if (path == "/ws") {
+    return answered(
+        respond, error_response(request, ErrorCode::bad_request, "expected a WebSocket upgrade"));
+  }
+  return false;
 }
 
 void Router::renew_session_cookie(ApiCall& call) {

@@ -14,10 +14,13 @@ class Router {
  public:
   explicit Router(ServerContext& context) : context_(context), files_(context.web_dir) {}
 
-  // Answers `request` through `respond`, now or later, exactly once.
-  void route(Request request, std::string address, Respond respond);
+  // Answers `request` through `respond`, now or later, exactly once (unless
+  // the client goes away first). Returns the call while it awaits an answer
+  // from an API handler, so that its session can tell it the client left.
+  std::weak_ptr<ApiCall> route(Request request, std::string address, Respond respond);
 
  private:
+  bool answer_public(Request& request, const std::string& path, Respond& respond);
   void route_authenticated(const ApiCallPtr& call);
   // A slid session renews its cookie with the answer.
   void renew_session_cookie(ApiCall& call);

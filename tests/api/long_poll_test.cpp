@@ -53,6 +53,15 @@ std::size_t open_descriptors(pid_t pid) {
                                                 std::filesystem::directory_iterator{}));
 }
 
+// The server's count of long polls waiting, from /metrics.
+int long_polls_waiting(HttpClient& http) {
+  const std::string body = http.get("/metrics").body;
+  const std::string name = "\nparley_long_polls_waiting ";  // the sample, not its # TYPE line
+  const auto at = body.find(name);
+  if (at == std::string::npos) throw std::runtime_error("no waiting count in /metrics: " + body);
+  return std::stoi(body.substr(at + name.size()));
+}
+
 // A client that gives up on its long poll must not hold a server socket for
 // the rest of the wait: enough of them would exhaust the descriptors.
 TEST_F(LongPollTest, AnAbandonedPollLetsGoOfItsSocketBeforeItsWaitEnds) {
@@ -69,6 +78,7 @@ TEST_F(LongPollTest, AnAbandonedPollLetsGoOfItsSocketBeforeItsWaitEnds) {
     }
     EXPECT_FALSE(polls.back()->wait_readable(500ms)) << "the polls are waiting";
     EXPECT_GE(open_descriptors(server().pid()), before + kPolls);
+    EXPECT_EQ(long_polls_waiting(http()), int{kPolls});
   }  // every client closes its connection here
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (open_descriptors(server().pid()) >= before + kPolls &&
@@ -77,6 +87,11 @@ TEST_F(LongPollTest, AnAbandonedPollLetsGoOfItsSocketBeforeItsWaitEnds) {
   }
   EXPECT_LT(open_descriptors(server().pid()), before + kPolls / 2)
       << "the server still holds the sockets of polls nobody waits for";
+  // Nor their places among the waiters: none is counted as waiting now.
+  while (long_polls_waiting(http()) > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(long_polls_waiting(http()), 0) << "abandoned polls still wait";
   // The server still answers, and a poll that stays still gets its message.
   const HttpHeaders poster = cookie_and_csrf(start_guest("Poster"));
   HttpClient poll(port());
