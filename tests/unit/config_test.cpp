@@ -1,0 +1,42 @@
+#include "app/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace parley::app {
+namespace {
+
+ParsedCommandLine parse(std::vector<std::string> arguments) {
+  arguments.insert(arguments.begin(), "parley");
+  std::vector<const char*> argv;
+  for (const std::string& argument : arguments) argv.push_back(argument.c_str());
+  return parse_command_line(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(Config, TheCommitWindowIsOneMillisecondByDefault) {
+  const ParsedCommandLine parsed = parse({});
+  ASSERT_TRUE(parsed.config);
+  EXPECT_EQ(parsed.config->store_worker.commit_window, std::chrono::microseconds(1000));
+}
+
+TEST(Config, TheCommitWindowIsSetInMicrosecondsAndZeroTurnsItOff) {
+  const ParsedCommandLine off = parse({"--commit-window-us", "0"});
+  ASSERT_TRUE(off.config);
+  EXPECT_EQ(off.config->store_worker.commit_window.count(), 0);
+  const ParsedCommandLine longest = parse({"--commit-window-us", "100000"});
+  ASSERT_TRUE(longest.config);
+  EXPECT_EQ(longest.config->store_worker.commit_window, std::chrono::milliseconds(100));
+}
+
+TEST(Config, ACommitWindowOutOfRangeIsRefused) {
+  for (const char* value : {"-1", "100001"}) {
+    const ParsedCommandLine parsed = parse({"--commit-window-us", value});
+    EXPECT_FALSE(parsed.config) << value;
+    EXPECT_EQ(parsed.exit_code, 2) << value;
+  }
+}
+
+}  // namespace
+}  // namespace parley::app
