@@ -87,7 +87,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
     ("max-batch", po::value(&max_batch)->default_value(max_batch),
      "messages committed in one transaction at most")
     ("commit-window-us", po::value(&commit_window_us)->default_value(commit_window_us),
-     "microseconds a commit of a few messages may wait for more to share its sync, "
+     "microseconds a commit of a few messages may wait for more to share it, "
      "while messages arrive steadily (0: never wait)")
     ("shutdown-timeout", po::value(&shutdown_timeout)->default_value(shutdown_timeout),
      "seconds allowed to finish commits and close connections at SIGTERM")

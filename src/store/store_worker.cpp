@@ -33,7 +33,7 @@ void StoreWorker::enqueue(Task task) {
     queue_.push_back(std::move(task));
     job_queued_ = job_queued_ || is_job;
     // A pacing worker waits for appends on purpose, until it has enough to
-    // share a sync; a job cuts the wait short.
+    // share a commit; a job cuts the wait short.
     if (state_ == State::pacing && !is_job && appends_wanted_ > 0) --appends_wanted_;
     wake = state_ == State::idle || (state_ == State::pacing && (is_job || appends_wanted_ == 0));
   }
