@@ -8,16 +8,11 @@
 #include <string>
 #include <string_view>
 
+#include "transport/ws_opcode.hpp"
+
 namespace parley::bench {
 
-enum class Opcode : std::uint8_t {
-  continuation = 0,
-  text = 1,
-  binary = 2,
-  close = 8,
-  ping = 9,
-  pong = 10
-};
+using Opcode = transport::ws::Opcode;
 
 struct FrameHeader {
   bool fin = true;

@@ -18,16 +18,9 @@
 #include <string>
 #include <string_view>
 
-namespace parley::transport::ws {
+#include "transport/ws_opcode.hpp"
 
-enum class Opcode : std::uint8_t {
-  continuation = 0x0,
-  text = 0x1,
-  binary = 0x2,
-  close = 0x8,
-  ping = 0x9,
-  pong = 0xA,
-};
+namespace parley::transport::ws {
 
 // The close codes Parley sends (RFC 6455, section 7.4.1).
 enum class CloseCode : std::uint16_t {

@@ -12,16 +12,11 @@
 #include <string>
 #include <string_view>
 
+#include "transport/ws_opcode.hpp"
+
 namespace parley::test {
 
-enum class Opcode : std::uint8_t {
-  continuation = 0x0,
-  text = 0x1,
-  binary = 0x2,
-  close = 0x8,
-  ping = 0x9,
-  pong = 0xA,
-};
+using Opcode = transport::ws::Opcode;
 enum class Masking { masked, unmasked };
 // FIN (RFC 6455 5.4): the last frame of a message, or more fragments follow.
 enum class Fin { final, more_follow };
