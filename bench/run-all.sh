@@ -17,11 +17,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build/release}
 parley=$build/parley
 bench=$build/parley-bench
+floor=$build/parley-floor
 duration=${DURATION:-20}
-scenarios=${SCENARIOS:-"big_room many_rooms closed_loop durable connections long_poll plain_poll"}
+scenarios=${SCENARIOS:-"big_room many_rooms closed_loop durable connections long_poll plain_poll floor"}
 results=$(mktemp -d)
 [ -n "${KEEP:-}" ] && results=$PWD/bench-results && mkdir -p "$results"
-for tool in "$parley" "$bench"; do
+for tool in "$parley" "$bench" "$floor"; do
   [ -x "$tool" ] || { echo "run-all: $tool not found (build it first)" >&2; exit 2; }
 done
 nice_cmd=()
@@ -60,6 +61,23 @@ run() {
   rm -rf "$data"
 }
 
+# floor: the machine's own cost under the figures (parley-floor, no server):
+# a fan-out to 10 and to 1000 loopback sockets, and synced 4 KiB appends in a
+# folder on the same disk as the servers' data.
+run_floor() {
+  local data
+  data=$(mktemp -d)
+  echo "== floor: parley-floor" >&2
+  "${nice_cmd[@]}" "$floor" fanout --groups 100 --members 10 --rate 10 --duration "$duration" >"$results/floor_many.out"
+  "${nice_cmd[@]}" "$floor" fanout --groups 1 --members 1000 --rate 50 --duration "$duration" >"$results/floor_big.out"
+  "${nice_cmd[@]}" "$floor" sync --dir "$data" --count $((${duration%.*} * 500)) --rate 500 >"$results/floor_sync.out"
+  for part in many big sync; do
+    grep -v '^{' "$results/floor_$part.out" >&2
+    tail -n 1 "$results/floor_$part.out" >"$results/floor_$part.json"
+  done
+  rm -rf "$data"
+}
+
 # get NAME KEY [OBJECT]: a number from NAME's JSON line (KEY inside OBJECT if given).
 get() {
   local line
@@ -81,6 +99,7 @@ for scenario in $scenarios; do
     connections) run connections "" --idle --rooms 1000 --members-per-room 15 --connect-window 1000 --duration 5 ;;
     long_poll) run long_poll "--guests-per-address 0" --transport longpoll --rooms 100 --members-per-room 100 --senders-per-room 1 --rate 2 "${timing[@]}" ;;
     plain_poll) run plain_poll "--guests-per-address 0" --transport poll --rooms 10 --members-per-room 20 --senders-per-room 0 "${timing[@]}" ;;
+    floor) run_floor ;;
     *) echo "run-all: unknown scenario $scenario" >&2 ;;
   esac
 done
@@ -95,6 +114,12 @@ ms() { # ms MICROSECONDS: in milliseconds
 printf '\n%-12s %-48s %s\n' scenario measured target
 row() { printf '%-12s %-48s %s\n' "$1" "$2" "$3"; }
 for s in $scenarios; do
+  if [ "$s" = floor ]; then
+    row floor "fan-out to 10: $(num "$(get floor_many relay_cpu_us_per_delivery)" 2) us CPU/delivery" "the kernel alone, no server"
+    row "" "fan-out to 1000: $(num "$(get floor_big relay_cpu_us_per_delivery)" 2) us CPU/delivery" ""
+    row "" "synced 4 KiB append: $(num "$(get floor_sync cpu_us_per_sync)" 0) us CPU, p99 $(ms "$(get floor_sync p99 latency_us)"), max $(ms "$(get floor_sync max latency_us)")" ""
+    continue
+  fi
   [ -s "$results/$s.json" ] || { row "$s" "no result" ""; continue; }
   cpu="$(num "$(get $s server_cpu_us_per_delivery)" 2) us CPU/delivery"
   p99="p99 $(ms "$(get $s p99 latency_us)")"
