@@ -28,6 +28,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   long http_timeout = config.transport.http_timeout.count();
   std::size_t header_bytes = config.transport.http_header_bytes;
   std::size_t body_bytes = config.transport.http_body_bytes;
+  std::size_t max_connections = config.transport.max_connections;
+  std::size_t max_connections_per_address = config.transport.max_connections_per_address;
   std::size_t replay_limit = config.service.replay_limit;
   std::size_t max_batch = config.store_worker.max_batch;
   long commit_window_us = config.store_worker.commit_window.count();
@@ -82,6 +84,13 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
      "largest HTTP request header")
     ("max-body-bytes", po::value(&body_bytes)->default_value(body_bytes),
      "largest HTTP request body")
+    ("max-connections", po::value(&max_connections)->default_value(max_connections),
+     "connections held at once; more are answered 503 and closed (0: the open-files limit, "
+     "raised to its hard limit at start, less 64)")
+    ("max-connections-per-address",
+     po::value(&max_connections_per_address)->default_value(max_connections_per_address),
+     "connections held at once from one client address; more are answered 429 and closed "
+     "(0: no limit)")
     ("replay-limit", po::value(&replay_limit)->default_value(replay_limit),
      "messages replayed by a join with since (at least 1000)")
     ("max-batch", po::value(&max_batch)->default_value(max_batch),
@@ -201,6 +210,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   config.transport.http_timeout = std::chrono::seconds(http_timeout);
   config.transport.http_header_bytes = header_bytes;
   config.transport.http_body_bytes = body_bytes;
+  config.transport.max_connections = max_connections;
+  config.transport.max_connections_per_address = max_connections_per_address;
   config.service.replay_limit = replay_limit;
   config.store_worker.max_batch = max_batch;
   config.store_worker.commit_window = std::chrono::microseconds(commit_window_us);

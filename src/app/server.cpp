@@ -1,6 +1,9 @@
 #include "app/server.hpp"
 
+#include <sys/resource.h>
+
 #include <boost/asio/ip/address.hpp>
+#include <cstdint>
 #include <filesystem>
 
 #include "auth/secrets.hpp"
@@ -14,6 +17,37 @@ namespace parley::app {
 namespace asio = boost::asio;
 
 namespace {
+
+// Files the process keeps for itself (database, WAL, logs, event and timer
+// descriptors) beside its connections.
+constexpr std::size_t kReservedFiles = 64;
+
+// The open-files limit, raised to its hard limit: a connection is a file.
+std::size_t raise_open_files_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? SIZE_MAX : static_cast<std::size_t>(limit.rlim_cur);
+}
+
+// --max-connections, or (0) what the open-files limit leaves.
+core::ConnectionQuota::Limits connection_limits(const transport::TransportLimits& limits) {
+  const std::size_t files = raise_open_files_limit();
+  const std::size_t room = files > 2 * kReservedFiles ? files - kReservedFiles : files / 2;
+  std::size_t total = limits.max_connections;
+  if (total == 0) {
+    total = room;
+  } else if (total > room) {
+    obs::log_warn("--max-connections " + std::to_string(total) +
+                  " is more than the open-files limit (" + std::to_string(files) +
+                  ") allows; connections past it will fail to open");
+  }
+  return {total, limits.max_connections_per_address};
+}
 
 std::unique_ptr<store::Store> open_store(const Config& config) {
   if (config.store == StoreKind::memory) return std::make_unique<store::MemoryStore>();
@@ -37,6 +71,12 @@ Server::Server(Config config)
                                                         clock_, config_.identity);
   chat_ = std::make_unique<service::ChatService>(*store_, config_.service, config_.rooms);
   polls_ = std::make_unique<service::PollService>(*chat_, *store_, clock_, config_.polls);
+  connections_ = std::make_unique<core::ConnectionQuota>(connection_limits(config_.transport));
+  const auto& limits = connections_->limits();
+  obs::log_debug(
+      "connections: at most " + std::to_string(limits.total) + " (" +
+      (limits.per_address == 0 ? std::string("no limit") : std::to_string(limits.per_address)) +
+      " per address)");
   context_ =
       std::make_unique<transport::ServerContext>(transport::ServerContext{io_->get_executor(),
                                                                           *chat_,
@@ -44,6 +84,7 @@ Server::Server(Config config)
                                                                           *accounts_,
                                                                           *authenticator_,
                                                                           guests_,
+                                                                          *connections_,
                                                                           *store_,
                                                                           config_.transport,
                                                                           config_.identity,

@@ -42,6 +42,7 @@ class Server {
   std::unique_ptr<boost::asio::io_context> io_;
   std::unique_ptr<store::StoreWorker> store_;
   auth::GuestNames guests_;
+  std::unique_ptr<core::ConnectionQuota> connections_;
   std::unique_ptr<auth::PasswordHasher> hasher_;
   std::unique_ptr<auth::Authenticator> authenticator_;
   std::unique_ptr<service::AccountService> accounts_;

@@ -12,6 +12,7 @@ Counters& counters() {
 std::string render_metrics(const std::vector<std::pair<std::string, double>>& gauges) {
   const Counters& c = counters();
   const std::pair<const char*, const std::atomic<std::uint64_t>*> totals[] = {
+      {"parley_connections_refused_total", &c.connections_refused},
       {"parley_http_requests_total", &c.http_requests},
       {"parley_ws_connections_opened_total", &c.ws_connections_opened},
       {"parley_ws_frames_received_total", &c.ws_frames_received},

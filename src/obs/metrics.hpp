@@ -12,6 +12,7 @@ namespace parley::obs {
 
 struct Counters {
   std::atomic<std::uint64_t> http_requests{0};
+  std::atomic<std::uint64_t> connections_refused{0};
   std::atomic<std::uint64_t> ws_connections_opened{0};
   std::atomic<std::uint64_t> ws_frames_received{0};
   std::atomic<std::uint64_t> ws_frames_refused{0};

@@ -20,16 +20,14 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using core::ErrorCode;
 
-HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context,
-                         Router& router)
+HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, std::string address,
+                         core::ConnectionQuota::Slot slot, ServerContext& context, Router& router)
     : stream_(std::move(socket)),
       context_(context),
       router_(router),
-      deadline_timer_(stream_.socket().get_executor()) {
-  boost::system::error_code error;
-  const auto remote = stream_.socket().remote_endpoint(error);
-  if (!error) address_ = remote.address().to_string();
-}
+      address_(std::move(address)),
+      slot_(std::move(slot)),
+      deadline_timer_(stream_.socket().get_executor()) {}
 
 void HttpSession::run() {
   do_read();
@@ -242,8 +240,8 @@ void HttpSession::start_websocket(Request request, auth::Identity identity, Name
   const auto received = buffer_.cdata();
   const std::string_view early(static_cast<const char*>(received.data()), received.size());
   stream_.expires_never();
-  std::make_shared<WsSession>(stream_.release_socket(), context_, std::move(identity), claim,
-                              std::move(session_secret))
+  std::make_shared<WsSession>(stream_.release_socket(), std::move(slot_), context_,
+                              std::move(identity), claim, std::move(session_secret))
       ->run(std::move(handshake), early);
 }
 

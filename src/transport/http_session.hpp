@@ -21,7 +21,10 @@ namespace parley::transport {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context, Router& router);
+  // `address`: the client's, the key of per-address limits; `slot`: the
+  // connection's place within the connection limits, passed on to a WsSession.
+  HttpSession(boost::asio::ip::tcp::socket&& socket, std::string address,
+              core::ConnectionQuota::Slot slot, ServerContext& context, Router& router);
   ~HttpSession();
   void run();
   // While its answer is awaited: closes the socket if the client has gone
@@ -51,7 +54,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   boost::beast::flat_buffer buffer_;
   ServerContext& context_;
   Router& router_;
-  std::string address_;          // the client's IP address
+  std::string address_;  // the client's IP address
+  core::ConnectionQuota::Slot slot_;
   bool answering_head_ = false;  // the request being answered is a HEAD
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   Response response_;           // the answer being written: its body goes out as is

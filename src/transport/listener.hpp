@@ -1,4 +1,5 @@
-// Accepts TCP connections and starts an HttpSession for each. I/O thread only.
+// Accepts TCP connections and starts an HttpSession for each, within the
+// connection limits (ServerContext::connections). I/O thread only.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -24,6 +25,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
  private:
   void do_accept();
   void on_accept(boost::beast::error_code error, boost::asio::ip::tcp::socket socket);
+  void refuse(boost::asio::ip::tcp::socket& socket, core::ConnectionQuota::Refusal refusal);
 
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_;

@@ -90,6 +90,7 @@ bool Router::answer_public(Request& request, const std::string& path, Respond& r
     Response response = json_response(
         request, http::status::ok,
         obs::render_metrics({
+            {"parley_connections_open", static_cast<double>(context_.connections.open())},
             {"parley_ws_sessions", static_cast<double>(context_.ws_sessions.size())},
             {"parley_rooms_open", static_cast<double>(context_.chat.hub().room_count())},
             {"parley_long_polls_waiting", static_cast<double>(context_.polls.waiting_count())},

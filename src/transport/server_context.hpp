@@ -9,6 +9,7 @@
 #include "auth/authenticator.hpp"
 #include "auth/guest_names.hpp"
 #include "auth/identity_settings.hpp"
+#include "core/connection_quota.hpp"
 #include "service/account_service.hpp"
 #include "service/chat_service.hpp"
 #include "service/poll_service.hpp"
@@ -27,6 +28,10 @@ struct TransportLimits {
   std::size_t ws_max_in_flight_sends = 64;        // sends awaiting their ack before reads pause
   std::chrono::seconds ws_idle_timeout{60};       // silence after which a ping is sent, then close
   std::chrono::seconds ws_close_timeout{3};       // for the closing handshake
+  // Connections held at once (0: as many as the open-files limit allows,
+  // less a reserve), and from one client address (0: no limit).
+  std::size_t max_connections = 0;
+  std::size_t max_connections_per_address = 10000;
 };
 
 struct ServerContext {
@@ -36,6 +41,7 @@ struct ServerContext {
   service::AccountService& accounts;
   auth::Authenticator& authenticator;
   auth::GuestNames& guests;
+  core::ConnectionQuota& connections;
   store::StoreWorker& store;
   TransportLimits limits;
   auth::IdentitySettings identity;

@@ -34,10 +34,12 @@ std::size_t cost_of(const std::string& bytes) {
 
 }  // namespace
 
-WsSession::WsSession(tcp::socket&& socket, ServerContext& context, auth::Identity identity,
-                     NameClaim claim, std::optional<std::string> session_secret)
+WsSession::WsSession(tcp::socket&& socket, core::ConnectionQuota::Slot slot, ServerContext& context,
+                     auth::Identity identity, NameClaim claim,
+                     std::optional<std::string> session_secret)
     : socket_(std::move(socket)),
       context_(context),
+      slot_(std::move(slot)),
       identity_(std::move(identity)),
       claim_(claim),
       session_secret_(std::move(session_secret)),

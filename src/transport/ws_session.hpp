@@ -23,8 +23,11 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
  public:
   // `session_secret`: the cookie the socket authenticated with, if any; an
   // open socket keeps its session (and a guest's name) from expiring.
-  WsSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context, auth::Identity identity,
-            NameClaim claim, std::optional<std::string> session_secret = std::nullopt);
+  // `slot`: the connection's place within the connection limits, held until
+  // the session ends.
+  WsSession(boost::asio::ip::tcp::socket&& socket, core::ConnectionQuota::Slot slot,
+            ServerContext& context, auth::Identity identity, NameClaim claim,
+            std::optional<std::string> session_secret = std::nullopt);
   ~WsSession();
 
   // Sends `handshake` (the 101 answer) and runs until closed. `received`:
@@ -80,6 +83,7 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
 
   boost::asio::ip::tcp::socket socket_;
   ServerContext& context_;
+  core::ConnectionQuota::Slot slot_;
   auth::Identity identity_;
   NameClaim claim_;
   std::optional<std::string> session_secret_;

@@ -4,6 +4,7 @@
 #include "api/api_test.hpp"
 
 #include <cstdio>
+#include <thread>
 
 namespace parley::test {
 namespace {
@@ -181,6 +182,110 @@ TEST_F(HttpRobustnessTest, HeadAnswersHeadersWithoutABody) {
   // The connection is in step for the next request.
   EXPECT_EQ(client.get("/healthz").status, 200);
   EXPECT_EQ(client.connections_opened(), 1);
+}
+
+// Connection limits: past them a new connection is answered at once (before
+// any request is read) and closed; a place frees when a connection ends.
+class ConnectionLimitTest : public ApiTest {
+ protected:
+  // A kept-alive connection that the server has accepted and answered.
+  std::unique_ptr<HttpClient> held_connection() {
+    auto client = new_client();
+    const HttpResponse answer = client->get("/healthz");
+    EXPECT_EQ(answer.status, 200) << answer.describe();
+    EXPECT_TRUE(answer.keep_alive);
+    return client;
+  }
+  // What a new connection gets before it says anything.
+  std::optional<HttpResponse> first_answer_of_a_new_connection() {
+    HttpClient client(port());
+    if (!client.connect()) return std::nullopt;
+    auto answer = client.read_response(5000ms);
+    if (answer) {
+      EXPECT_TRUE(client.wait_for_close(5000ms)) << "closed after the answer";
+    }
+    return answer;
+  }
+  // Retries until a new connection is served: a place frees when the server
+  // has seen the old connection end, a moment after the client closed it.
+  bool a_new_connection_is_served() {
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      HttpClient client(port());
+      if (client.connect() && client.send_request("GET", "/healthz")) {
+        const auto answer = client.read_response(5000ms);
+        if (answer && answer->status == 200) return true;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+  std::string metrics() { return new_client()->get("/metrics").body; }
+  // Reads /metrics until `line` is in it (connections end a moment after
+  // their clients close them); returns the last text read.
+  std::string wait_for_metric(const std::string& line) {
+    std::string text;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      text = metrics();
+      if (text.find("\n" + line + "\n") != std::string::npos) break;
+      std::this_thread::sleep_for(100ms);
+    }
+    return text;
+  }
+};
+
+TEST_F(ConnectionLimitTest, PastThePerAddressLimitANewConnectionGets429) {
+  start_server({"--max-connections-per-address", "3"});
+  std::vector<std::unique_ptr<HttpClient>> held;
+  for (int i = 0; i < 3; ++i) held.push_back(held_connection());
+
+  const auto refused = first_answer_of_a_new_connection();
+  ASSERT_TRUE(refused) << "the connection was closed without an answer";
+  EXPECT_EQ(refused->status, 429) << refused->describe();
+  EXPECT_EQ(error_code_of(*refused), "rate_limited") << refused->describe();
+  EXPECT_TRUE(refused->header("Retry-After")) << refused->describe();
+
+  held.pop_back();  // one ends: its place is free again
+  EXPECT_TRUE(a_new_connection_is_served());
+  held.clear();
+  // At least the one above; retries while the place was freeing count too.
+  const std::string text = metrics();
+  const std::size_t at = text.find("\nparley_connections_refused_total ");
+  ASSERT_NE(at, std::string::npos) << text;
+  EXPECT_GE(std::stoul(text.substr(at + 34)), 1u) << text;
+}
+
+TEST_F(ConnectionLimitTest, PastTheServerLimitANewConnectionGets503) {
+  start_server({"--max-connections", "2"});
+  auto first = held_connection();
+  auto second = held_connection();
+
+  const auto refused = first_answer_of_a_new_connection();
+  ASSERT_TRUE(refused) << "the connection was closed without an answer";
+  EXPECT_EQ(refused->status, 503) << refused->describe();
+  EXPECT_EQ(error_code_of(*refused), "internal") << refused->describe();
+
+  first.reset();
+  EXPECT_TRUE(a_new_connection_is_served());
+}
+
+TEST_F(ConnectionLimitTest, AWebSocketKeepsItsPlaceUntilItCloses) {
+  start_server({"--max-connections", "2"});
+  auto socket = connect_ws("/ws?name=Ann");
+  ASSERT_TRUE(socket);
+  auto other = held_connection();
+
+  // The upgraded connection still counts: no third place.
+  const auto refused = first_answer_of_a_new_connection();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503) << refused->describe();
+
+  socket->close();
+  other.reset();
+  EXPECT_TRUE(a_new_connection_is_served());
+  const std::string text = wait_for_metric("parley_connections_open 1");
+  EXPECT_NE(text.find("\nparley_connections_open 1\n"), std::string::npos)
+      << "only the metrics request's own connection is left open:\n"
+      << text;
 }
 
 }  // namespace

@@ -38,5 +38,18 @@ TEST(Config, ACommitWindowOutOfRangeIsRefused) {
   }
 }
 
+TEST(Config, ConnectionLimitsDefaultToTheFileLimitAndTenThousandPerAddress) {
+  const ParsedCommandLine defaults = parse({});
+  ASSERT_TRUE(defaults.config);
+  EXPECT_EQ(defaults.config->transport.max_connections, 0u) << "0: from the open-files limit";
+  EXPECT_EQ(defaults.config->transport.max_connections_per_address, 10000u);
+
+  const ParsedCommandLine set =
+      parse({"--max-connections", "500", "--max-connections-per-address", "0"});
+  ASSERT_TRUE(set.config);
+  EXPECT_EQ(set.config->transport.max_connections, 500u);
+  EXPECT_EQ(set.config->transport.max_connections_per_address, 0u);
+}
+
 }  // namespace
 }  // namespace parley::app
