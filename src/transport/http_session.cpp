@@ -23,6 +23,7 @@ using core::ErrorCode;
 HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, std::string address,
                          core::ConnectionQuota::Slot slot, ServerContext& context, Router& router)
     : stream_(std::move(socket)),
+      buffer_(context.limits.http_header_bytes + context.limits.http_body_bytes + 8192),
       context_(context),
       router_(router),
       address_(std::move(address)),
@@ -71,6 +72,7 @@ void HttpSession::on_deadline_timer(beast::error_code error) {
 
 void HttpSession::on_read(beast::error_code error, std::size_t) {
   deadline_ = Clock::time_point::max();
+  answering_head_ = false;  // an error answer below has its body
   if (error == http::error::end_of_stream || error == boost::asio::error::operation_aborted ||
       error == boost::asio::error::eof || error == boost::asio::error::connection_reset) {
     stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, error);
@@ -81,7 +83,7 @@ void HttpSession::on_read(beast::error_code error, std::size_t) {
     Request bad;
     bad.version(11);
     bad.keep_alive(false);
-    if (error == http::error::body_limit) {
+    if (error == http::error::body_limit || error == http::error::buffer_overflow) {
       answer(error_response(bad, ErrorCode::too_large, "request body too large"));
     } else if (error == http::error::header_limit) {
       Response response = error_response(bad, ErrorCode::bad_request, "request header too large");

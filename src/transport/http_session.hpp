@@ -51,6 +51,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   using Clock = std::chrono::steady_clock;
 
   boost::beast::tcp_stream stream_;  // read and written through its socket; its timers unused
+  // Bounded: the parser keeps a chunk line or a trailer whole until it ends,
+  // and Beast's header and body limits do not count those bytes.
   boost::beast::flat_buffer buffer_;
   ServerContext& context_;
   Router& router_;

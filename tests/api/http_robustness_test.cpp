@@ -184,6 +184,40 @@ TEST_F(HttpRobustnessTest, HeadAnswersHeadersWithoutABody) {
   EXPECT_EQ(client.connections_opened(), 1);
 }
 
+TEST_F(HttpRobustnessTest, AnEndlessChunkLineOrTrailerIsCutOff) {
+  // Beast counts neither a chunk's extension nor the trailer against the
+  // header and body limits; the session's bounded buffer does.
+  start_server();
+  const std::string head =
+      "POST /api/rooms/lobby/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
+  for (const std::string& start : {head + "1;ext=", head + "0\r\nX-Trailer: "}) {
+    HttpClient client(port());
+    ASSERT_TRUE(client.connect());
+    ASSERT_TRUE(client.send_raw(start));
+    const std::string filler(16 * 1024, 'a');
+    for (int i = 0; i < 16; ++i) {  // 256 KiB, more than the buffer holds
+      if (!client.send_raw(filler)) break;
+    }
+    EXPECT_TRUE(client.wait_for_close(5000ms)) << "the server kept reading " << start;
+  }
+  expect_server_serves();
+}
+
+TEST_F(HttpRobustnessTest, AnErrorAnswerAfterAHeadKeepsItsBody) {
+  start_server();
+  HttpClient client(port());
+  ASSERT_TRUE(client.connect());
+  ASSERT_TRUE(client.send_raw("HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nNOT HTTP\r\n\r\n"));
+  const auto first = client.read_response(5000ms, /*to_head=*/true);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 200);
+  const auto second = client.read_response(5000ms);
+  ASSERT_TRUE(second) << "the 400 came without its body";
+  EXPECT_EQ(second->status, 400) << second->describe();
+  EXPECT_EQ(error_code_of(*second), "bad_request") << second->describe();
+}
+
 // Connection limits: past them a new connection is answered at once (before
 // any request is read) and closed; a place frees when a connection ends.
 class ConnectionLimitTest : public ApiTest {
