@@ -18,6 +18,9 @@ class Member {
   // Queue `frame` for this connection. Never blocks; a connection whose queue
   // is full closes itself later, at a safe point.
   virtual void send(const Frame& frame) = 0;
+  // Queue `frame`, part of a replay after a join: bounded by the replay's own
+  // limit rather than by the queue's, which is for live traffic.
+  virtual void send_replayed(const Frame& frame) { send(frame); }
   // This member cannot keep up (its held-back frames passed their bound):
   // close it at a safe point, not now.
   virtual void fall_behind() = 0;

@@ -107,7 +107,7 @@ void Room::deliver(Member& member, MemberState& state, const Frame& frame) {
 void Room::finish_replay(Member& member, std::span<const Frame> replayed) {
   auto it = members_.find(&member);
   if (it == members_.end() || !it->second.replaying) return;
-  for (const Frame& frame : replayed) member.send(frame);
+  for (const Frame& frame : replayed) member.send_replayed(frame);
   for (const Frame& frame : it->second.held) member.send(frame);
   it->second.held.clear();
   it->second.held.shrink_to_fit();

@@ -44,7 +44,9 @@ void ChatService::join(const ConnectionPtr& connection, protocol::JoinCommand co
                   connection->send(
                       protocol::encode_error(ErrorCode::internal, "the room cannot be opened", id));
                 } else if (complete_join(*connection, *room, since)) {
-                  replay(connection, *room, *since, room->delivered_seq());
+                  // Done once the replay is in.
+                  replay(connection, *room, *since, room->delivered_seq(), done);
+                  return;
                 }
               }
               done();
@@ -71,23 +73,23 @@ bool ChatService::complete_join(Connection& connection, core::Room& room,
 }
 
 void ChatService::replay(const ConnectionPtr& connection, core::Room& room, std::uint64_t after,
-                         std::uint64_t up_to) {
+                         std::uint64_t up_to, Done done) {
   std::weak_ptr<Connection> weak = connection;
   const core::RoomName name = room.name();
   store_.run<std::vector<store::StoredMessage>>(
       [name, after, up_to, limit = limits_.replay_limit](store::Store& store) {
         return store.read_range(name, after, up_to, limit);
       },
-      [this, weak, name](store::Result<std::vector<store::StoredMessage>> messages) {
+      [this, weak, name, done](store::Result<std::vector<store::StoredMessage>> messages) {
         auto connection = weak.lock();
         core::Room* room = hub_.find(name);
-        if (!connection || room == nullptr || !room->is_member(*connection)) return;
+        if (!connection || room == nullptr || !room->is_member(*connection)) return done();
         if (!messages) {
           // Never a silent gap: the member is taken out of the room instead.
           connection->send(
               protocol::encode_error(ErrorCode::internal, "history cannot be read", std::nullopt));
           leave(*connection, protocol::LeaveCommand{name, std::nullopt});
-          return;
+          return done();
         }
         std::vector<core::Frame> frames;
         frames.reserve(messages->size());
@@ -97,6 +99,7 @@ void ChatService::replay(const ConnectionPtr& connection, core::Room& room, std:
                                         message.text, message.client_id}));
         }
         room->finish_replay(*connection, frames);
+        done();
       });
 }
 

@@ -30,7 +30,8 @@ class ChatService {
   ChatService(store::StoreWorker& store, ServiceLimits limits, core::RoomLimits room_limits);
 
   // Joins; `done` runs once `joined` is queued (after a store round trip when
-  // the room is not open yet), so the caller can hold the next frame back.
+  // the room is not open yet) and, for a join with `since`, once its replay
+  // is queued too, so the caller can hold the next frame back.
   void join(const ConnectionPtr& connection, protocol::JoinCommand command, Done done);
   void leave(Connection& connection, const protocol::LeaveCommand& command);
   // Sends; `settled` runs once the ack or the error is queued.
@@ -67,8 +68,9 @@ class ChatService {
  private:
   // Joins and sends `joined`; true when a replay must follow.
   bool complete_join(Connection& connection, core::Room& room, std::optional<std::uint64_t> since);
+  // Reads (after, up_to] and hands it to the member; `done` when it is in.
   void replay(const ConnectionPtr& connection, core::Room& room, std::uint64_t after,
-              std::uint64_t up_to);
+              std::uint64_t up_to, Done done);
 
   store::StoreWorker& store_;
   ServiceLimits limits_;

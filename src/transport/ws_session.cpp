@@ -213,15 +213,22 @@ void WsSession::dispatch(std::string_view text) {
       [&](auto& typed) {
         using T = std::decay_t<decltype(typed)>;
         if constexpr (std::is_same_v<T, protocol::JoinCommand>) {
-          join_pending_ = true;
-          chat.join(self, std::move(typed), [self] {
-            self->join_pending_ = false;
-            self->resume_reading();
-          });
+          if (typed.since && in_flight_sends_ > 0) {
+            // Its replay must not overtake the acks of earlier sends.
+            deferred_join_ = std::make_unique<protocol::JoinCommand>(std::move(typed));
+            join_pending_ = true;
+          } else {
+            start_join(std::move(typed));
+          }
         } else if constexpr (std::is_same_v<T, protocol::SendCommand>) {
           ++in_flight_sends_;
           chat.send(self, std::move(typed), [self] {
             --self->in_flight_sends_;
+            if (self->in_flight_sends_ == 0 && self->deferred_join_) {
+              const auto join = std::move(self->deferred_join_);
+              self->start_join(std::move(*join));
+              return;
+            }
             self->resume_reading();
           });
         } else if constexpr (std::is_same_v<T, protocol::LeaveCommand>) {
@@ -235,6 +242,15 @@ void WsSession::dispatch(std::string_view text) {
       command);
 }
 
+void WsSession::start_join(protocol::JoinCommand command) {
+  // Reads stay paused until the join, and its replay if any, is done.
+  join_pending_ = true;
+  context_.chat.join(shared_from_this(), std::move(command), [self = shared_from_this()] {
+    self->join_pending_ = false;
+    self->resume_reading();
+  });
+}
+
 // ---- Writing ----
 
 void WsSession::send(const core::Frame& frame) {
@@ -242,19 +258,44 @@ void WsSession::send(const core::Frame& frame) {
   enqueue_bounded(frame, ws::header_for(ws::Opcode::text, frame->size()));
 }
 
+void WsSession::send_replayed(const core::Frame& frame) {
+  if (state_ != State::open || overflowed_) return;
+  enqueue(frame, ws::header_for(ws::Opcode::text, frame->size()), /*replayed=*/true);
+}
+
 void WsSession::enqueue_bounded(core::Frame bytes, ws::FrameHeader header) {
   if (overflowed_) return;
-  if (queued_bytes_ + cost_of(*bytes) > context_.limits.ws_max_queued_bytes) {
+  const auto over_bound = [&] {
+    return queued_bytes_ - replayed_bytes_ + cost_of(*bytes) > context_.limits.ws_max_queued_bytes;
+  };
+  // One turn can queue a lot for a client that reads promptly (a batch of
+  // commits, the frames held during a replay): what the socket takes now
+  // does not count. A write is never attempted once the socket was full.
+  if (over_bound() && !write_waiting_) {
+    switch (write_queued()) {
+      case WriteResult::all_written:
+        on_written_all();
+        break;
+      case WriteResult::would_block:
+        wait_writable();
+        break;
+      case WriteResult::failed:
+        break;  // the next flush finds the error again and ends the session
+    }
+  }
+  if (over_bound()) {
     fall_behind();
     return;
   }
   enqueue(std::move(bytes), header);
 }
 
-void WsSession::enqueue(core::Frame bytes, ws::FrameHeader header) {
+void WsSession::enqueue(core::Frame bytes, ws::FrameHeader header, bool replayed) {
   if (state_ == State::closed || close_sent_) return;
-  queued_bytes_ += cost_of(*bytes);
-  queue_.push_back(Outgoing{std::move(bytes), header});
+  const std::size_t cost = cost_of(*bytes);
+  queued_bytes_ += cost;
+  if (replayed) replayed_bytes_ += cost;
+  queue_.push_back(Outgoing{std::move(bytes), header, replayed});
   schedule_flush();
 }
 
@@ -267,6 +308,20 @@ void WsSession::schedule_flush() {
 void WsSession::flush() {
   flush_scheduled_ = false;
   if (state_ == State::closed || write_waiting_) return;
+  switch (write_queued()) {
+    case WriteResult::all_written:
+      on_written_all();
+      return;
+    case WriteResult::would_block:
+      wait_writable();
+      return;
+    case WriteResult::failed:
+      finish();
+      return;
+  }
+}
+
+WsSession::WriteResult WsSession::write_queued() {
   while (queue_head_ < queue_.size()) {
     // Gather the queue into one write: header and payload of each frame,
     // skipping what a short write already sent.
@@ -287,14 +342,8 @@ void WsSession::flush() {
     boost::system::error_code error;
     std::size_t sent =
         socket_.write_some(std::span<const asio::const_buffer>(buffers.data(), count), error);
-    if (error == asio::error::would_block) {
-      wait_writable();
-      return;
-    }
-    if (error) {
-      finish();
-      return;
-    }
+    if (error == asio::error::would_block) return WriteResult::would_block;
+    if (error) return WriteResult::failed;
     // Drop what went out whole; remember how far into the next it got.
     sent += written_;
     while (queue_head_ < queue_.size()) {
@@ -302,7 +351,9 @@ void WsSession::flush() {
       const std::size_t size = front.header.size + front.payload->size();
       if (sent < size) break;
       sent -= size;
-      queued_bytes_ -= cost_of(*front.payload);
+      const std::size_t cost = cost_of(*front.payload);
+      queued_bytes_ -= cost;
+      if (front.replayed) replayed_bytes_ -= cost;
       front.payload.reset();
       ++queue_head_;
       upgrade_answered_ = true;  // the 101 is always the first frame
@@ -315,7 +366,7 @@ void WsSession::flush() {
       queue_head_ = 0;
     }
   }
-  on_written_all();
+  return WriteResult::all_written;
 }
 
 void WsSession::wait_writable() {
@@ -375,7 +426,11 @@ void WsSession::close_with(CloseCode code, bool drop_queue) {
     // answer, without which the client never sees the close frame.
     std::size_t keep = queue_head_ + (written_ > 0 ? 1 : 0);
     if (!upgrade_answered_) keep = std::max<std::size_t>(keep, 1);
-    for (std::size_t i = keep; i < queue_.size(); ++i) queued_bytes_ -= cost_of(*queue_[i].payload);
+    for (std::size_t i = keep; i < queue_.size(); ++i) {
+      const std::size_t cost = cost_of(*queue_[i].payload);
+      queued_bytes_ -= cost;
+      if (queue_[i].replayed) replayed_bytes_ -= cost;
+    }
     queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(keep), queue_.end());
   }
   // What was queued before the close still goes out (acks at shutdown).

@@ -5,10 +5,12 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "auth/identity.hpp"
+#include "protocol/client_frame.hpp"
 #include "service/connection.hpp"
 #include "transport/server_context.hpp"
 #include "transport/ws_framing.hpp"
@@ -47,6 +49,7 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   bool is_guest() const override { return identity_.is_guest(); }
   bool is_open() const override { return state_ == State::open; }
   void send(const core::Frame& frame) override;
+  void send_replayed(const core::Frame& frame) override;
   void fall_behind() override;
 
  private:
@@ -56,7 +59,9 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   struct Outgoing {
     core::Frame payload;
     ws::FrameHeader header;
+    bool replayed = false;  // part of a join's replay: not counted against the bound
   };
+  enum class WriteResult { all_written, would_block, failed };
 
   bool may_dispatch() const;
   void read_available();
@@ -67,9 +72,13 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   bool decode(std::span<char>& input);
   bool handle(const ws::Event& event);
   void dispatch(std::string_view text);
-  // Queues a frame unless the queue would pass its bound (then: 1008).
+  void start_join(protocol::JoinCommand command);
+  // Queues a frame unless the queue would pass its bound even after writing
+  // what the socket takes now (then: 1008).
   void enqueue_bounded(core::Frame bytes, ws::FrameHeader header);
-  void enqueue(core::Frame bytes, ws::FrameHeader header);
+  void enqueue(core::Frame bytes, ws::FrameHeader header, bool replayed = false);
+  // Writes from the queue until it is empty or the socket is full.
+  WriteResult write_queued();
   void schedule_flush();
   void wait_writable();
   void on_written_all();
@@ -96,8 +105,13 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   bool read_waiting_ = false;  // an async_wait for readability is pending
   bool reading_ = false;       // inside read_available: no nested reads
   bool read_stopped_ = false;  // paused by backpressure, to resume later
+  // From a join until its replay is in: nothing else is read meanwhile, so no
+  // leave or second join can overtake it.
   bool join_pending_ = false;
   std::uint32_t in_flight_sends_ = 0;
+  // A join with `since` that waits for the acks of earlier sends (a replay
+  // must not overtake them).
+  std::unique_ptr<protocol::JoinCommand> deferred_join_;
 
   // Writing: queue_[queue_head_...] waits; `written_` bytes of the first of
   // them are already out.
@@ -105,6 +119,7 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   std::size_t queue_head_ = 0;
   std::size_t written_ = 0;
   std::size_t queued_bytes_ = 0;
+  std::size_t replayed_bytes_ = 0;  // of queued_bytes_, a replay's: bounded by the replay limit
   bool flush_scheduled_ = false;
   bool write_waiting_ = false;     // the socket was full: an async_wait is pending
   bool overflowed_ = false;        // the queue hit its bound: closing with 1008

@@ -4,11 +4,24 @@
 #include <thread>
 
 #include "chat_test.hpp"
+#include "support/raw_ws_client.hpp"
 
 namespace parley::test {
 namespace {
 
+using namespace std::chrono_literals;
+
 class RecoveryTest : public ChatTest {};
+
+// The next frame as JSON; nullopt when none comes within 5 s.
+std::optional<Frame> next_json(RawWsClient& client) {
+  const auto frame = client.next_frame(5s);
+  if (!frame || !frame->is(Opcode::text)) return std::nullopt;
+  boost::system::error_code error;
+  boost::json::value value = boost::json::parse(frame->payload, error);
+  if (error || !value.is_object()) return std::nullopt;
+  return std::move(value.as_object());
+}
 
 bool is_truncated(const Frame& joined) {
   const auto* truncated = joined.if_contains("truncated");
@@ -152,6 +165,93 @@ TEST_F(RecoveryTest, JoinWithSinceWhileOthersSendIsGapFreeAndDuplicateFree) {
       EXPECT_FALSE(has_type(frame, "message")) << to_text(frame);
     }
   }
+}
+
+// ---- Frames pipelined behind a join with `since` ----
+
+// A guest's raw connection, past its hello: frames can be written together
+// in one TCP write, as a client may.
+std::unique_ptr<RawWsClient> connect_raw(std::uint16_t port, std::string_view name) {
+  auto client = std::make_unique<RawWsClient>();
+  if (client->connect(port, name_target(name)) != kSwitchingProtocols)
+    throw std::runtime_error("the upgrade failed");
+  if (!next_json(*client)) throw std::runtime_error("no hello");
+  return client;
+}
+
+std::string framed(const Frame& frame) {
+  return encode_client_frame(Opcode::text, boost::json::serialize(frame));
+}
+
+// "type seq" (or "type id" for acks) of the JSON frames that come within
+// `quiet` of each other, until `count` have come.
+std::vector<std::string> read_events(RawWsClient& client, std::size_t count) {
+  std::vector<std::string> events;
+  while (events.size() < count) {
+    const auto frame = next_json(client);
+    if (!frame) break;
+    const std::string type = type_of(*frame);
+    const std::string detail = type == "ack"            ? string_field(*frame, "id")
+                               : frame->contains("seq") ? std::to_string(seq_of(*frame))
+                                                        : "";
+    events.push_back(detail.empty() ? type : type + " " + detail);
+  }
+  return events;
+}
+
+TEST_F(RecoveryTest, ALeaveAndASecondJoinSentBehindAJoinWaitForItsReplay) {
+  start_server();
+  auto alice = connect("alice");
+  join(*alice, "lobby");
+  send_burst(*alice, "lobby", 5, "m");
+  auto carol = connect_raw(server().port(), "carol");
+  ASSERT_TRUE(carol->send_bytes(framed(frames::join_since("lobby", 4)) +
+                                framed(frames::leave("lobby")) +
+                                framed(frames::join_since("lobby", 0))));
+  const std::vector<std::string> expected = {"joined 5",  "message 5", "left",
+                                             "joined 5",  "message 1", "message 2",
+                                             "message 3", "message 4", "message 5"};
+  EXPECT_EQ(read_events(*carol, expected.size()), expected);
+}
+
+TEST_F(RecoveryTest, AJoinWithSinceWaitsForTheAcksOfEarlierSends) {
+  start_server({"--store", "sqlite"});
+  auto alice = connect("alice");
+  join(*alice, "b");  // keeps b open while carol is out of it
+  auto carol = connect_raw(server().port(), "carol");
+  ASSERT_TRUE(carol->send_bytes(framed(frames::join("a")) + framed(frames::join("b")) +
+                                framed(frames::send("b", "earlier", "e1"))));
+  ASSERT_EQ(read_events(*carol, 4),
+            (std::vector<std::string>{"joined 0", "joined 0", "message 1", "ack e1"}));
+  // Acks come in the order of the sends, even when a replay of b would start
+  // before the send to b is committed. w is committed after carol left b:
+  // she gets its ack, and the message in the replay.
+  ASSERT_TRUE(carol->send_bytes(framed(frames::send("b", "first", "w")) +
+                                framed(frames::send("a", "second", "v")) +
+                                framed(frames::leave("b")) + framed(frames::join_since("b", 0))));
+  const std::vector<std::string> expected = {"left",     "ack w",     "message 1", "ack v",
+                                             "joined 2", "message 1", "message 2"};
+  EXPECT_EQ(read_events(*carol, expected.size()), expected);
+}
+
+TEST_F(RecoveryTest, AReplayLargerThanTheQueueBoundArrivesWhole) {
+  // The bound is for live traffic a client does not read; a replay is
+  // bounded by --replay-limit instead.
+  start_server({"--store", "memory", "--max-queued-bytes", "65536"});
+  auto alice = connect("alice");
+  join(*alice, "lobby");
+  const std::string text(3000, 'x');
+  for (int i = 0; i < 60; ++i) {
+    ASSERT_TRUE(alice->send_json(frames::send("lobby", text, "big" + std::to_string(i))));
+    // Read as it goes: alice's own queue has the same bound.
+    if (i % 20 == 19) messages_through(*alice, "lobby", static_cast<std::uint64_t>(i + 1));
+  }
+
+  auto bob = connect("bob");
+  EXPECT_EQ(seq_of(join_since(*bob, "lobby", 0)), 60u);
+  EXPECT_EQ(seqs_of(messages_through(*bob, "lobby", 60)), seq_range(1, 60))
+      << "180 KB of replay against a 64 KiB bound";
+  EXPECT_FALSE(bob->wait_for_close(200ms)) << "closed as a slow reader";
 }
 
 }  // namespace
