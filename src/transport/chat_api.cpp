@@ -86,8 +86,8 @@ void list_rooms(ServerContext& context, const ApiCallPtr& call) {
 
 // A poll that found nothing waits for the next message, or for `wait` seconds.
 void wait_for_message(ServerContext& context, SharedPages& pages, const ApiCallPtr& call,
-                      const core::RoomName& room, std::uint64_t after, std::chrono::seconds wait,
-                      std::uint64_t last_seq) {
+                      const core::RoomName& room, std::uint64_t after, std::size_t limit,
+                      std::chrono::seconds wait, std::uint64_t last_seq) {
   struct Waiting {
     bool answered = false;
     service::PollService::WaitId id = 0;
@@ -98,10 +98,18 @@ void wait_for_message(ServerContext& context, SharedPages& pages, const ApiCallP
   const core::UserName user = call->caller.identity->user;
   waiting->id = context.polls.wait(
       user, room, after,
-      [&context, &pages, call, room, after, waiting](service::PollService::Body body) {
+      [&context, &pages, call, room, after, limit, waiting](service::PollService::Body body) {
         if (waiting->answered) return;
         waiting->answered = true;
         waiting->timer.cancel();
+        if (limit == 0) {
+          // Asked for no messages: only the new last seq.
+          const core::Room* open = context.chat.hub().find(room);
+          return answer_poll(pages, *call,
+                             service::MessagePage{open ? open->name().text() : room.text(),
+                                                  {},
+                                                  open ? open->delivered_seq() : after + 1});
+        }
         if (body) {
           // The wake-up's one body, and mostly its one answer for every poll.
           if (call->can_share_answer()) return call->respond(pages.woken_page(body));
@@ -109,7 +117,7 @@ void wait_for_message(ServerContext& context, SharedPages& pages, const ApiCallP
           return;
         }
         // Fell behind while waiting: an ordinary poll fetches what it missed.
-        context.polls.poll(call->caller.identity->user, room, after, kDefaultLimit,
+        context.polls.poll(call->caller.identity->user, room, after, limit,
                            [&pages, call](service::Outcome<service::MessagePage> page) {
                              if (auto* refusal = std::get_if<service::Refusal>(&page))
                                return call->refuse(*refusal);
@@ -158,14 +166,19 @@ void get_messages(ServerContext& context, SharedPages& pages, const ApiCallPtr& 
   }
   const std::uint64_t after = *numbers->after;
   const auto wait = std::chrono::seconds(std::min(numbers->wait.value_or(0), kMaxWaitSeconds));
-  context.polls.poll(
-      call->caller.identity->user, room, after, limit,
-      [&context, &pages, call, room, after, wait](service::Outcome<service::MessagePage> outcome) {
-        if (auto* refusal = std::get_if<service::Refusal>(&outcome)) return call->refuse(*refusal);
-        auto& page = std::get<service::MessagePage>(outcome);
-        if (!page.messages.empty() || wait.count() == 0) return answer_poll(pages, *call, page);
-        wait_for_message(context, pages, call, room, after, wait, page.last_seq);
-      });
+  context.polls.poll(call->caller.identity->user, room, after, limit,
+                     [&context, &pages, call, room, after, limit,
+                      wait](service::Outcome<service::MessagePage> outcome) {
+                       if (auto* refusal = std::get_if<service::Refusal>(&outcome))
+                         return call->refuse(*refusal);
+                       auto& page = std::get<service::MessagePage>(outcome);
+                       // Waits only when nothing is after `after` (a page may be empty
+                       // because `limit` is 0).
+                       if (page.last_seq > after || wait.count() == 0)
+                         return answer_poll(pages, *call, page);
+                       wait_for_message(context, pages, call, room, after, limit, wait,
+                                        page.last_seq);
+                     });
 }
 
 void post_message(ServerContext& context, const ApiCallPtr& call, const core::RoomName& room) {

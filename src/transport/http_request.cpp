@@ -5,6 +5,8 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/parse_query.hpp>
 
+#include <boost/beast/core/string.hpp>
+
 #include "auth/cookies.hpp"
 
 namespace parley::transport {
@@ -66,9 +68,11 @@ auth::Credentials credentials_of(const Request& request, const boost::urls::url_
   auth::Credentials credentials;
   if (auto header = request.find(http::field::authorization); header != request.end()) {
     std::string_view value = header->value();
-    constexpr std::string_view scheme = "Bearer ";
-    // A malformed Authorization header is an invalid token, never no token.
-    credentials.bearer_token = value.size() > scheme.size() && value.starts_with(scheme)
+    constexpr std::string_view scheme = "bearer ";
+    // The scheme is case-insensitive (RFC 9110 11.1). A malformed
+    // Authorization header is an invalid token, never no token.
+    credentials.bearer_token = value.size() > scheme.size() &&
+                                       boost::beast::iequals(value.substr(0, scheme.size()), scheme)
                                    ? std::string(value.substr(scheme.size()))
                                    : std::string();
   } else if (url != nullptr) {

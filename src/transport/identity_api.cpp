@@ -134,8 +134,8 @@ bool handle_identity_api(ServerContext& context, const ApiCallPtr& call) {
   }
 
   if (path == "/api/tokens") {
-    if (method != http::verb::post && method != http::verb::get) {
-      call->respond(method_not_allowed(call->request, "GET, POST"));
+    if (method != http::verb::post && method != http::verb::get && method != http::verb::head) {
+      call->respond(method_not_allowed(call->request, "GET, HEAD, POST"));
       return true;
     }
     if (!call->require_identity()) return true;

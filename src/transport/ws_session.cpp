@@ -26,9 +26,11 @@ core::Frame shared_bytes(std::string bytes) {
 }
 
 // What a queued frame holds of the server's memory, counted against the
-// queue's bound: its bytes, its queue entry (32 bytes, the header inside).
+// queue's bound: its bytes, and about 128 more: its queue entry (32 bytes,
+// the header inside, and as much again of the vector's spare room) and, for a
+// frame of its own such as a pong, its shared_ptr block and string.
 std::size_t cost_of(const std::string& bytes) {
-  constexpr std::size_t kEntryBytes = 32;
+  constexpr std::size_t kEntryBytes = 128;
   return bytes.size() + kEntryBytes;
 }
 
@@ -176,7 +178,12 @@ bool WsSession::handle(const ws::Event& event) {
     case ws::Event::Kind::ping:
       // Bounded like any answer: a ping flood from a client that does not
       // read is a slow reader.
-      enqueue_bounded(shared_bytes(ws::control_frame(ws::Opcode::pong, event.payload)), {});
+      if (event.payload.empty()) {
+        static const core::Frame empty_pong = shared_bytes(ws::control_frame(ws::Opcode::pong, {}));
+        enqueue_bounded(empty_pong, {});
+      } else {
+        enqueue_bounded(shared_bytes(ws::control_frame(ws::Opcode::pong, event.payload)), {});
+      }
       return true;
     case ws::Event::Kind::pong:
       return true;
@@ -517,6 +524,7 @@ void WsSession::finish() {
   context_.chat.disconnect(*this);
   if (claim_ == NameClaim::held) context_.guests.release(identity_.user);
   context_.ws_sessions.remove(this);
+  slot_ = {};  // its place within the connection limits is free now
   // Pending waits end with operation_aborted and let go of the session.
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);

@@ -230,5 +230,33 @@ TEST_F(LongPollTest, PollAheadOfTheRoomWaitsThroughEarlierMessages) {
   EXPECT_EQ(text_field(message, "text"), "third");
 }
 
+TEST_F(LongPollTest, LimitZeroAnswersNoMessagesAndWaitsOnlyWhenNothingIsNew) {
+  start_server();
+  const Session watcher = start_guest("Watcher");
+  const HttpHeaders poster = cookie_and_csrf(start_guest("Poster"));
+  for (int i = 1; i <= 3; ++i) {
+    post_new_message("lobby", "m", "m" + std::to_string(i), poster);
+  }
+  // Messages exist after 0: no wait, and none of them.
+  HttpClient poll(port());
+  ASSERT_TRUE(
+      poll.send_request("GET", poll_target("lobby", 0, 5) + "&limit=0", cookie_of(watcher)));
+  const auto at_once = poll.read_response(1500ms);
+  ASSERT_TRUE(at_once) << "a poll with messages after it waited";
+  EXPECT_EQ(at_once->status, 200) << at_once->describe();
+  EXPECT_TRUE(field(at_once->json(), "messages").as_array().empty()) << at_once->body;
+  EXPECT_EQ(number_field(at_once->json(), "last_seq"), 3u);
+
+  // Nothing after 3: it waits, and the next message wakes it with its seq only.
+  ASSERT_TRUE(
+      poll.send_request("GET", poll_target("lobby", 3, 5) + "&limit=0", cookie_of(watcher)));
+  EXPECT_FALSE(poll.wait_readable(300ms)) << "nothing to answer before a message";
+  ASSERT_EQ(post_new_message("lobby", "m", "m4", poster), 4u);
+  const auto woken = poll.read_response(4000ms);
+  ASSERT_TRUE(woken);
+  EXPECT_TRUE(field(woken->json(), "messages").as_array().empty()) << woken->body;
+  EXPECT_EQ(number_field(woken->json(), "last_seq"), 4u);
+}
+
 }  // namespace
 }  // namespace parley::test

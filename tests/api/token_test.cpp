@@ -59,6 +59,19 @@ TEST_F(TokenTest, ListShowsIdsWithoutSecrets) {
   }
 }
 
+TEST_F(TokenTest, TheSchemeIsCaseInsensitiveAndTheListAnswersHead) {
+  start_server();
+  const Session alice = register_account("Alice");
+  const auto [token, id] = create_token(alice);
+  for (const char* scheme : {"bearer ", "BEARER ", "Bearer "}) {
+    const HttpResponse me = http().get("/api/me", {{"Authorization", scheme + token}});
+    EXPECT_EQ(me.status, 200) << scheme << me.describe();
+  }
+  const HttpResponse head = http().request("HEAD", "/api/tokens", bearer(token));
+  EXPECT_EQ(head.status, 200) << head.describe();
+  EXPECT_TRUE(head.body.empty()) << head.describe();
+}
+
 TEST_F(TokenTest, GuestsCannotHaveTokens) {
   start_server();
   const Session zed = start_guest("Zed");
