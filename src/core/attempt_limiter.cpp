@@ -27,6 +27,16 @@ void AttemptLimiter::record(const std::string& key, std::int64_t now_ms) {
   if (windows_.size() >= sweep_at_) sweep(now_ms);
 }
 
+void AttemptLimiter::take_back(const std::string& key) {
+  auto it = windows_.find(key);
+  if (it == windows_.end()) return;
+  if (it->second.attempts <= 1) {
+    windows_.erase(it);
+  } else {
+    --it->second.attempts;
+  }
+}
+
 void AttemptLimiter::sweep(std::int64_t now_ms) {
   std::erase_if(windows_,
                 [&](const auto& entry) { return now_ms >= entry.second.start_ms + window_ms_; });

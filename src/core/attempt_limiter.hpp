@@ -19,6 +19,9 @@ class AttemptLimiter {
   std::int64_t wait_ms(const std::string& key, std::int64_t now_ms) const;
   // Counts one attempt (a failed login, a guest created, ...).
   void record(const std::string& key, std::int64_t now_ms);
+  // Takes back one attempt recorded for `key` (counted when it began, it
+  // turned out not to be a failure).
+  void take_back(const std::string& key);
   // Forgets `key` (a login that succeeded).
   void clear(const std::string& key) { windows_.erase(key); }
   std::size_t tracked_keys() const { return windows_.size(); }

@@ -60,6 +60,10 @@ void AccountService::register_account(const core::UserName& name, std::string pa
   hasher_.hash(std::move(password),
                [this, name, done = std::move(done)](std::optional<std::string> hash) mutable {
                  if (!hash) return done(store_failed());
+                 // A `?name=` guest may have taken the name during the hash; one
+                 // that comes later is checked by the store after this commit.
+                 if (guest_names_.is_held(name))
+                   return done(Refusal{ErrorCode::conflict, "that name is taken"});
                  store_.run<bool>(
                      [name, hash = *hash, now = clock_.now_ms()](store::Store& store) {
                        return store.create_account(name, hash, now);
@@ -79,6 +83,10 @@ void AccountService::log_in(const core::UserName& name, std::string password,
   const std::int64_t wait = std::max(failures_by_account_.wait_ms(name.key(), now),
                                      failures_by_address_.wait_ms(address, now));
   if (wait > 0) return done(too_many(wait));
+  // Counted as a failure now, while it is verified, so that attempts sent
+  // together cannot all pass the check above; taken back if it succeeds.
+  failures_by_account_.record(name.key(), now);
+  failures_by_address_.record(address, now);
   if (password.size() > auth::kMaxPasswordBytes) {
     return done(Refusal{ErrorCode::unauthorized, "wrong name or password"});
   }
@@ -93,18 +101,16 @@ void AccountService::log_in(const core::UserName& name, std::string password,
         // The session carries the name as registered, not as typed.
         const core::UserName registered =
             *account ? core::UserName::parse((*account)->name).value_or(name) : name;
-        hasher_.verify(
-            std::move(password), std::move(hash),
-            [this, name = registered, address, done = std::move(done)](bool matches) mutable {
-              const std::int64_t now = clock_.now_ms();
-              if (!matches) {
-                failures_by_account_.record(name.key(), now);
-                failures_by_address_.record(address, now);
-                return done(Refusal{ErrorCode::unauthorized, "wrong name or password"});
-              }
-              failures_by_account_.clear(name.key());
-              start_session(name, false, std::move(done));
-            });
+        hasher_.verify(std::move(password), std::move(hash),
+                       [this, typed = name, name = registered, address,
+                        done = std::move(done)](bool matches) mutable {
+                         if (!matches)
+                           return done(Refusal{ErrorCode::unauthorized, "wrong name or password"});
+                         failures_by_account_.clear(typed.key());
+                         failures_by_account_.clear(name.key());
+                         failures_by_address_.take_back(address);
+                         start_session(name, false, std::move(done));
+                       });
       });
 }
 

@@ -2,10 +2,13 @@
 // cookie, their refusals and the throttle on failed logins.
 #include "api/api_test.hpp"
 
+#include <thread>
+
 namespace parley::test {
 namespace {
 
 namespace json = boost::json;
+using namespace std::chrono_literals;
 
 class AccountTest : public ApiTest {};
 
@@ -209,6 +212,47 @@ TEST_F(AccountTest, DefaultLimitIsTenFailedLoginsPerAccount) {
   const HttpResponse limited = post_credentials("/api/login", "Alice", "wrong password");
   EXPECT_EQ(limited.status, 429) << "after 10 failures: " << limited.describe();
   EXPECT_TRUE(limited.header("Retry-After")) << limited.describe();
+}
+
+TEST_F(AccountTest, FailedLoginsSentTogetherAreCountedBeforeTheyAreVerified) {
+  constexpr int kLimit = 3;
+  start_server({"--login-failures-per-account", std::to_string(kLimit)});
+  register_account("Alice");
+  const std::string body = R"({"name":"Alice","password":"wrong password"})";
+  std::vector<std::unique_ptr<HttpClient>> attempts;
+  for (int i = 0; i < 8; ++i) {
+    attempts.push_back(new_client());
+    ASSERT_TRUE(attempts.back()->send_request("POST", "/api/login",
+                                              {{"Content-Type", "application/json"}}, body));
+  }
+  int wrong = 0;
+  int limited = 0;
+  for (auto& attempt : attempts) {
+    const auto answer = attempt->read_response(30s);
+    ASSERT_TRUE(answer);
+    if (answer->status == 401) ++wrong;
+    if (answer->status == 429) ++limited;
+  }
+  EXPECT_EQ(wrong, kLimit) << "each verified guess counts, even those sent together";
+  EXPECT_EQ(limited, 8 - kLimit);
+}
+
+TEST_F(AccountTest, ARegistrationAndAGuestNeverBothGetAName) {
+  start_server();
+  // The registration hashes its password (~100 ms) while the guest connects.
+  auto registration = new_client();
+  ASSERT_TRUE(registration->send_request(
+      "POST", "/api/register", {{"Content-Type", "application/json"}},
+      R"({"name":"Eve","password":")" + std::string(kPassword) + R"("})"));
+  std::this_thread::sleep_for(20ms);
+  WsClient guest;
+  const int upgrade = guest.connect(port(), "/ws?name=Eve");
+  const auto registered = registration->read_response(30s);
+  ASSERT_TRUE(registered);
+  EXPECT_FALSE(upgrade == kSwitchingProtocols && registered->status == 201)
+      << "a guest and an account both hold Eve";
+  EXPECT_TRUE(upgrade == kSwitchingProtocols || registered->status == 201)
+      << "one of them gets the name: upgrade " << upgrade << ", " << registered->describe();
 }
 
 }  // namespace

@@ -38,5 +38,18 @@ TEST(AttemptLimiter, ForgetsOldKeysSoMemoryStaysBounded) {
   EXPECT_LT(limiter.tracked_keys(), 2048u);
 }
 
+TEST(AttemptLimiter, TakeBackUndoesOneAttempt) {
+  AttemptLimiter limiter(2, 1000);
+  limiter.record("alice", 0);
+  limiter.record("alice", 0);
+  EXPECT_GT(limiter.wait_ms("alice", 0), 0);
+  limiter.take_back("alice");
+  EXPECT_EQ(limiter.wait_ms("alice", 0), 0);
+  limiter.take_back("alice");
+  EXPECT_EQ(limiter.tracked_keys(), 0u) << "a key with no attempts left is forgotten";
+  limiter.take_back("bob");  // nothing recorded: nothing happens
+  EXPECT_EQ(limiter.tracked_keys(), 0u);
+}
+
 }  // namespace
 }  // namespace parley::core
