@@ -31,6 +31,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   std::size_t max_connections = config.transport.max_connections;
   std::size_t max_connections_per_address = config.transport.max_connections_per_address;
   std::size_t replay_limit = config.service.replay_limit;
+  std::size_t max_rooms = config.service.max_rooms_per_connection;
   std::size_t max_batch = config.store_worker.max_batch;
   long commit_window_us = config.store_worker.commit_window.count();
   long shutdown_timeout = config.shutdown_timeout.count();
@@ -93,6 +94,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
      "(0: no limit)")
     ("replay-limit", po::value(&replay_limit)->default_value(replay_limit),
      "messages replayed by a join with since (at least 1000)")
+    ("max-rooms-per-connection", po::value(&max_rooms)->default_value(max_rooms),
+     "rooms one WebSocket connection may be in at once; a join past it is refused "
+     "(rate_limited) (0: no limit)")
     ("max-batch", po::value(&max_batch)->default_value(max_batch),
      "messages committed in one transaction at most")
     ("commit-window-us", po::value(&commit_window_us)->default_value(commit_window_us),
@@ -213,6 +217,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   config.transport.max_connections = max_connections;
   config.transport.max_connections_per_address = max_connections_per_address;
   config.service.replay_limit = replay_limit;
+  config.service.max_rooms_per_connection = max_rooms;
   config.store_worker.max_batch = max_batch;
   config.store_worker.commit_window = std::chrono::microseconds(commit_window_us);
   config.shutdown_timeout = std::chrono::seconds(shutdown_timeout);

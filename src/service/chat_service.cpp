@@ -35,6 +35,15 @@ void ChatService::open_room(const core::RoomName& name, Opened opened) {
 }
 
 void ChatService::join(const ConnectionPtr& connection, protocol::JoinCommand command, Done done) {
+  if (limits_.max_rooms_per_connection != 0 &&
+      hub_.rooms_of(*connection).size() >= limits_.max_rooms_per_connection) {
+    const core::Room* room = hub_.find(command.room);
+    if (room == nullptr || !room->is_member(*connection)) {
+      connection->send(protocol::encode_error(
+          ErrorCode::rate_limited, "too many rooms joined on this connection", command.id));
+      return done();
+    }
+  }
   std::weak_ptr<Connection> weak = connection;
   open_room(command.room,
             [this, weak, since = command.since, id = command.id, done](core::Room* room) {

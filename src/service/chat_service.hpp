@@ -20,6 +20,9 @@ namespace parley::service {
 struct ServiceLimits {
   // Messages replayed by a join with `since`; older ones are read over HTTP.
   std::size_t replay_limit = 1000;
+  // Rooms one WebSocket connection may be in at once (0: no limit): each
+  // costs the server about 1 KB.
+  std::size_t max_rooms_per_connection = 1000;
 };
 
 class ChatService {

@@ -130,6 +130,24 @@ TEST_F(RoomsTest, OneConnectionIsInManyRooms) {
   EXPECT_EQ(string_field(alice->expect("message", in_room("blue")), "text"), "still here");
 }
 
+TEST_F(RoomsTest, AConnectionIsInAtMostMaxRoomsPerConnection) {
+  start_server({"--store", "memory", "--max-rooms-per-connection", "2"});
+  auto alice = connect("alice");
+  join(*alice, "red");
+  join(*alice, "green");
+  Frame third = frames::join("blue");
+  third["id"] = "j3";
+  ASSERT_TRUE(alice->send_json(third));
+  const Frame refused = alice->expect("error");
+  EXPECT_EQ(string_field(refused, "code"), "rate_limited") << to_text(refused);
+  EXPECT_EQ(string_field(refused, "id"), "j3") << to_text(refused);
+  // A room already joined may be joined again; one left makes room.
+  EXPECT_EQ(seq_of(join(*alice, "red")), 0u);
+  alice->send_json(frames::leave("red"));
+  alice->expect("left", in_room("red"));
+  EXPECT_EQ(seq_of(join(*alice, "blue")), 0u);
+}
+
 TEST_F(RoomsTest, TypingReachesOthersAndIsNotEchoed) {
   start_server();
   auto alice = connect("alice");
