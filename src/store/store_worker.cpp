@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <iterator>
 
+#include "obs/log.hpp"
 #include "obs/metrics.hpp"
 
 namespace parley::store {
@@ -130,6 +131,10 @@ void StoreWorker::commit(std::vector<PendingAppend>& batch) {
     obs::count(obs::counters().messages_duplicate, duplicates);
   } else {
     obs::count(obs::counters().store_failures);
+    if (healthy_) {
+      obs::log_error("a commit failed (" + committed.error().message() +
+                     "): no message is acknowledged any more until parley is restarted");
+    }
     healthy_ = false;
   }
 

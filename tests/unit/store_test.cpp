@@ -168,6 +168,25 @@ TEST(SqliteStore, KeepsSeqsAndIdsAcrossReopening) {
   EXPECT_EQ((*appended)[1].seq, 3u);
 }
 
+TEST(SqliteStore, KeepsItsRoomCacheBoundedAndSeqsRightAfterTrimming) {
+  TempDir dir;
+  SqliteOptions options{dir.path / "t.db", Durability::normal};
+  options.cached_rooms = 3;
+  SqliteStore store(options);
+  for (int i = 0; i < 10; ++i) {
+    const std::string name = "room" + std::to_string(i);
+    const AppendRequest batch[] = {message(name, "u", "hello", "a" + std::to_string(i))};
+    ASSERT_TRUE(store.append_batch(batch, 1));
+    EXPECT_LE(store.cached_room_count(), 4u) << "after " << name;
+  }
+  // A room read back after the cache was emptied continues its seqs.
+  const AppendRequest again[] = {message("room0", "u", "again", "b")};
+  auto appended = store.append_batch(again, 2);
+  ASSERT_TRUE(appended);
+  EXPECT_EQ((*appended)[0].seq, 2u);
+  EXPECT_EQ(store.open_room(room("room9"))->last_seq, 1u);
+}
+
 TEST(SqliteStore, RefusesADatabaseItCannotOpen) {
   EXPECT_THROW(SqliteStore(SqliteOptions{"/nonexistent-dir/for/sure/t.db"}), std::runtime_error);
 }

@@ -130,7 +130,7 @@ class SqliteStore::Statement {
   sqlite3_stmt* statement_ = nullptr;
 };
 
-SqliteStore::SqliteStore(const SqliteOptions& options) {
+SqliteStore::SqliteStore(const SqliteOptions& options) : max_cached_rooms_(options.cached_rooms) {
   const int opened =
       sqlite3_open_v2(options.path.c_str(), &db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -233,7 +233,12 @@ Result<SqliteStore::CachedRoom*> SqliteStore::find_or_create_room(const core::Ro
   return &cached;
 }
 
+void SqliteStore::trim_room_cache() {
+  if (rooms_.size() > max_cached_rooms_) rooms_.clear();
+}
+
 Result<RoomRecord> SqliteStore::open_room(const core::RoomName& room) {
+  trim_room_cache();
   auto found = find_room(room);
   if (!found) return found.error();
   if (*found) return RoomRecord{(*found)->name, (*found)->last_seq};
@@ -254,6 +259,7 @@ Result<RoomRecord> SqliteStore::open_room(const core::RoomName& room) {
 
 Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRequest> requests,
                                                         std::int64_t now_ms) {
+  trim_room_cache();
   if (auto begun = run("BEGIN IMMEDIATE"); !begun) return begun.error();
   std::vector<Appended> results;
   results.reserve(requests.size());

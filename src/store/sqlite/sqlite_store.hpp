@@ -22,6 +22,9 @@ enum class Durability {
 struct SqliteOptions {
   std::filesystem::path path;
   Durability durability = Durability::full;
+  // Rooms whose id and last seq are kept in memory between transactions;
+  // past it the cache starts again empty (a room is read back in one lookup).
+  std::size_t cached_rooms = 10000;
 };
 
 class SqliteStore final : public Store {
@@ -54,6 +57,8 @@ class SqliteStore final : public Store {
   Result<bool> revoke_token(const core::UserName& user, const std::string& id) override;
   Result<void> check() override;
 
+  std::size_t cached_room_count() const { return rooms_.size(); }
+
  private:
   class Statement;
   struct CachedRoom {
@@ -71,11 +76,14 @@ class SqliteStore final : public Store {
   // One statement, prepared once (BEGIN, COMMIT: once per transaction).
   Result<void> run(const char* sql);
   std::int64_t next_activity(std::int64_t now_ms);
+  // Between transactions: keeps the room cache within its bound.
+  void trim_room_cache();
 
   sqlite3* db_ = nullptr;
   std::unordered_map<const char*, std::unique_ptr<Statement>> statements_;
   std::unordered_map<std::string, CachedRoom> rooms_;  // by room key; dropped on rollback
-  std::int64_t latest_activity_ = 0;                   // the highest activity stamp given to a room
+  std::size_t max_cached_rooms_;
+  std::int64_t latest_activity_ = 0;  // the highest activity stamp given to a room
 };
 
 // The category of SQLite's result codes, so failures travel as error_codes.
