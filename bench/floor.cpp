@@ -136,15 +136,21 @@ std::vector<Pair> connect_pairs(std::size_t count) {
   return pairs;
 }
 
-// The server's part: wait, read one message, send it to the whole group.
-void relay(const std::vector<Pair>& pairs, const Options& options, const std::atomic<bool>& stop) {
+// An epoll set over one end of every pair; an event carries the pair's index.
+int watch(const std::vector<Pair>& pairs, int Pair::*end) {
   const int poller = ::epoll_create1(0);
   for (std::size_t i = 0; i < pairs.size(); ++i) {
     epoll_event event{};
     event.events = EPOLLIN;
     event.data.u64 = i;
-    ::epoll_ctl(poller, EPOLL_CTL_ADD, pairs[i].relay_side, &event);
+    ::epoll_ctl(poller, EPOLL_CTL_ADD, pairs[i].*end, &event);
   }
+  return poller;
+}
+
+// The server's part: wait, read one message, send it to the whole group.
+void relay(const std::vector<Pair>& pairs, const Options& options, const std::atomic<bool>& stop) {
+  const int poller = watch(pairs, &Pair::relay_side);
   const std::string delivery(options.bytes, 'x');
   std::vector<char> incoming(4096);
   std::vector<epoll_event> events(256);
@@ -171,13 +177,7 @@ struct ClientCounts {
 // each time), and every delivery is read.
 ClientCounts run_clients(const std::vector<Pair>& pairs, const Options& options,
                          Clock::time_point until) {
-  const int poller = ::epoll_create1(0);
-  for (std::size_t i = 0; i < pairs.size(); ++i) {
-    epoll_event event{};
-    event.events = EPOLLIN;
-    event.data.u64 = i;
-    ::epoll_ctl(poller, EPOLL_CTL_ADD, pairs[i].client_side, &event);
-  }
+  const int poller = watch(pairs, &Pair::client_side);
   const int timer = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
   itimerspec tick{};
   tick.it_interval.tv_nsec = 1'000'000;  // 1 ms

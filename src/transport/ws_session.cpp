@@ -278,18 +278,9 @@ void WsSession::enqueue_bounded(core::Frame bytes, ws::FrameHeader header) {
   // One turn can queue a lot for a client that reads promptly (a batch of
   // commits, the frames held during a replay): what the socket takes now
   // does not count. A write is never attempted once the socket was full.
-  if (over_bound() && !write_waiting_) {
-    switch (write_queued()) {
-      case WriteResult::all_written:
-        on_written_all();
-        break;
-      case WriteResult::would_block:
-        wait_writable();
-        break;
-      case WriteResult::failed:
-        break;  // the next flush finds the error again and ends the session
-    }
-  }
+  // A failed write is left to the next flush, which finds the error again and
+  // ends the session (not here, in the middle of a fan-out).
+  if (over_bound() && !write_waiting_) write_now();
   if (over_bound()) {
     fall_behind();
     return;
@@ -315,17 +306,21 @@ void WsSession::schedule_flush() {
 void WsSession::flush() {
   flush_scheduled_ = false;
   if (state_ == State::closed || write_waiting_) return;
+  if (!write_now()) finish();
+}
+
+bool WsSession::write_now() {
   switch (write_queued()) {
     case WriteResult::all_written:
       on_written_all();
-      return;
+      return true;
     case WriteResult::would_block:
       wait_writable();
-      return;
+      return true;
     case WriteResult::failed:
-      finish();
-      return;
+      return false;
   }
+  return false;
 }
 
 WsSession::WriteResult WsSession::write_queued() {

@@ -79,6 +79,9 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   void enqueue(core::Frame bytes, ws::FrameHeader header, bool replayed = false);
   // Writes from the queue until it is empty or the socket is full.
   WriteResult write_queued();
+  // write_queued, then waits for the socket if it is full; false when the
+  // write failed.
+  bool write_now();
   void schedule_flush();
   void wait_writable();
   void on_written_all();
