@@ -114,6 +114,12 @@ class Store {
 
   // Answers without error when the store can serve.
   virtual Result<void> check() = 0;
+
+  // After append_batch failed: true when nothing of the batch reached the
+  // database and the next batch may simply be tried (another process held
+  // the lock, the disk was full); false when the outcome is not known (a
+  // failed write or sync), after which nothing more should be written.
+  virtual bool last_failure_is_transient() const { return false; }
 };
 
 }  // namespace parley::store

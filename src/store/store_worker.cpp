@@ -118,24 +118,28 @@ void StoreWorker::commit(std::vector<PendingAppend>& batch) {
   for (PendingAppend& pending : batch) requests.push_back(std::move(pending.request));
 
   Result<std::vector<Appended>> committed =
-      healthy_ ? store_->append_batch(requests, clock_.now_ms())
-               : Result<std::vector<Appended>>(
-                     boost::system::errc::make_error_code(boost::system::errc::io_error));
-  // A failed commit is never acked, and nothing after it is: the store is
-  // failed until a restart, and /healthz says so.
+      !failed_for_good_ ? store_->append_batch(requests, clock_.now_ms())
+                        : Result<std::vector<Appended>>(
+                              boost::system::errc::make_error_code(boost::system::errc::io_error));
+  // A failed commit is never acked. After a failure that left nothing written
+  // (a busy lock, a full disk) the next batch is tried; after any other,
+  // nothing is written until a restart. /healthz fails until a commit works.
   obs::count(obs::counters().store_transactions);
   if (committed) {
     std::uint64_t duplicates = 0;
     for (const Appended& appended : *committed) duplicates += appended.duplicate ? 1 : 0;
     obs::count(obs::counters().messages_stored, committed->size() - duplicates);
     obs::count(obs::counters().messages_duplicate, duplicates);
+    if (!healthy_.exchange(true)) obs::log_info("commits succeed again");
   } else {
     obs::count(obs::counters().store_failures);
-    if (healthy_) {
-      obs::log_error("a commit failed (" + committed.error().message() +
-                     "): no message is acknowledged any more until parley is restarted");
+    const bool transient = !failed_for_good_ && store_->last_failure_is_transient();
+    if (healthy_.exchange(false) || (!transient && !failed_for_good_)) {
+      obs::log_error("a commit failed (" + committed.error().message() + "): " +
+                     (transient ? "messages are refused until a commit succeeds"
+                                : "nothing is written any more until parley is restarted"));
     }
-    healthy_ = false;
+    if (!transient) failed_for_good_ = true;
   }
 
   auto done = std::make_shared<std::vector<PendingAppend>>(std::move(batch));

@@ -49,7 +49,8 @@ class StoreWorker {
   template <class T>
   void run(std::function<Result<T>(Store&)> work, std::function<void(Result<T>)> done);
 
-  // False once a commit has failed: nothing is acked until a restart.
+  // False while commits fail: after the last commit failed, until one works
+  // (after a failure of unknown outcome, none will until a restart).
   bool is_healthy() const { return healthy_.load(); }
 
   // Finishes every queued job, then ends the thread. Idempotent.
@@ -79,7 +80,8 @@ class StoreWorker {
   boost::asio::any_io_executor reply_to_;
   const core::Clock& clock_;
   StoreWorkerLimits limits_;
-  std::atomic<bool> healthy_{true};
+  std::atomic<bool> healthy_{true};  // the last commit worked
+  bool failed_for_good_ = false;     // a commit failed with an unknown outcome (store thread)
 
   std::mutex mutex_;
   std::condition_variable wake_;

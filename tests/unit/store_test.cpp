@@ -2,6 +2,7 @@
 #include "store/store.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <functional>
@@ -185,6 +186,28 @@ TEST(SqliteStore, KeepsItsRoomCacheBoundedAndSeqsRightAfterTrimming) {
   ASSERT_TRUE(appended);
   EXPECT_EQ((*appended)[0].seq, 2u);
   EXPECT_EQ(store.open_room(room("room9"))->last_seq, 1u);
+}
+
+TEST(SqliteStore, ABatchRefusedForALockHeldElsewhereWroteNothingAndMayBeTriedAgain) {
+  TempDir dir;
+  SqliteOptions options{dir.path / "t.db", Durability::normal};
+  options.busy_timeout_ms = 50;
+  SqliteStore store(options);
+  const AppendRequest first[] = {message("r", "u", "one", "a")};
+  ASSERT_TRUE(store.append_batch(first, 1));
+
+  sqlite3* other = nullptr;  // another process's connection, say a backup
+  ASSERT_EQ(sqlite3_open((dir.path / "t.db").c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  const AppendRequest second[] = {message("r", "u", "two", "b")};
+  EXPECT_FALSE(store.append_batch(second, 2));
+  EXPECT_TRUE(store.last_failure_is_transient());
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+
+  auto retried = store.append_batch(second, 3);
+  ASSERT_TRUE(retried);
+  EXPECT_EQ((*retried)[0].seq, 2u) << "no seq was used by the refused batch";
 }
 
 TEST(SqliteStore, RefusesADatabaseItCannotOpen) {

@@ -31,9 +31,11 @@ class CountingStore final : public MemoryStore {
     if (*failing) return boost::system::errc::make_error_code(boost::system::errc::io_error);
     return MemoryStore::append_batch(requests, now_ms);
   }
+  bool last_failure_is_transient() const override { return *transient; }
 
   std::shared_ptr<std::atomic<int>> transactions = std::make_shared<std::atomic<int>>(0);
   std::shared_ptr<std::atomic<bool>> failing = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<std::atomic<bool>> transient = std::make_shared<std::atomic<bool>>(false);
 };
 
 TEST(StoreWorker, AnswersAppendsInOrderOnTheIoThread) {
@@ -109,6 +111,52 @@ bool run_until(boost::asio::io_context& io, const std::function<bool()>& done,
     io.run_for(std::chrono::milliseconds(5));
   }
   return true;
+}
+
+TEST(StoreWorker, AfterAFailureThatWroteNothingTheNextBatchIsTried) {
+  boost::asio::io_context io;
+  core::ManualClock clock;
+  auto store = std::make_unique<CountingStore>();
+  auto failing = store->failing;
+  *failing = true;
+  *store->transient = true;  // a busy lock, a full disk
+  StoreWorker worker(std::move(store), io.get_executor(), clock);
+  std::optional<Result<Appended>> first;
+  worker.append(message("a"), [&](Result<Appended> appended) { first = appended; });
+  ASSERT_TRUE(run_until(io, [&] { return first.has_value(); }));
+  EXPECT_FALSE(*first);
+  EXPECT_FALSE(worker.is_healthy());
+
+  *failing = false;
+  std::optional<Result<Appended>> second;
+  worker.append(message("b"), [&](Result<Appended> appended) { second = appended; });
+  ASSERT_TRUE(run_until(io, [&] { return second.has_value(); }));
+  ASSERT_TRUE(*second);
+  EXPECT_EQ((*second)->seq, 1u) << "nothing of the failed batch was stored";
+  EXPECT_TRUE(worker.is_healthy());
+  worker.stop();
+}
+
+TEST(StoreWorker, AfterAFailureOfUnknownOutcomeNothingMoreIsWritten) {
+  boost::asio::io_context io;
+  core::ManualClock clock;
+  auto store = std::make_unique<CountingStore>();
+  auto failing = store->failing;
+  auto transactions = store->transactions;
+  *failing = true;
+  StoreWorker worker(std::move(store), io.get_executor(), clock);
+  std::optional<Result<Appended>> first;
+  worker.append(message("a"), [&](Result<Appended> appended) { first = appended; });
+  ASSERT_TRUE(run_until(io, [&] { return first.has_value(); }));
+
+  *failing = false;  // the store would work again, but what it holds is not known
+  std::optional<Result<Appended>> second;
+  worker.append(message("b"), [&](Result<Appended> appended) { second = appended; });
+  ASSERT_TRUE(run_until(io, [&] { return second.has_value(); }));
+  EXPECT_FALSE(*second);
+  EXPECT_EQ(transactions->load(), 1) << "no transaction after the failed one";
+  EXPECT_FALSE(worker.is_healthy());
+  worker.stop();
 }
 
 using namespace std::chrono_literals;

@@ -140,7 +140,7 @@ SqliteStore::SqliteStore(const SqliteOptions& options) : max_cached_rooms_(optio
     throw std::runtime_error("cannot open database " + options.path.string() + ": " + reason);
   }
   sqlite3_extended_result_codes(db_, 1);
-  sqlite3_busy_timeout(db_, 5000);
+  sqlite3_busy_timeout(db_, options.busy_timeout_ms);
   const std::string pragmas =
       std::string("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = ") +
       (options.durability == Durability::full ? "FULL;" : "NORMAL;");
@@ -233,6 +233,17 @@ Result<SqliteStore::CachedRoom*> SqliteStore::find_or_create_room(const core::Ro
   return &cached;
 }
 
+namespace {
+
+// A failure that left nothing written: a lock held elsewhere, a full disk.
+bool is_transient(const boost::system::error_code& error) {
+  if (error.category() != sqlite_category()) return false;
+  const int primary = error.value() & 0xff;
+  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_FULL;
+}
+
+}  // namespace
+
 void SqliteStore::trim_room_cache() {
   if (rooms_.size() > max_cached_rooms_) rooms_.clear();
 }
@@ -260,15 +271,16 @@ Result<RoomRecord> SqliteStore::open_room(const core::RoomName& room) {
 Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRequest> requests,
                                                         std::int64_t now_ms) {
   trim_room_cache();
-  if (auto begun = run("BEGIN IMMEDIATE"); !begun) return begun.error();
+  const auto fail = [&](boost::system::error_code error) -> Result<std::vector<Appended>> {
+    run("ROLLBACK");  // SQLite may have rolled back already; either way none is open after
+    rooms_.clear();   // the cached last seqs may be ahead of the database now
+    last_failure_transient_ = is_transient(error) && sqlite3_get_autocommit(db_) != 0;
+    return error;
+  };
+  if (auto begun = run("BEGIN IMMEDIATE"); !begun) return fail(begun.error());
   std::vector<Appended> results;
   results.reserve(requests.size());
   std::unordered_map<CachedRoom*, std::int64_t> touched;  // room -> its activity stamp
-  const auto fail = [&](boost::system::error_code error) -> Result<std::vector<Appended>> {
-    run("ROLLBACK");
-    rooms_.clear();  // the cached last seqs may be ahead of the database now
-    return error;
-  };
 
   for (const AppendRequest& request : requests) {
     auto room = find_or_create_room(request.room, now_ms, now_ms);

@@ -25,6 +25,8 @@ struct SqliteOptions {
   // Rooms whose id and last seq are kept in memory between transactions;
   // past it the cache starts again empty (a room is read back in one lookup).
   std::size_t cached_rooms = 10000;
+  // How long a write waits for a lock held by another process (a backup).
+  int busy_timeout_ms = 5000;
 };
 
 class SqliteStore final : public Store {
@@ -56,6 +58,7 @@ class SqliteStore final : public Store {
   Result<std::vector<TokenRecord>> list_tokens(const core::UserName& user) override;
   Result<bool> revoke_token(const core::UserName& user, const std::string& id) override;
   Result<void> check() override;
+  bool last_failure_is_transient() const override { return last_failure_transient_; }
 
   std::size_t cached_room_count() const { return rooms_.size(); }
 
@@ -83,6 +86,7 @@ class SqliteStore final : public Store {
   std::unordered_map<const char*, std::unique_ptr<Statement>> statements_;
   std::unordered_map<std::string, CachedRoom> rooms_;  // by room key; dropped on rollback
   std::size_t max_cached_rooms_;
+  bool last_failure_transient_ = false;
   std::int64_t latest_activity_ = 0;  // the highest activity stamp given to a room
 };
 
