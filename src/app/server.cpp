@@ -1,9 +1,14 @@
 #include "app/server.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <boost/asio/ip/address.hpp>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 
 #include "auth/secrets.hpp"
@@ -49,6 +54,20 @@ core::ConnectionQuota::Limits connection_limits(const transport::TransportLimits
   return {total, limits.max_connections_per_address};
 }
 
+// One parley per data folder: a second would commit behind the first's
+// cached seqs. The lock (flock) lasts while the descriptor is open.
+int lock_data_dir(const std::filesystem::path& dir) {
+  const std::filesystem::path path = dir / "parley.lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    throw std::runtime_error("cannot open " + path.string() + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    throw std::runtime_error("another parley is using " + dir.string());
+  }
+  return fd;
+}
+
 std::unique_ptr<store::Store> open_store(const Config& config) {
   if (config.store == StoreKind::memory) return std::make_unique<store::MemoryStore>();
   std::filesystem::create_directories(config.data_dir);
@@ -61,6 +80,10 @@ std::unique_ptr<store::Store> open_store(const Config& config) {
 Server::Server(Config config)
     : config_(std::move(config)), io_(std::make_unique<asio::io_context>(1)) {
   obs::set_log_level(config_.log_level);
+  if (config_.store == StoreKind::sqlite) {
+    std::filesystem::create_directories(config_.data_dir);
+    data_dir_lock_ = lock_data_dir(config_.data_dir);
+  }
   store_ = std::make_unique<store::StoreWorker>(open_store(config_), io_->get_executor(), clock_,
                                                 config_.store_worker);
   auth::initialise_crypto();
@@ -111,6 +134,7 @@ Server::~Server() {
   polls_.reset();
   if (context_) context_->ws_sessions.drop_pending_flushes();
   io_.reset();
+  if (data_dir_lock_ >= 0) ::close(data_dir_lock_);
 }
 
 int Server::run() {

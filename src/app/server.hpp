@@ -43,6 +43,7 @@ class Server {
   std::unique_ptr<store::StoreWorker> store_;
   auth::GuestNames guests_;
   std::unique_ptr<core::ConnectionQuota> connections_;
+  int data_dir_lock_ = -1;  // held while this process uses the data folder
   std::unique_ptr<auth::PasswordHasher> hasher_;
   std::unique_ptr<auth::Authenticator> authenticator_;
   std::unique_ptr<service::AccountService> accounts_;

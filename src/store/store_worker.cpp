@@ -111,6 +111,10 @@ void StoreWorker::pace(std::unique_lock<std::mutex>& lock, std::deque<Task>& tak
   take_queue(taken);
 }
 
+void StoreWorker::log_thrown(const std::exception& thrown) {
+  obs::log_error(std::string("the store failed: ") + thrown.what());
+}
+
 void StoreWorker::commit(std::vector<PendingAppend>& batch) {
   if (batch.empty()) return;
   std::vector<AppendRequest> requests;
@@ -118,7 +122,8 @@ void StoreWorker::commit(std::vector<PendingAppend>& batch) {
   for (PendingAppend& pending : batch) requests.push_back(std::move(pending.request));
 
   Result<std::vector<Appended>> committed =
-      !failed_for_good_ ? store_->append_batch(requests, clock_.now_ms())
+      !failed_for_good_ ? guarded<std::vector<Appended>>(
+                              [&] { return store_->append_batch(requests, clock_.now_ms()); })
                         : Result<std::vector<Appended>>(
                               boost::system::errc::make_error_code(boost::system::errc::io_error));
   // A failed commit is never acked. After a failure that left nothing written

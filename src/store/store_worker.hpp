@@ -57,6 +57,20 @@ class StoreWorker {
   void stop();
 
  private:
+  // Runs `work`. The store reports failures as errors, but a statement that
+  // cannot be prepared throws: that becomes an error too, not an abort.
+  template <class T, class Work>
+  static Result<T> guarded(Work&& work) {
+    try {
+      return work();
+    } catch (const std::exception& thrown) {
+      log_thrown(thrown);
+      return Result<T>(boost::system::in_place_error,
+                       boost::system::errc::make_error_code(boost::system::errc::io_error));
+    }
+  }
+  static void log_thrown(const std::exception& thrown);
+
   struct PendingAppend {
     AppendRequest request;
     AppendDone done;
@@ -97,7 +111,7 @@ class StoreWorker {
 template <class T>
 void StoreWorker::run(std::function<Result<T>(Store&)> work, std::function<void(Result<T>)> done) {
   enqueue(Job([this, work = std::move(work), done = std::move(done)](Store& store) mutable {
-    auto shared = std::make_shared<Result<T>>(work(store));
+    auto shared = std::make_shared<Result<T>>(guarded<T>([&] { return work(store); }));
     post_reply([done = std::move(done), shared] { done(std::move(*shared)); });
   }));
 }

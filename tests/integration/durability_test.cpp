@@ -1,6 +1,10 @@
 // Durability: what was acked survives a crash (kill -9) of the server, with
 // the same seq and text, and idempotency holds across restarts.
+#include <sys/wait.h>
+
 #include <atomic>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -148,6 +152,24 @@ TEST_F(DurabilityTest, ResentIdAfterRestartIsAckedWithTheFirstSeq) {
 TEST_F(DurabilityTest, ResentIdAfterCrashIsAckedWithTheFirstSeq) {
   start_server(kDurableServer);
   check_resend_after_restart(server(), true);
+}
+
+TEST_F(DurabilityTest, ASecondServerOnTheSameDataFolderRefusesToStart) {
+  start_server({"--store", "sqlite"});
+  const std::string log = (server().data_dir() / "second.log").string();
+  // `timeout`: a second server that started would otherwise run on.
+  const std::string command = "timeout 10 " + parley_binary_path() + " --port 0 --data-dir " +
+                              server().data_dir().string() + " 2>" + log;
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1) << "124: it started and ran until the timeout";
+  std::ifstream file(log);
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("another parley is using"), std::string::npos) << text;
+  // The first one goes on serving.
+  auto alice = connect("alice");
+  join(*alice, "lobby");
+  EXPECT_EQ(send_and_ack(*alice, "lobby", "still here", "s1"), 1u);
 }
 
 }  // namespace

@@ -16,17 +16,18 @@
 #endif
 
 namespace parley::test {
+
+std::string parley_binary_path() {
+  const char* from_environment = std::getenv("PARLEY_BINARY");
+  return from_environment != nullptr ? from_environment : PARLEY_BINARY;
+}
+
 namespace {
 
 using namespace std::chrono_literals;
 
 constexpr auto kReadyTimeout = 10s;
 constexpr std::string_view kReadyMarker = "parley listening on http://";
-
-std::string binary_path() {
-  const char* from_environment = std::getenv("PARLEY_BINARY");
-  return from_environment != nullptr ? from_environment : PARLEY_BINARY;
-}
 
 std::filesystem::path make_data_dir() {
   std::string pattern = "/tmp/parley-itest-XXXXXX";
@@ -76,7 +77,7 @@ void ServerProcess::restart() {
 }
 
 void ServerProcess::start() {
-  const std::string binary = binary_path();
+  const std::string binary = parley_binary_path();
   std::vector<std::string> words = {binary,       "--host",           "127.0.0.1",   "--port", "0",
                                     "--data-dir", data_dir_.string(), "--log-level", "info"};
   words.insert(words.end(), arguments_.begin(), arguments_.end());

@@ -28,6 +28,10 @@ struct ExitStatus {
   std::chrono::milliseconds elapsed{0};  // from the signal sent to it until it was reaped
 };
 
+// The parley executable the tests start: PARLEY_BINARY from the build, or the
+// environment variable of that name when set.
+std::string parley_binary_path();
+
 class ServerProcess {
  public:
   // Starts parley with `arguments` after the fixed ones (--host 127.0.0.1

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include "store/memory_store.hpp"
@@ -251,6 +252,31 @@ TEST(StoreWorker, StoppingEndsTheWaitAndCommitsWhatWaited) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, 30s) << "stop waited out the window";
   ASSERT_TRUE(run_until(paced.io, [&] { return paced.acked == 2; }));
   EXPECT_EQ(paced.transactions->load(), 2);
+}
+
+// A store whose reads throw, as a statement that cannot be prepared does.
+class ThrowingStore final : public MemoryStore {
+ public:
+  Result<std::vector<StoredMessage>> read_range(const core::RoomName&, std::uint64_t, std::uint64_t,
+                                                std::size_t) override {
+    throw std::runtime_error("cannot prepare");
+  }
+};
+
+TEST(StoreWorker, AStoreThatThrowsAnswersAnErrorAndTheWorkerGoesOn) {
+  boost::asio::io_context io;
+  core::ManualClock clock;
+  StoreWorker worker(std::make_unique<ThrowingStore>(), io.get_executor(), clock);
+  std::optional<bool> read_ok;
+  worker.run<std::vector<StoredMessage>>(
+      [](Store& store) { return store.read_range(room(), 0, 10, 10); },
+      [&](Result<std::vector<StoredMessage>> messages) { read_ok = messages.has_value(); });
+  std::optional<Result<Appended>> appended;
+  worker.append(message("a"), [&](Result<Appended> result) { appended = result; });
+  ASSERT_TRUE(run_until(io, [&] { return read_ok.has_value() && appended.has_value(); }));
+  EXPECT_FALSE(*read_ok);
+  EXPECT_TRUE(*appended) << "the worker still commits";
+  worker.stop();
 }
 
 }  // namespace
