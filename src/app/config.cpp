@@ -86,7 +86,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
     ("max-body-bytes", po::value(&body_bytes)->default_value(body_bytes),
      "largest HTTP request body")
     ("max-connections", po::value(&max_connections)->default_value(max_connections),
-     "connections held at once; more are answered 503 and closed (0: the open-files limit, "
+     "connections held at once; more are answered 429 and closed (0: the open-files limit, "
      "raised to its hard limit at start, less 64)")
     ("max-connections-per-address",
      po::value(&max_connections_per_address)->default_value(max_connections_per_address),

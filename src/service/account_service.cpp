@@ -94,7 +94,12 @@ void AccountService::log_in(const core::UserName& name, std::string password,
       [name](store::Store& store) { return store.find_account(name); },
       [this, name, address, password = std::move(password),
        done = std::move(done)](store::Result<std::optional<store::Account>> account) mutable {
-        if (!account) return done(store_failed());
+        if (!account) {
+          // Not a guess that failed: it does not count.
+          failures_by_account_.take_back(name.key());
+          failures_by_address_.take_back(address);
+          return done(store_failed());
+        }
         std::optional<std::string> hash;
         if (*account) hash = (*account)->password_hash;
         // An unknown name is verified against a dummy: the same time either way.

@@ -98,8 +98,8 @@ void Listener::on_accept(boost::beast::error_code error, tcp::socket socket) {
 void Listener::refuse(tcp::socket& socket, core::ConnectionQuota::Refusal refusal) {
   static const std::string kPerAddress = canned_error("429 Too Many Requests", "rate_limited",
                                                       "too many connections from this address");
-  static const std::string kTotal =
-      canned_error("503 Service Unavailable", "internal", "the server is at its connection limit");
+  static const std::string kTotal = canned_error("429 Too Many Requests", "rate_limited",
+                                                 "the server is at its connection limit");
   obs::count(obs::counters().connections_refused);
   const std::string& answer =
       refusal == core::ConnectionQuota::Refusal::per_address ? kPerAddress : kTotal;

@@ -250,9 +250,14 @@ void WsSession::dispatch(std::string_view text) {
 }
 
 void WsSession::start_join(protocol::JoinCommand command) {
-  // Reads stay paused until the join, and its replay if any, is done.
+  // Reads stay paused until the join, and its replay if any, is done, and the
+  // replay written: a client that does not read cannot pile up replays.
   join_pending_ = true;
   context_.chat.join(shared_from_this(), std::move(command), [self = shared_from_this()] {
+    if (self->replayed_bytes_ > 0) {
+      self->replay_unwritten_ = true;
+      return;
+    }
     self->join_pending_ = false;
     self->resume_reading();
   });
@@ -346,6 +351,7 @@ WsSession::WriteResult WsSession::write_queued() {
         socket_.write_some(std::span<const asio::const_buffer>(buffers.data(), count), error);
     if (error == asio::error::would_block) return WriteResult::would_block;
     if (error) return WriteResult::failed;
+    written_since_tick_ = true;
     // Drop what went out whole; remember how far into the next it got.
     sent += written_;
     while (queue_head_ < queue_.size()) {
@@ -355,7 +361,14 @@ WsSession::WriteResult WsSession::write_queued() {
       sent -= size;
       const std::size_t cost = cost_of(*front.payload);
       queued_bytes_ -= cost;
-      if (front.replayed) replayed_bytes_ -= cost;
+      if (front.replayed) {
+        replayed_bytes_ -= cost;
+        if (replayed_bytes_ == 0 && replay_unwritten_) {
+          replay_unwritten_ = false;
+          join_pending_ = false;
+          resume_reading();  // posted: not from inside this write
+        }
+      }
       front.payload.reset();
       ++queue_head_;
       upgrade_answered_ = true;  // the 101 is always the first frame
@@ -451,9 +464,14 @@ void WsSession::tick() {
     return;
   }
   // While its reads pause (a join or sends waiting on the store), a client
-  // is not silent: it is not being listened to.
-  silent_ticks_ = heard_since_tick_ || read_stopped_ ? 0 : silent_ticks_ + 1;
+  // is not silent: it is not being listened to. One whose replay waits to be
+  // written is listened to once it has read it: it is alive while that moves.
+  const bool waited_on_us = read_stopped_ && !replay_unwritten_;
+  silent_ticks_ = heard_since_tick_ || waited_on_us || (replay_unwritten_ && written_since_tick_)
+                      ? 0
+                      : silent_ticks_ + 1;
   heard_since_tick_ = false;
+  written_since_tick_ = false;
   const auto idle_limit = static_cast<std::uint32_t>(context_.limits.ws_idle_timeout.count());
   if (silent_ticks_ >= idle_limit) {
     obs::log_debug("closing a silent WebSocket client (user " + user().text() + ")");

@@ -111,6 +111,7 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   // From a join until its replay is in: nothing else is read meanwhile, so no
   // leave or second join can overtake it.
   bool join_pending_ = false;
+  bool replay_unwritten_ = false;  // the join is done, its replay not yet written
   std::uint32_t in_flight_sends_ = 0;
   // A join with `since` that waits for the acks of earlier sends (a replay
   // must not overtake them).
@@ -132,6 +133,7 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   bool close_sent_ = false;
   bool close_received_ = false;
   bool heard_since_tick_ = true;
+  bool written_since_tick_ = false;
   std::uint32_t silent_ticks_ = 0;
   std::uint32_t closing_ticks_ = 0;
   std::uint32_t ticks_since_refresh_ = 0;

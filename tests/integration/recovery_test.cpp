@@ -234,24 +234,40 @@ TEST_F(RecoveryTest, AJoinWithSinceWaitsForTheAcksOfEarlierSends) {
   EXPECT_EQ(read_events(*carol, expected.size()), expected);
 }
 
-TEST_F(RecoveryTest, AReplayLargerThanTheQueueBoundArrivesWhole) {
-  // The bound is for live traffic a client does not read; a replay is
-  // bounded by --replay-limit instead.
-  start_server({"--store", "memory", "--max-queued-bytes", "65536"});
+TEST_F(RecoveryTest, AReplayPastTheQueueBoundIsWrittenWholeBeforeTheNextFrameIsRead) {
+  // The bound is for live traffic; a replay is bounded by --replay-limit, and
+  // the connection's next frame waits until its replay is written, so that a
+  // client that does not read cannot pile up replays.
+  start_server({"--store", "memory", "--max-queued-bytes", "262144"});
   auto alice = connect("alice");
   join(*alice, "lobby");
-  const std::string text(3000, 'x');
-  for (int i = 0; i < 60; ++i) {
-    ASSERT_TRUE(alice->send_json(frames::send("lobby", text, "big" + std::to_string(i))));
-    // Read as it goes: alice's own queue has the same bound.
-    if (i % 20 == 19) messages_through(*alice, "lobby", static_cast<std::uint64_t>(i + 1));
+  // 512 messages of 12 KB: more than the bound, and more than the socket
+  // buffers can take while the reader does not read (4 MiB at most here).
+  std::string text;
+  for (int i = 0; i < 4000; ++i) text += "\xE2\x82\xAC";  // €
+  constexpr std::uint64_t kMessages = 512;
+  for (std::uint64_t sent = 0; sent < kMessages; sent += 16) {
+    for (std::uint64_t i = sent + 1; i <= sent + 16; ++i) {
+      ASSERT_TRUE(alice->send_json(frames::send("lobby", text, "big" + std::to_string(i))));
+    }
+    messages_through(*alice, "lobby", sent + 16);  // read as it goes: 192 KB in flight
   }
 
-  auto bob = connect("bob");
-  EXPECT_EQ(seq_of(join_since(*bob, "lobby", 0)), 60u);
-  EXPECT_EQ(seqs_of(messages_through(*bob, "lobby", 60)), seq_range(1, 60))
-      << "180 KB of replay against a 64 KiB bound";
-  EXPECT_FALSE(bob->wait_for_close(200ms)) << "closed as a slow reader";
+  auto bob = std::make_unique<WsClient>();
+  ASSERT_EQ(bob->connect(server().port(), name_target("bob")), kSwitchingProtocols);
+  bob->expect("hello");
+  ASSERT_TRUE(bob->send_json(frames::join_since("lobby", 0)));
+  ASSERT_TRUE(bob->send_json(frames::leave("lobby")));
+  const auto bob_left = [](const Frame& frame) {
+    return string_field(frame, "user") == "bob" && string_field(frame, "event") == "leave";
+  };
+  // bob reads nothing for a while: its leave waits behind the replay.
+  EXPECT_FALSE(alice->wait_for("presence", bob_left, 1000ms)) << "the leave overtook the replay";
+
+  EXPECT_EQ(seqs_of(messages_through(*bob, "lobby", kMessages)), seq_range(1, kMessages))
+      << "6 MB of replay against a 256 KiB bound";
+  bob->expect("left");
+  alice->expect("presence", bob_left);
 }
 
 }  // namespace

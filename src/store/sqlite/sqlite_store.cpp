@@ -329,6 +329,7 @@ Result<std::vector<StoredMessage>> SqliteStore::read_range(const core::RoomName&
                                                            std::uint64_t after, std::uint64_t up_to,
                                                            std::size_t limit) {
   std::vector<StoredMessage> messages;
+  trim_room_cache();
   auto found = find_room(room);
   if (!found) return found.error();
   if (!*found || up_to <= after || limit == 0) return messages;
