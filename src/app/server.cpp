@@ -70,7 +70,6 @@ int lock_data_dir(const std::filesystem::path& dir) {
 
 std::unique_ptr<store::Store> open_store(const Config& config) {
   if (config.store == StoreKind::memory) return std::make_unique<store::MemoryStore>();
-  std::filesystem::create_directories(config.data_dir);
   return std::make_unique<store::SqliteStore>(
       store::SqliteOptions{config.data_dir / "parley.db", config.durability});
 }

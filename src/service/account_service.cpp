@@ -106,16 +106,15 @@ void AccountService::log_in(const core::UserName& name, std::string password,
         // The session carries the name as registered, not as typed.
         const core::UserName registered =
             *account ? core::UserName::parse((*account)->name).value_or(name) : name;
-        hasher_.verify(std::move(password), std::move(hash),
-                       [this, typed = name, name = registered, address,
-                        done = std::move(done)](bool matches) mutable {
-                         if (!matches)
-                           return done(Refusal{ErrorCode::unauthorized, "wrong name or password"});
-                         failures_by_account_.clear(typed.key());
-                         failures_by_account_.clear(name.key());
-                         failures_by_address_.take_back(address);
-                         start_session(name, false, std::move(done));
-                       });
+        hasher_.verify(
+            std::move(password), std::move(hash),
+            [this, name = registered, address, done = std::move(done)](bool matches) mutable {
+              if (!matches) return done(Refusal{ErrorCode::unauthorized, "wrong name or password"});
+              // The registered name has the typed one's key.
+              failures_by_account_.clear(name.key());
+              failures_by_address_.take_back(address);
+              start_session(name, false, std::move(done));
+            });
       });
 }
 

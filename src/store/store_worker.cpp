@@ -138,13 +138,15 @@ void StoreWorker::commit(std::vector<PendingAppend>& batch) {
     if (!healthy_.exchange(true)) obs::log_info("commits succeed again");
   } else {
     obs::count(obs::counters().store_failures);
+    // Once failed for good the store is not asked again, and nothing is logged again.
     const bool transient = !failed_for_good_ && store_->last_failure_is_transient();
-    if (healthy_.exchange(false) || (!transient && !failed_for_good_)) {
+    const bool now_for_good = !transient && !failed_for_good_;
+    if (healthy_.exchange(false) || now_for_good) {
       obs::log_error("a commit failed (" + committed.error().message() + "): " +
                      (transient ? "messages are refused until a commit succeeds"
                                 : "nothing is written any more until parley is restarted"));
     }
-    if (!transient) failed_for_good_ = true;
+    failed_for_good_ = failed_for_good_ || now_for_good;
   }
 
   auto done = std::make_shared<std::vector<PendingAppend>>(std::move(batch));

@@ -282,9 +282,8 @@ void WsSession::enqueue_bounded(core::Frame bytes, ws::FrameHeader header) {
   };
   // One turn can queue a lot for a client that reads promptly (a batch of
   // commits, the frames held during a replay): what the socket takes now
-  // does not count. A write is never attempted once the socket was full.
-  // A failed write is left to the next flush, which finds the error again and
-  // ends the session (not here, in the middle of a fan-out).
+  // does not count, unless it was full already. A failed write is left to the
+  // next flush, which ends the session (not here, inside a fan-out).
   if (over_bound() && !write_waiting_) write_now();
   if (over_bound()) {
     fall_behind();
