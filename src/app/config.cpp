@@ -45,6 +45,11 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   std::size_t guests_per_address = config.identity.guests_per_address;
   std::size_t password_threads = config.password_threads;
   long poll_presence_seconds = config.polls.presence_timeout.count() / 1000;
+  std::size_t max_buffered = config.max_buffered_bytes;
+  std::size_t max_page = config.polls.max_page_bytes;
+  std::size_t frame_rate = config.transport.ws_frame_rate;
+  std::size_t frame_burst = config.transport.ws_frame_burst;
+  long typing_interval_ms = config.service.typing_interval.count();
 
   po::options_description options(
       "parley: a real-time chat server (WebSocket, HTTP, SQLite)\n\n"
@@ -72,7 +77,21 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
     ("max-frame-bytes", po::value(&max_frame)->default_value(max_frame),
      "largest WebSocket message accepted; larger closes with 1009 (at least 65536)")
     ("max-queued-bytes", po::value(&max_queued)->default_value(max_queued),
-     "bytes queued for one WebSocket client before it is closed with 1008")
+     "bytes held for one WebSocket client (its queue, a quarter of it for a replay piece, "
+     "and what is held back during a replay) before it is closed with 1008")
+    ("max-buffered-bytes", po::value(&max_buffered)->default_value(max_buffered),
+     "bytes of replays and history pages held for clients at once, server-wide; past it "
+     "replays wait and pages are answered 429 (0: no limit)")
+    ("max-page-bytes", po::value(&max_page)->default_value(max_page),
+     "bytes of messages in one HTTP page; a longer page holds fewer and says truncated "
+     "(at least 65536)")
+    ("ws-frame-rate", po::value(&frame_rate)->default_value(frame_rate),
+     "WebSocket frames other than sends one connection may send per second, on average; "
+     "past it its reads pause (0: no limit)")
+    ("ws-frame-burst", po::value(&frame_burst)->default_value(frame_burst),
+     "frames other than sends one connection may send at once before the rate applies")
+    ("typing-interval-ms", po::value(&typing_interval_ms)->default_value(typing_interval_ms),
+     "one user's typing is relayed to a room at most once per this many milliseconds")
     ("max-in-flight-sends", po::value(&max_in_flight)->default_value(max_in_flight),
      "sends of one connection awaiting their ack before its reads pause")
     ("idle-timeout", po::value(&idle_timeout)->default_value(idle_timeout),
@@ -169,6 +188,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   if (max_queued < max_frame)
     return refuse("--max-queued-bytes must be at least --max-frame-bytes");
   if (max_in_flight < 1) return refuse("--max-in-flight-sends must be at least 1");
+  if (max_page < 65536) return refuse("--max-page-bytes must be at least 65536");
+  if (frame_rate > 0 && frame_burst < 1) return refuse("--ws-frame-burst must be at least 1");
+  if (typing_interval_ms < 0) return refuse("--typing-interval-ms must not be negative");
   if (idle_timeout < 2) return refuse("--idle-timeout must be at least 2 (a ping goes at half)");
   if (close_timeout >= shutdown_timeout) {
     // Each socket's own deadline must come first, or one peer that never
@@ -208,6 +230,15 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   config.password_threads = password_threads;
   config.transport.ws_max_frame_bytes = max_frame;
   config.transport.ws_max_queued_bytes = max_queued;
+  // One budget per client: a replay piece takes a quarter, what the room
+  // holds back meanwhile the rest.
+  config.service.replay_piece_bytes = max_queued / 4;
+  config.rooms.max_held_bytes_per_member = max_queued - max_queued / 4;
+  config.max_buffered_bytes = max_buffered;
+  config.polls.max_page_bytes = max_page;
+  config.transport.ws_frame_rate = frame_rate;
+  config.transport.ws_frame_burst = frame_burst;
+  config.service.typing_interval = std::chrono::milliseconds(typing_interval_ms);
   config.transport.ws_max_in_flight_sends = max_in_flight;
   config.transport.ws_idle_timeout = std::chrono::seconds(idle_timeout);
   config.transport.ws_close_timeout = std::chrono::seconds(close_timeout);

@@ -31,6 +31,8 @@ struct Config {
   store::Durability durability = store::Durability::full;
   std::chrono::seconds shutdown_timeout{4};
   std::size_t password_threads = 1;
+  // Replays and history pages held for clients at once, server-wide.
+  std::size_t max_buffered_bytes = 256 * 1024 * 1024;
   auth::IdentitySettings identity;
 
   transport::TransportLimits transport;

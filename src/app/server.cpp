@@ -1,6 +1,7 @@
 #include "app/server.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -77,7 +78,9 @@ std::unique_ptr<store::Store> open_store(const Config& config) {
 }  // namespace
 
 Server::Server(Config config)
-    : config_(std::move(config)), io_(std::make_unique<asio::io_context>(1)) {
+    : config_(std::move(config)),
+      memory_(std::make_unique<core::MemoryBudget>(config_.max_buffered_bytes)),
+      io_(std::make_unique<asio::io_context>(1)) {
   obs::set_log_level(config_.log_level);
   if (config_.store == StoreKind::sqlite) {
     std::filesystem::create_directories(config_.data_dir);
@@ -91,8 +94,9 @@ Server::Server(Config config)
   authenticator_ = std::make_unique<auth::Authenticator>(*store_, clock_, config_.identity);
   accounts_ = std::make_unique<service::AccountService>(*store_, *hasher_, *authenticator_, guests_,
                                                         clock_, config_.identity);
-  chat_ = std::make_unique<service::ChatService>(*store_, config_.service, config_.rooms);
-  polls_ = std::make_unique<service::PollService>(*chat_, *store_, clock_, config_.polls);
+  chat_ = std::make_unique<service::ChatService>(*store_, config_.service, config_.rooms, *memory_,
+                                                 clock_);
+  polls_ = std::make_unique<service::PollService>(*chat_, *store_, clock_, *memory_, config_.polls);
   connections_ = std::make_unique<core::ConnectionQuota>(connection_limits(config_.transport));
   const auto& limits = connections_->limits();
   obs::log_debug(
@@ -107,6 +111,7 @@ Server::Server(Config config)
                                                                           *authenticator_,
                                                                           guests_,
                                                                           *connections_,
+                                                                          *memory_,
                                                                           *store_,
                                                                           config_.transport,
                                                                           config_.identity,
@@ -191,8 +196,17 @@ void Server::tick_later() {
     // Also while shutting down: closing handshakes have a deadline.
     context_->ws_sessions.tick();
     context_->awaiting_answers.check_some(kHangupChecksPerTick);
+    give_back_freed_memory();
     tick_later();
   });
+}
+
+void Server::give_back_freed_memory() {
+  // The allocator keeps what replays and pages freed for later; after a burst
+  // of them, it goes back to the system so the process shrinks again.
+  constexpr std::size_t kWorthTrimming = 16 * 1024 * 1024;
+  const std::size_t peak = memory_->take_peak();
+  if (peak >= kWorthTrimming && memory_->used() < peak / 2) ::malloc_trim(0);
 }
 
 void Server::wait_for_sessions() {

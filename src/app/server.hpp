@@ -34,11 +34,14 @@ class Server {
  private:
   void shut_down();
   void wait_for_sessions();
+  void give_back_freed_memory();
   // Once a second: idle pollers expire; WebSocket deadlines and pings.
   void tick_later();
 
   Config config_;
   core::SystemClock clock_;
+  // Before everything that may hold a lease of it, so it outlives them all.
+  std::unique_ptr<core::MemoryBudget> memory_;
   std::unique_ptr<boost::asio::io_context> io_;
   std::unique_ptr<store::StoreWorker> store_;
   auth::GuestNames guests_;

@@ -76,11 +76,24 @@ void Room::release(const Frame& frame) {
   for (auto& [member, state] : members_) deliver(*member, state, frame);
 }
 
-void Room::broadcast(const Frame& frame, const UserName* except_user) {
+void Room::broadcast(const Frame& frame, const UserName* except_user, Delivery delivery) {
   for (auto& [member, state] : members_) {
     if (except_user != nullptr && member->user() == *except_user) continue;
-    deliver(*member, state, frame);
+    if (delivery == Delivery::reliable) {
+      deliver(*member, state, frame);
+    } else if (!state.replaying) {
+      member->send_ephemeral(frame);
+    }
   }
+}
+
+bool Room::take_typing_turn(const Member& member, std::int64_t now_ms, std::int64_t interval_ms) {
+  auto user = users_.find(member.user().key());
+  if (user == users_.end()) return false;
+  std::int64_t& last = user->second.last_typing_ms;
+  if (last != INT64_MIN && now_ms - last < interval_ms && now_ms >= last) return false;
+  last = now_ms;
+  return true;
 }
 
 void Room::send_to(Member& member, const Frame& frame) {
@@ -97,21 +110,24 @@ void Room::deliver(Member& member, MemberState& state, const Frame& frame) {
     member.send(frame);
     return;
   }
-  if (state.held.size() >= limits_.max_held_per_member) {
+  const std::size_t cost = queued_cost(*frame);
+  if (state.held_bytes + cost > limits_.max_held_bytes_per_member) {
     member.fall_behind();
     return;
   }
+  state.held_bytes += cost;
   state.held.push_back(frame);
 }
 
-void Room::finish_replay(Member& member, std::span<const Frame> replayed) {
+void Room::finish_replay(Member& member) {
   auto it = members_.find(&member);
   if (it == members_.end() || !it->second.replaying) return;
-  for (const Frame& frame : replayed) member.send_replayed(frame);
-  for (const Frame& frame : it->second.held) member.send(frame);
-  it->second.held.clear();
-  it->second.held.shrink_to_fit();
-  it->second.replaying = false;
+  MemberState& state = it->second;
+  state.replaying = false;
+  std::vector<Frame> held = std::move(state.held);
+  state.held = {};
+  state.held_bytes = 0;
+  for (const Frame& frame : held) member.send(frame);
 }
 
 }  // namespace parley::core

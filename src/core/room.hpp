@@ -3,10 +3,10 @@
 // Owned by the Hub; used on the I/O thread only.
 #pragma once
 
+#include <climits>
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -17,13 +17,20 @@
 namespace parley::core {
 
 struct RoomLimits {
-  // Frames held for one member while its replay is read from the store.
-  std::size_t max_held_per_member = 4096;
+  // Bytes of frames held for one member while its replay is written (counted
+  // as queued_cost): past it the member falls behind. Together with one piece
+  // of its replay, this is what the member's queue bound allows.
+  std::size_t max_held_bytes_per_member = 768 * 1024;
   // Messages held by the gate while an earlier seq is missing.
   std::size_t max_held_by_gate = 4096;
 };
 
 enum class Replay { none, pending };
+
+// How a frame reaches members: every reliable frame arrives, in order, or the
+// member is closed as too slow; an ephemeral one (typing) is dropped for a
+// member that is behind or replaying, and never closes anyone.
+enum class Delivery { reliable, ephemeral };
 
 class Room {
  public:
@@ -59,23 +66,32 @@ class Room {
   void publish(std::uint64_t seq, Frame frame);
 
   // Sends to every member except the connections of `except_user`.
-  void broadcast(const Frame& frame, const UserName* except_user = nullptr);
+  void broadcast(const Frame& frame, const UserName* except_user = nullptr,
+                 Delivery delivery = Delivery::reliable);
 
   // Sends to one member, behind its replay if one is pending.
   void send_to(Member& member, const Frame& frame);
 
-  // The replay for `member` is read: sends it, then what was held meanwhile.
-  void finish_replay(Member& member, std::span<const Frame> replayed);
+  // The replay for `member` is written (its pieces went to the connection
+  // directly): sends what was held meanwhile, and lets live frames through.
+  void finish_replay(Member& member);
+
+  // Typing is relayed at most once per `interval_ms` for one user in one
+  // room: true when `member`'s typing at `now_ms` is due to be relayed (and
+  // counts as relayed). A flood of typing frames costs the others nothing.
+  bool take_typing_turn(const Member& member, std::int64_t now_ms, std::int64_t interval_ms);
 
  private:
   struct MemberState {
     bool replaying = false;
     std::vector<Frame> held;
+    std::size_t held_bytes = 0;
   };
   struct UserPresence {
     std::string name;
     std::size_t connections = 0;
     std::uint64_t arrival = 0;
+    std::int64_t last_typing_ms = INT64_MIN;  // when its typing was last relayed
   };
 
   void release(const Frame& frame);

@@ -18,6 +18,8 @@ std::string render_metrics(const std::vector<std::pair<std::string, double>>& ga
       {"parley_ws_frames_received_total", &c.ws_frames_received},
       {"parley_ws_frames_refused_total", &c.ws_frames_refused},
       {"parley_ws_slow_clients_closed_total", &c.ws_slow_clients_closed},
+      {"parley_ws_reads_throttled_total", &c.ws_reads_throttled},
+      {"parley_ws_ephemeral_dropped_total", &c.ws_ephemeral_dropped},
       {"parley_messages_stored_total", &c.messages_stored},
       {"parley_messages_duplicate_total", &c.messages_duplicate},
       {"parley_store_transactions_total", &c.store_transactions},

@@ -17,6 +17,8 @@ struct Counters {
   std::atomic<std::uint64_t> ws_frames_received{0};
   std::atomic<std::uint64_t> ws_frames_refused{0};
   std::atomic<std::uint64_t> ws_slow_clients_closed{0};
+  std::atomic<std::uint64_t> ws_reads_throttled{0};    // a connection used up its frame allowance
+  std::atomic<std::uint64_t> ws_ephemeral_dropped{0};  // typing not sent to a busy client
   std::atomic<std::uint64_t> messages_stored{0};
   std::atomic<std::uint64_t> messages_duplicate{0};
   std::atomic<std::uint64_t> store_transactions{0};

@@ -77,7 +77,7 @@ Frame encode_pong() {
 }
 
 std::string encode_message_page(std::string_view room, const std::vector<Frame>& messages,
-                                std::uint64_t last_seq) {
+                                std::uint64_t last_seq, bool truncated) {
   std::size_t size = 64 + room.size();
   for (const Frame& message : messages) size += message->size() + 1;
   std::string body;
@@ -88,7 +88,9 @@ std::string encode_message_page(std::string_view room, const std::vector<Frame>&
     if (i > 0) body += ',';
     body += *messages[i];
   }
-  body.append(R"(],"last_seq":)").append(std::to_string(last_seq)).append("}");
+  body.append(R"(],"last_seq":)").append(std::to_string(last_seq));
+  if (truncated) body.append(R"(,"truncated":true)");
+  body.append("}");
   return body;
 }
 

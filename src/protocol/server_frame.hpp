@@ -39,8 +39,9 @@ Frame encode_error(core::ErrorCode code, std::string_view message,
 Frame encode_pong();
 
 // An HTTP page of messages: {"room":R,"messages":[...],"last_seq":N}, from
-// message frames already encoded (the same bytes the sockets get).
+// message frames already encoded (the same bytes the sockets get), with
+// "truncated":true when the page was cut short to stay within its bytes.
 std::string encode_message_page(std::string_view room, const std::vector<Frame>& messages,
-                                std::uint64_t last_seq);
+                                std::uint64_t last_seq, bool truncated = false);
 
 }  // namespace parley::protocol

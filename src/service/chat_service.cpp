@@ -1,5 +1,7 @@
 #include "service/chat_service.hpp"
 
+#include <algorithm>
+
 #include "protocol/server_frame.hpp"
 
 namespace parley::service {
@@ -8,8 +10,9 @@ using core::ErrorCode;
 using protocol::PresenceEvent;
 
 ChatService::ChatService(store::StoreWorker& store, ServiceLimits limits,
-                         core::RoomLimits room_limits)
-    : store_(store), limits_(limits), hub_(room_limits) {}
+                         core::RoomLimits room_limits, core::MemoryBudget& memory,
+                         const core::Clock& clock)
+    : store_(store), limits_(limits), memory_(memory), clock_(clock), hub_(room_limits) {}
 
 void ChatService::open_room(const core::RoomName& name, Opened opened) {
   if (core::Room* room = hub_.find(name)) {
@@ -53,8 +56,12 @@ void ChatService::join(const ConnectionPtr& connection, protocol::JoinCommand co
                   connection->send(
                       protocol::encode_error(ErrorCode::internal, "the room cannot be opened", id));
                 } else if (complete_join(*connection, *room, since)) {
-                  // Done once the replay is in.
-                  replay(connection, *room, *since, room->delivered_seq(), done);
+                  // Done once the replay is in. Past the cap, the most recent.
+                  const std::uint64_t up_to = room->delivered_seq();
+                  const std::uint64_t after = std::max<std::uint64_t>(
+                      *since, up_to - std::min<std::uint64_t>(up_to, limits_.replay_limit));
+                  replay_next_piece(std::make_shared<ReplayCursor>(
+                      ReplayCursor{connection, room->name(), after, up_to, done}));
                   return;
                 }
               }
@@ -81,35 +88,67 @@ bool ChatService::complete_join(Connection& connection, core::Room& room,
   return replaying;
 }
 
-void ChatService::replay(const ConnectionPtr& connection, core::Room& room, std::uint64_t after,
-                         std::uint64_t up_to, Done done) {
-  std::weak_ptr<Connection> weak = connection;
-  const core::RoomName name = room.name();
-  store_.run<std::vector<store::StoredMessage>>(
-      [name, after, up_to, limit = limits_.replay_limit](store::Store& store) {
-        return store.read_range(name, after, up_to, limit);
-      },
-      [this, weak, name, done](store::Result<std::vector<store::StoredMessage>> messages) {
-        auto connection = weak.lock();
-        core::Room* room = hub_.find(name);
-        if (!connection || room == nullptr || !room->is_member(*connection)) return done();
-        if (!messages) {
-          // Never a silent gap: the member is taken out of the room instead.
-          connection->send(
-              protocol::encode_error(ErrorCode::internal, "history cannot be read", std::nullopt));
-          leave(*connection, protocol::LeaveCommand{name, std::nullopt});
-          return done();
-        }
-        std::vector<core::Frame> frames;
-        frames.reserve(messages->size());
-        for (const store::StoredMessage& message : *messages) {
-          frames.push_back(
-              protocol::encode_message({room->name().text(), message.seq, message.ts, message.user,
-                                        message.text, message.client_id}));
-        }
-        room->finish_replay(*connection, frames);
-        done();
-      });
+std::pair<ChatService::ConnectionPtr, core::Room*> ChatService::replay_target(
+    const ReplayCursor& cursor) {
+  auto connection = cursor.connection.lock();
+  core::Room* room = hub_.find(cursor.room);
+  if (!connection || !connection->is_open() || room == nullptr || !room->is_member(*connection)) {
+    return {nullptr, nullptr};
+  }
+  return {std::move(connection), room};
+}
+
+void ChatService::replay_next_piece(std::shared_ptr<ReplayCursor> cursor) {
+  // Frames others hold already (a replay of the same room a moment ago) need
+  // no store read and no memory of their own.
+  std::vector<core::Frame> held = history_.held_after(cursor->room.text(), cursor->after,
+                                                      cursor->up_to, limits_.replay_piece_bytes);
+  if (!held.empty()) return queue_replay_piece(cursor, std::move(held), {});
+  memory_.when_fits(limits_.replay_piece_bytes, [this, cursor](core::MemoryBudget::Lease lease) {
+    if (!replay_target(*cursor).first) return cursor->done();
+    store_.run<std::vector<store::StoredMessage>>(
+        [query = store::RangeQuery{cursor->room, cursor->after, cursor->up_to, limits_.replay_limit,
+                                   limits_.replay_piece_bytes, store::Keep::oldest}](
+            store::Store& store) { return store.read_messages(query); },
+        [this, cursor, lease = std::make_shared<core::MemoryBudget::Lease>(std::move(lease))](
+            store::Result<std::vector<store::StoredMessage>> messages) {
+          auto [connection, room] = replay_target(*cursor);
+          if (!connection) return cursor->done();
+          if (!messages) {
+            // Never a silent gap: the member is taken out of the room instead.
+            connection->send(protocol::encode_error(ErrorCode::internal, "history cannot be read",
+                                                    std::nullopt));
+            leave(*connection, protocol::LeaveCommand{cursor->room, std::nullopt});
+            return cursor->done();
+          }
+          std::vector<core::Frame> frames;
+          frames.reserve(messages->size());
+          std::size_t bytes = 0;
+          for (const store::StoredMessage& message : *messages) {
+            frames.push_back(history_.frame_of(room->name().text(), message));
+            bytes += core::queued_cost(*frames.back());
+          }
+          lease->resize(bytes);
+          queue_replay_piece(cursor, std::move(frames), std::move(*lease));
+        });
+  });
+}
+
+void ChatService::queue_replay_piece(const std::shared_ptr<ReplayCursor>& cursor,
+                                     std::vector<core::Frame> frames,
+                                     core::MemoryBudget::Lease lease) {
+  auto [connection, room] = replay_target(*cursor);
+  if (!connection) return cursor->done();
+  // Seqs have no gaps: a piece that ends short of up_to is followed by another.
+  const std::uint64_t reached = cursor->after + frames.size();
+  cursor->after = reached;
+  if (frames.empty() || reached >= cursor->up_to) {
+    connection->send_replay_piece(frames, std::move(lease), {});
+    room->finish_replay(*connection);
+    return cursor->done();
+  }
+  connection->send_replay_piece(frames, std::move(lease),
+                                [this, cursor] { replay_next_piece(cursor); });
 }
 
 void ChatService::leave(Connection& connection, const protocol::LeaveCommand& command) {
@@ -143,8 +182,11 @@ void ChatService::typing(Connection& connection, const protocol::TypingCommand& 
     connection.send(protocol::encode_error(ErrorCode::not_joined, "not in this room", command.id));
     return;
   }
+  // Coalesced per user and room, and dropped for members under pressure: a
+  // flood of typing frames reaches nobody.
+  if (!room->take_typing_turn(connection, clock_.now_ms(), limits_.typing_interval.count())) return;
   room->broadcast(protocol::encode_typing(room->name().text(), connection.user().text()),
-                  &connection.user());
+                  &connection.user(), core::Delivery::ephemeral);
 }
 
 void ChatService::send(const ConnectionPtr& connection, protocol::SendCommand command,

@@ -3,6 +3,7 @@
 // one truth. I/O thread only; store work goes through the StoreWorker.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -10,9 +11,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/clock.hpp"
 #include "core/hub.hpp"
+#include "core/memory_budget.hpp"
 #include "protocol/client_frame.hpp"
 #include "service/connection.hpp"
+#include "service/history_frames.hpp"
 #include "store/store_worker.hpp"
 
 namespace parley::service {
@@ -23,6 +27,11 @@ struct ServiceLimits {
   // Rooms one WebSocket connection may be in at once (0: no limit): each
   // costs the server about 1 KB.
   std::size_t max_rooms_per_connection = 1000;
+  // A replay is read and queued in pieces of about this many bytes, the next
+  // once the last is written: what a client that never reads holds.
+  std::size_t replay_piece_bytes = 256 * 1024;
+  // One user's typing is relayed to a room at most once per interval.
+  std::chrono::milliseconds typing_interval{3000};
 };
 
 class ChatService {
@@ -30,11 +39,15 @@ class ChatService {
   using ConnectionPtr = std::shared_ptr<Connection>;
   using Done = std::function<void()>;
 
-  ChatService(store::StoreWorker& store, ServiceLimits limits, core::RoomLimits room_limits);
+  // `memory`: the server's budget for replays (and pages), shared with the
+  // transports; `clock` times typing.
+  ChatService(store::StoreWorker& store, ServiceLimits limits, core::RoomLimits room_limits,
+              core::MemoryBudget& memory, const core::Clock& clock);
 
   // Joins; `done` runs once `joined` is queued (after a store round trip when
-  // the room is not open yet) and, for a join with `since`, once its replay
-  // is queued too, so the caller can hold the next frame back.
+  // the room is not open yet) and, for a join with `since`, once the last
+  // piece of its replay is queued too, so the caller can hold the next frame
+  // back.
   void join(const ConnectionPtr& connection, protocol::JoinCommand command, Done done);
   void leave(Connection& connection, const protocol::LeaveCommand& command);
   // Sends; `settled` runs once the ack or the error is queued.
@@ -67,17 +80,32 @@ class ChatService {
   bool is_shutting_down() const { return shutting_down_; }
 
   core::Hub& hub() { return hub_; }
+  HistoryFrames& history() { return history_; }
 
  private:
   // Joins and sends `joined`; true when a replay must follow.
   bool complete_join(Connection& connection, core::Room& room, std::optional<std::uint64_t> since);
-  // Reads (after, up_to] and hands it to the member; `done` when it is in.
-  void replay(const ConnectionPtr& connection, core::Room& room, std::uint64_t after,
-              std::uint64_t up_to, Done done);
+  // Replays (after, up_to] to a member in pieces, each read once the last is
+  // written and the memory budget has room; `done` once the last is queued.
+  struct ReplayCursor {
+    std::weak_ptr<Connection> connection;
+    core::RoomName room;
+    std::uint64_t after;
+    std::uint64_t up_to;
+    Done done;
+  };
+  void replay_next_piece(std::shared_ptr<ReplayCursor> cursor);
+  void queue_replay_piece(const std::shared_ptr<ReplayCursor>& cursor,
+                          std::vector<core::Frame> frames, core::MemoryBudget::Lease lease);
+  // The connection behind `cursor`, if it is still in the room to replay.
+  std::pair<ConnectionPtr, core::Room*> replay_target(const ReplayCursor& cursor);
 
   store::StoreWorker& store_;
   ServiceLimits limits_;
+  core::MemoryBudget& memory_;
+  const core::Clock& clock_;
   core::Hub hub_;
+  HistoryFrames history_;
   // Rooms being opened in the store, with who waits for each; by room key.
   std::unordered_map<std::string, std::vector<Opened>> opening_;
   std::vector<Published> listeners_;

@@ -16,6 +16,8 @@ class PollService::Poller final : public Connection {
       : user_(std::move(user)), room_key_(std::move(room_key)) {}
   const core::UserName& user() const override { return user_; }
   void send(const core::Frame&) override {}
+  void send_replay_piece(std::span<const core::Frame>, core::MemoryBudget::Lease,
+                         std::function<void()>) override {}  // a poller never replays
   void fall_behind() override {}
   bool is_guest() const override { return false; }
   bool is_open() const override { return true; }
@@ -38,21 +40,21 @@ std::string poller_key(const core::UserName& user, const std::string& room_key) 
   return user.key() + "/" + room_key;
 }
 
-std::vector<core::Frame> frames_of(std::string_view room,
-                                   const std::vector<store::StoredMessage>& messages) {
-  std::vector<core::Frame> frames;
-  frames.reserve(messages.size());
-  for (const auto& message : messages) {
-    frames.push_back(protocol::encode_message(
-        {room, message.seq, message.ts, message.user, message.text, message.client_id}));
-  }
-  return frames;
+// The page of `messages` read for a request of `limit` (or `up_to`): cut
+// short by bytes when the store gave fewer than asked.
+MessagePage page_of(HistoryFrames& history, const std::string& room,
+                    const std::vector<store::StoredMessage>& messages, std::uint64_t last_seq,
+                    std::size_t wanted) {
+  MessagePage page{room, {}, last_seq, messages.size() < wanted};
+  page.messages.reserve(messages.size());
+  for (const auto& message : messages) page.messages.push_back(history.frame_of(room, message));
+  return page;
 }
 }  // namespace
 
 PollService::PollService(ChatService& chat, store::StoreWorker& store, const core::Clock& clock,
-                         PollLimits limits)
-    : chat_(chat), store_(store), clock_(clock), limits_(limits) {
+                         core::MemoryBudget& memory, PollLimits limits)
+    : chat_(chat), store_(store), clock_(clock), memory_(memory), limits_(limits) {
   chat_.on_published([this](const std::string& room_key, std::uint64_t seq,
                             const core::Frame& frame) { wake(room_key, seq, frame); });
 }
@@ -79,25 +81,39 @@ void PollService::list_rooms(std::size_t limit, Done<std::vector<RoomSummary>> d
       });
 }
 
+std::optional<core::MemoryBudget::Lease> PollService::lease_for_page(
+    const Done<MessagePage>& done) {
+  auto lease = memory_.try_take(limits_.max_page_bytes);
+  if (!lease) done(Refusal{ErrorCode::rate_limited, "the server is busy; try again", 1});
+  return lease;
+}
+
 void PollService::read_before(const core::RoomName& room, std::optional<std::uint64_t> before,
                               std::size_t limit, Done<MessagePage> done) {
   struct Read {
     store::RoomRecord record;
     std::vector<store::StoredMessage> messages;
+    std::size_t wanted = 0;  // messages in the range, up to the limit
   };
+  auto lease = lease_for_page(done);
+  if (!lease) return;
   store_.run<Read>(
-      [room, before, limit](store::Store& store) -> store::Result<Read> {
+      [room, before, limit,
+       max_bytes = limits_.max_page_bytes](store::Store& store) -> store::Result<Read> {
         auto record = store.open_room(room);
         if (!record) return record.error();
         const std::uint64_t up_to = before ? (*before == 0 ? 0 : *before - 1) : record->last_seq;
-        auto messages = store.read_range(room, 0, up_to, limit);
+        auto messages = store.read_messages(store::RangeQuery{room, 0, up_to, limit, max_bytes});
         if (!messages) return messages.error();
-        return Read{*record, std::move(*messages)};
+        const std::size_t wanted = static_cast<std::size_t>(
+            std::min<std::uint64_t>(std::min(up_to, record->last_seq), limit));
+        return Read{*record, std::move(*messages), wanted};
       },
-      [done = std::move(done)](store::Result<Read> read) {
+      [this, lease = std::make_shared<core::MemoryBudget::Lease>(std::move(*lease)),
+       done = std::move(done)](store::Result<Read> read) {
         if (!read) return done(store_failed());
-        done(MessagePage{read->record.name, frames_of(read->record.name, read->messages),
-                         read->record.last_seq});
+        done(page_of(chat_.history(), read->record.name, read->messages, read->record.last_seq,
+                     read->wanted));
       });
 }
 
@@ -130,14 +146,18 @@ void PollService::read_after(const core::Room& room, std::uint64_t after, std::s
   }
   // Seqs have no gaps, so the next `limit` messages end at after + limit.
   const std::uint64_t up_to = std::min<std::uint64_t>(last_seq, after + limit);
+  auto lease = lease_for_page(done);
+  if (!lease) return;
   store_.run<std::vector<store::StoredMessage>>(
-      [name = room.name(), after, up_to, limit](store::Store& store) {
-        return store.read_range(name, after, up_to, limit);
+      [query = store::RangeQuery{room.name(), after, up_to, limit, limits_.max_page_bytes,
+                                 store::Keep::oldest}](store::Store& store) {
+        return store.read_messages(query);
       },
-      [name = room.name().text(), last_seq,
+      [this, name = room.name().text(), last_seq, wanted = up_to - after,
+       lease = std::make_shared<core::MemoryBudget::Lease>(std::move(*lease)),
        done = std::move(done)](store::Result<std::vector<store::StoredMessage>> messages) {
         if (!messages) return done(store_failed());
-        done(MessagePage{name, frames_of(name, *messages), last_seq});
+        done(page_of(chat_.history(), name, *messages, last_seq, wanted));
       });
 }
 

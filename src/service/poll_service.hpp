@@ -22,12 +22,16 @@ namespace parley::service {
 struct PollLimits {
   std::chrono::milliseconds presence_timeout{
       30000};  // a poller leaves this long after its last poll
+  // Bytes of messages in one page (about, as encoded): a page that would be
+  // larger holds fewer messages and says `truncated`.
+  std::size_t max_page_bytes = 1024 * 1024;
 };
 
 struct MessagePage {
   std::string room;  // as first written
   std::vector<core::Frame> messages;
   std::uint64_t last_seq = 0;
+  bool truncated = false;  // fewer messages than asked for, to stay within max_page_bytes
 };
 
 struct RoomSummary {
@@ -43,8 +47,9 @@ class PollService {
   using Body = std::shared_ptr<const std::string>;
   using WaitId = std::uint64_t;
 
+  // `memory`: the server's budget; a page that does not fit is refused (429).
   PollService(ChatService& chat, store::StoreWorker& store, const core::Clock& clock,
-              PollLimits limits);
+              core::MemoryBudget& memory, PollLimits limits);
   ~PollService();
 
   void list_rooms(std::size_t limit, Done<std::vector<RoomSummary>> done);
@@ -80,9 +85,13 @@ class PollService {
   void read_after(const core::Room& room, std::uint64_t after, std::size_t limit,
                   Done<MessagePage> done);
 
+  // A lease for one page being read, or the refusal when the budget is full.
+  std::optional<core::MemoryBudget::Lease> lease_for_page(const Done<MessagePage>& done);
+
   ChatService& chat_;
   store::StoreWorker& store_;
   const core::Clock& clock_;
+  core::MemoryBudget& memory_;
   PollLimits limits_;
   // By user key + "/" + room key.
   std::unordered_map<std::string, std::shared_ptr<Poller>> pollers_;

@@ -37,18 +37,29 @@ Result<std::vector<Appended>> MemoryStore::append_batch(std::span<const AppendRe
   return results;
 }
 
-Result<std::vector<StoredMessage>> MemoryStore::read_range(const core::RoomName& room,
-                                                           std::uint64_t after, std::uint64_t up_to,
-                                                           std::size_t limit) {
-  auto it = rooms_.find(room.key());
+Result<std::vector<StoredMessage>> MemoryStore::read_messages(const RangeQuery& query) {
+  auto it = rooms_.find(query.room.key());
   if (it == rooms_.end()) return std::vector<StoredMessage>{};
   const auto& messages = it->second.messages;
-  const std::uint64_t last = std::min<std::uint64_t>(up_to, messages.size());
-  if (after >= last) return std::vector<StoredMessage>{};
-  const std::uint64_t first =
-      std::max<std::uint64_t>(after, last - std::min<std::uint64_t>(last, limit));
-  return std::vector<StoredMessage>(messages.begin() + static_cast<std::ptrdiff_t>(first),
-                                    messages.begin() + static_cast<std::ptrdiff_t>(last));
+  const std::uint64_t last = std::min<std::uint64_t>(query.up_to, messages.size());
+  if (query.after >= last || query.limit == 0) return std::vector<StoredMessage>{};
+  // Indexes [first, end) of messages, grown from the end that is kept.
+  std::size_t bytes = 0;
+  std::vector<StoredMessage> read;
+  const auto fits = [&](const StoredMessage& message) {
+    if (read.size() >= query.limit) return false;
+    bytes += message_bytes(message);
+    return read.empty() || bytes <= query.max_bytes;
+  };
+  if (query.keep == Keep::oldest) {
+    for (std::uint64_t i = query.after; i < last && fits(messages[i]); ++i)
+      read.push_back(messages[i]);
+  } else {
+    for (std::uint64_t i = last; i > query.after && fits(messages[i - 1]); --i)
+      read.push_back(messages[i - 1]);
+    std::reverse(read.begin(), read.end());
+  }
+  return read;
 }
 
 Result<std::vector<RoomRecord>> MemoryStore::list_rooms(std::size_t limit) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/system/result.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -27,6 +28,30 @@ struct StoredMessage {
   std::string user;
   std::string text;
   std::string client_id;
+};
+
+// What a stored message costs once encoded as a frame, about: its text and
+// names, and the JSON around them. How reads are capped in bytes.
+inline std::size_t message_bytes(const StoredMessage& message) {
+  constexpr std::size_t kFrameOverhead = 160;
+  return message.text.size() + message.user.size() + message.client_id.size() + kFrameOverhead;
+}
+
+// Which messages a read capped by count or bytes keeps when there are more.
+enum class Keep { newest, oldest };
+
+// Messages with after < seq <= up_to, returned oldest first: at most `limit`,
+// and no more than `max_bytes` (message_bytes) unless one message alone is
+// more. When the range holds more, Keep::newest keeps the most recent (a page
+// of history, a capped replay), Keep::oldest the first after `after` (reading
+// forward: a poll, a replay's next piece).
+struct RangeQuery {
+  core::RoomName room;
+  std::uint64_t after = 0;
+  std::uint64_t up_to = 0;
+  std::size_t limit = 0;
+  std::size_t max_bytes = SIZE_MAX;
+  Keep keep = Keep::newest;
 };
 
 struct AppendRequest {
@@ -76,11 +101,14 @@ class Store {
   virtual Result<std::vector<Appended>> append_batch(std::span<const AppendRequest> requests,
                                                      std::int64_t now_ms) = 0;
 
+  // The messages `query` asks for (see RangeQuery).
+  virtual Result<std::vector<StoredMessage>> read_messages(const RangeQuery& query) = 0;
   // Messages with after < seq <= up_to, oldest first, at most `limit`, taking
   // the most recent ones when there are more.
-  virtual Result<std::vector<StoredMessage>> read_range(const core::RoomName& room,
-                                                        std::uint64_t after, std::uint64_t up_to,
-                                                        std::size_t limit) = 0;
+  Result<std::vector<StoredMessage>> read_range(const core::RoomName& room, std::uint64_t after,
+                                                std::uint64_t up_to, std::size_t limit) {
+    return read_messages(RangeQuery{room, after, up_to, limit});
+  }
 
   // Rooms by most recent activity, at most `limit`.
   virtual Result<std::vector<RoomRecord>> list_rooms(std::size_t limit) = 0;

@@ -256,6 +256,12 @@ void HttpSession::answer(Response response) {
   // Written by hand rather than by Beast's serializer, which cost 40 % of a
   // poll's instructions: the head, then the body as it is.
   response_ = std::move(response);
+  // A large body held for a slow reader counts in the server's budget, which
+  // refuses new pages while it is full.
+  constexpr std::size_t kLargeBody = 64 * 1024;
+  if (response_.body().size() >= kLargeBody) {
+    answer_lease_ = context_.memory.take_unchecked(response_.body().size());
+  }
   head_.clear();
   append_head(response_, head_);
   write({boost::asio::buffer(head_), boost::asio::buffer(response_.body())},
@@ -283,6 +289,7 @@ void HttpSession::write(std::array<boost::asio::const_buffer, 2> buffers, bool k
 void HttpSession::on_write(bool keep_alive, beast::error_code error, std::size_t) {
   deadline_ = Clock::time_point::max();
   response_ = {};
+  answer_lease_.release();
   shared_answer_.reset();
   if (error) return;
   if (!keep_alive) {

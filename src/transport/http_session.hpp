@@ -60,7 +60,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   core::ConnectionQuota::Slot slot_;
   bool answering_head_ = false;  // the request being answered is a HEAD
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
-  Response response_;           // the answer being written: its body goes out as is
+  Response response_;                       // the answer being written: its body goes out as is
+  core::MemoryBudget::Lease answer_lease_;  // a large body's share of the server's budget
   std::string head_;            // its status line and header fields; capacity kept for the next
   SharedAnswer shared_answer_;  // or the shared bytes being written
   // A read or write under way must end by this (http_timeout after it began);

@@ -94,6 +94,8 @@ bool Router::answer_public(Request& request, const std::string& path, Respond& r
             {"parley_ws_sessions", static_cast<double>(context_.ws_sessions.size())},
             {"parley_rooms_open", static_cast<double>(context_.chat.hub().room_count())},
             {"parley_long_polls_waiting", static_cast<double>(context_.polls.waiting_count())},
+            {"parley_buffered_bytes", static_cast<double>(context_.memory.used())},
+            {"parley_replays_waiting_for_memory", static_cast<double>(context_.memory.waiting())},
             {"parley_store_healthy", context_.store.is_healthy() ? 1.0 : 0.0},
         }));
     response.set(http::field::content_type, "text/plain; version=0.0.4");

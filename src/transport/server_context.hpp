@@ -10,6 +10,7 @@
 #include "auth/guest_names.hpp"
 #include "auth/identity_settings.hpp"
 #include "core/connection_quota.hpp"
+#include "core/memory_budget.hpp"
 #include "service/account_service.hpp"
 #include "service/chat_service.hpp"
 #include "service/poll_service.hpp"
@@ -28,6 +29,10 @@ struct TransportLimits {
   std::size_t ws_max_in_flight_sends = 64;        // sends awaiting their ack before reads pause
   std::chrono::seconds ws_idle_timeout{60};       // silence after which a ping is sent, then close
   std::chrono::seconds ws_close_timeout{3};       // for the closing handshake
+  // Frames other than sends per second per connection (a token bucket; 0: no
+  // limit), and how many may come at once. Past it the connection's reads pause.
+  std::size_t ws_frame_rate = 100;
+  std::size_t ws_frame_burst = 500;
   // Connections held at once (0: as many as the open-files limit allows,
   // less a reserve), and from one client address (0: no limit).
   std::size_t max_connections = 0;
@@ -42,6 +47,7 @@ struct ServerContext {
   auth::Authenticator& authenticator;
   auth::GuestNames& guests;
   core::ConnectionQuota& connections;
+  core::MemoryBudget& memory;
   store::StoreWorker& store;
   TransportLimits limits;
   auth::IdentitySettings identity;

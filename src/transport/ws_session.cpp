@@ -25,13 +25,8 @@ core::Frame shared_bytes(std::string bytes) {
   return std::make_shared<const std::string>(std::move(bytes));
 }
 
-// What a queued frame holds of the server's memory, counted against the
-// queue's bound: its bytes, and about 128 more: its queue entry (32 bytes,
-// the header inside, and as much again of the vector's spare room) and, for a
-// frame of its own such as a pong, its shared_ptr block and string.
 std::size_t cost_of(const std::string& bytes) {
-  constexpr std::size_t kEntryBytes = 128;
-  return bytes.size() + kEntryBytes;
+  return core::queued_cost(bytes);
 }
 
 }  // namespace
@@ -45,7 +40,9 @@ WsSession::WsSession(tcp::socket&& socket, core::ConnectionQuota::Slot slot, Ser
       identity_(std::move(identity)),
       claim_(claim),
       session_secret_(std::move(session_secret)),
-      decoder_(context.limits.ws_max_frame_bytes) {}
+      decoder_(context.limits.ws_max_frame_bytes),
+      frame_allowance_(static_cast<double>(context.limits.ws_frame_burst)),
+      allowance_at_(std::chrono::steady_clock::now()) {}
 
 WsSession::~WsSession() {
   finish();
@@ -70,12 +67,34 @@ asio::any_io_executor WsSession::get_executor() {
 
 // ---- Reading ----
 
-bool WsSession::may_dispatch() const {
-  // Backpressure: a client that waits on a join, or has too many sends
-  // awaiting their commit, is not read until that settles.
+bool WsSession::may_dispatch() {
+  // Backpressure: a client that waits on a join, has too many sends awaiting
+  // their commit, or has used up its frame allowance, is not read until that
+  // settles.
   if (state_ == State::closing) return true;  // only its close frame matters now
   return state_ == State::open && !join_pending_ &&
-         in_flight_sends_ < context_.limits.ws_max_in_flight_sends;
+         in_flight_sends_ < context_.limits.ws_max_in_flight_sends && has_frame_allowance();
+}
+
+bool WsSession::has_frame_allowance() {
+  if (frame_allowance_ >= 1 || context_.limits.ws_frame_rate == 0) return true;
+  const auto now = std::chrono::steady_clock::now();
+  const double elapsed = std::chrono::duration<double>(now - allowance_at_).count();
+  allowance_at_ = now;
+  frame_allowance_ =
+      std::min(static_cast<double>(context_.limits.ws_frame_burst),
+               frame_allowance_ + elapsed * static_cast<double>(context_.limits.ws_frame_rate));
+  if (frame_allowance_ >= 1) return true;
+  obs::count(obs::counters().ws_reads_throttled);
+  return false;  // the tick tries again
+}
+
+void WsSession::spend_frame_allowance() {
+  if (context_.limits.ws_frame_rate == 0) return;
+  if (frame_allowance_ >= context_.limits.ws_frame_burst) {
+    allowance_at_ = std::chrono::steady_clock::now();  // full: the refill starts now
+  }
+  frame_allowance_ -= 1;
 }
 
 void WsSession::read_available() {
@@ -176,6 +195,7 @@ bool WsSession::handle(const ws::Event& event) {
       if (state_ == State::open) dispatch(event.payload);
       return true;
     case ws::Event::Kind::ping:
+      spend_frame_allowance();
       // Bounded like any answer: a ping flood from a client that does not
       // read is a slow reader.
       if (event.payload.empty()) {
@@ -186,6 +206,7 @@ bool WsSession::handle(const ws::Event& event) {
       }
       return true;
     case ws::Event::Kind::pong:
+      spend_frame_allowance();
       return true;
     case ws::Event::Kind::close:
       close_received_ = true;
@@ -208,12 +229,17 @@ bool WsSession::handle(const ws::Event& event) {
 void WsSession::dispatch(std::string_view text) {
   obs::count(obs::counters().ws_frames_received);
   auto parsed = protocol::parse_client_frame(text);
+  // Sends are bounded by their own limit (in flight, awaiting the commit);
+  // every other frame comes out of the allowance.
+  const auto* command = std::get_if<protocol::ClientCommand>(&parsed);
+  if (command == nullptr || !std::holds_alternative<protocol::SendCommand>(*command)) {
+    spend_frame_allowance();
+  }
   if (auto* refused = std::get_if<protocol::FrameError>(&parsed)) {
     obs::count(obs::counters().ws_frames_refused);
     send(protocol::encode_error(refused->code, refused->message, refused->id));
     return;
   }
-  auto& command = std::get<protocol::ClientCommand>(parsed);
   auto self = shared_from_this();
   service::ChatService& chat = context_.chat;
   std::visit(
@@ -246,7 +272,7 @@ void WsSession::dispatch(std::string_view text) {
           send(protocol::encode_pong());
         }
       },
-      command);
+      std::get<protocol::ClientCommand>(parsed));
 }
 
 void WsSession::start_join(protocol::JoinCommand command) {
@@ -270,15 +296,47 @@ void WsSession::send(const core::Frame& frame) {
   enqueue_bounded(frame, ws::header_for(ws::Opcode::text, frame->size()));
 }
 
-void WsSession::send_replayed(const core::Frame& frame) {
+void WsSession::send_ephemeral(const core::Frame& frame) {
   if (state_ != State::open || overflowed_) return;
-  enqueue(frame, ws::header_for(ws::Opcode::text, frame->size()), /*replayed=*/true);
+  // Only while the queue is well within its bound: a client that is busy
+  // reading messages is not sent who is typing, and never closed for it.
+  if (queued_bytes_ + cost_of(*frame) > context_.limits.ws_max_queued_bytes / 2) {
+    obs::count(obs::counters().ws_ephemeral_dropped);
+    return;
+  }
+  enqueue(frame, ws::header_for(ws::Opcode::text, frame->size()));
+}
+
+void WsSession::send_replay_piece(std::span<const core::Frame> frames,
+                                  core::MemoryBudget::Lease lease, std::function<void()> written) {
+  if (state_ != State::open || overflowed_) return;
+  for (const core::Frame& frame : frames) {
+    enqueue(frame, ws::header_for(ws::Opcode::text, frame->size()), /*replayed=*/true);
+  }
+  replay_lease_ = std::move(lease);
+  replay_written_ = std::move(written);
+  if (replayed_bytes_ == 0) on_replay_piece_written();  // an empty piece
+}
+
+void WsSession::on_replay_piece_written() {
+  replay_lease_.release();
+  if (auto next = std::exchange(replay_written_, nullptr)) {
+    // Not from here: the caller is writing this session's queue.
+    asio::post(socket_.get_executor(), std::move(next));
+  }
+  if (replay_unwritten_) {
+    replay_unwritten_ = false;
+    join_pending_ = false;
+    resume_reading();  // posted: not from inside this write
+  }
 }
 
 void WsSession::enqueue_bounded(core::Frame bytes, ws::FrameHeader header) {
   if (overflowed_) return;
+  // One bound for everything queued for this client, its replay piece
+  // included (what the room holds back during a replay has its own share).
   const auto over_bound = [&] {
-    return queued_bytes_ - replayed_bytes_ + cost_of(*bytes) > context_.limits.ws_max_queued_bytes;
+    return queued_bytes_ + cost_of(*bytes) > context_.limits.ws_max_queued_bytes;
   };
   // One turn can queue a lot for a client that reads promptly (a batch of
   // commits, the frames held during a replay): what the socket takes now
@@ -362,11 +420,7 @@ WsSession::WriteResult WsSession::write_queued() {
       queued_bytes_ -= cost;
       if (front.replayed) {
         replayed_bytes_ -= cost;
-        if (replayed_bytes_ == 0 && replay_unwritten_) {
-          replay_unwritten_ = false;
-          join_pending_ = false;
-          resume_reading();  // posted: not from inside this write
-        }
+        if (replayed_bytes_ == 0) on_replay_piece_written();
       }
       front.payload.reset();
       ++queue_head_;
@@ -465,12 +519,14 @@ void WsSession::tick() {
   // While its reads pause (a join or sends waiting on the store), a client
   // is not silent: it is not being listened to. One whose replay waits to be
   // written is listened to once it has read it: it is alive while that moves.
-  const bool waited_on_us = read_stopped_ && !replay_unwritten_;
-  silent_ticks_ = heard_since_tick_ || waited_on_us || (replay_unwritten_ && written_since_tick_)
+  const bool replay_pending = replay_unwritten_ || replayed_bytes_ > 0;
+  const bool waited_on_us = read_stopped_ && !replay_pending;
+  silent_ticks_ = heard_since_tick_ || waited_on_us || (replay_pending && written_since_tick_)
                       ? 0
                       : silent_ticks_ + 1;
   heard_since_tick_ = false;
   written_since_tick_ = false;
+  resume_reading();  // reads paused by the frame allowance go on as it refills
   const auto idle_limit = static_cast<std::uint32_t>(context_.limits.ws_idle_timeout.count());
   if (silent_ticks_ >= idle_limit) {
     obs::log_debug("closing a silent WebSocket client (user " + user().text() + ")");
@@ -542,6 +598,8 @@ void WsSession::finish() {
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   queue_.clear();
+  replay_lease_.release();
+  replay_written_ = nullptr;  // the replay ends with the connection
 }
 
 }  // namespace parley::transport

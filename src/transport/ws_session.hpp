@@ -5,6 +5,8 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,7 +51,9 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   bool is_guest() const override { return identity_.is_guest(); }
   bool is_open() const override { return state_ == State::open; }
   void send(const core::Frame& frame) override;
-  void send_replayed(const core::Frame& frame) override;
+  void send_ephemeral(const core::Frame& frame) override;
+  void send_replay_piece(std::span<const core::Frame> frames, core::MemoryBudget::Lease lease,
+                         std::function<void()> written) override;
   void fall_behind() override;
 
  private:
@@ -63,7 +67,12 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   };
   enum class WriteResult { all_written, would_block, failed };
 
-  bool may_dispatch() const;
+  bool may_dispatch();
+  // Frames other than sends are rationed (a token bucket): a flood of them
+  // pauses this client's reads, costing the others nothing. True when one
+  // may be handled now.
+  bool has_frame_allowance();
+  void spend_frame_allowance();
   void read_available();
   void wait_readable();
   void resume_reading();
@@ -77,6 +86,8 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   // what the socket takes now (then: 1008).
   void enqueue_bounded(core::Frame bytes, ws::FrameHeader header);
   void enqueue(core::Frame bytes, ws::FrameHeader header, bool replayed = false);
+  // The replay piece in the queue is written: its lease ends, the next may come.
+  void on_replay_piece_written();
   // Writes from the queue until it is empty or the socket is full.
   WriteResult write_queued();
   // write_queued, then waits for the socket if it is full; false when the
@@ -113,6 +124,10 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   bool join_pending_ = false;
   bool replay_unwritten_ = false;  // the join is done, its replay not yet written
   std::uint32_t in_flight_sends_ = 0;
+  // Frame allowance: tokens, refilled at ws_frame_rate per second up to
+  // ws_frame_burst, as of `allowance_at_`.
+  double frame_allowance_ = 0;
+  std::chrono::steady_clock::time_point allowance_at_{};
   // A join with `since` that waits for the acks of earlier sends (a replay
   // must not overtake them).
   std::unique_ptr<protocol::JoinCommand> deferred_join_;
@@ -123,7 +138,9 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   std::size_t queue_head_ = 0;
   std::size_t written_ = 0;
   std::size_t queued_bytes_ = 0;
-  std::size_t replayed_bytes_ = 0;  // of queued_bytes_, a replay's: bounded by the replay limit
+  std::size_t replayed_bytes_ = 0;          // of queued_bytes_, the replay piece's
+  core::MemoryBudget::Lease replay_lease_;  // the piece's share of the server's budget
+  std::function<void()> replay_written_;    // asks for the next piece
   bool flush_scheduled_ = false;
   bool write_waiting_ = false;     // the socket was full: an async_wait is pending
   bool overflowed_ = false;        // the queue hit its bound: closing with 1008

@@ -13,9 +13,11 @@ class RecordingMember final : public Member {
   explicit RecordingMember(std::string_view name) : user_(*UserName::parse(name)) {}
   const UserName& user() const override { return user_; }
   void send(const Frame& frame) override { received.push_back(*frame); }
+  void send_ephemeral(const Frame& frame) override { ephemeral.push_back(*frame); }
   void fall_behind() override { fell_behind = true; }
 
   std::vector<std::string> received;
+  std::vector<std::string> ephemeral;
   bool fell_behind = false;
 
  private:
@@ -53,7 +55,8 @@ TEST(Room, NeverReleasesASeqTwice) {
 }
 
 TEST(Room, GivesUpOnAHoleOnlyPastItsBound) {
-  Room room(room_name(), 0, RoomLimits{.max_held_per_member = 8, .max_held_by_gate = 2});
+  Room room(room_name(), 0,
+            RoomLimits{.max_held_bytes_per_member = 8 * 1024, .max_held_by_gate = 2});
   RecordingMember alice("alice");
   room.join(alice, Replay::none);
   room.publish(2, frame("m2"));
@@ -87,22 +90,56 @@ TEST(Room, HoldsLiveFramesDuringAReplayAndSendsThemAfterIt) {
   room.publish(3, frame("m3"));
   room.send_to(alice, frame("ack3"));
   EXPECT_TRUE(alice.received.empty());
-  const Frame replayed[] = {frame("m1"), frame("m2")};
-  room.finish_replay(alice, replayed);
+  alice.received = {"m1", "m2"};  // the replay, written to the connection directly
+  room.finish_replay(alice);
   EXPECT_EQ(alice.received, (std::vector<std::string>{"m1", "m2", "m3", "ack3"}));
   room.publish(4, frame("m4"));
   EXPECT_EQ(alice.received.back(), "m4");
 }
 
 TEST(Room, AMemberThatFallsTooFarBehindDuringReplayIsToldSo) {
-  Room room(room_name(), 0, RoomLimits{.max_held_per_member = 2, .max_held_by_gate = 8});
+  // Room for two frames of 100 bytes, counted as queued_cost.
+  Room room(room_name(), 0,
+            RoomLimits{.max_held_bytes_per_member = 2 * queued_cost(std::string(100, 'm')),
+                       .max_held_by_gate = 8});
   RecordingMember alice("alice");
   room.join(alice, Replay::pending);
-  room.publish(1, frame("m1"));
-  room.publish(2, frame("m2"));
+  room.publish(1, frame(std::string(100, 'm')));
+  room.publish(2, frame(std::string(100, 'm')));
   EXPECT_FALSE(alice.fell_behind);
-  room.publish(3, frame("m3"));
+  room.publish(3, frame(std::string(100, 'm')));
   EXPECT_TRUE(alice.fell_behind);
+}
+
+TEST(Room, EphemeralFramesSkipMembersInTheirReplayAndAreNeverHeld) {
+  Room room(room_name(), 0);
+  RecordingMember alice("alice"), bob("bob"), carol("carol");
+  room.join(alice, Replay::none);
+  room.join(bob, Replay::none);
+  room.join(carol, Replay::pending);
+  room.broadcast(frame("typing"), &alice.user(), Delivery::ephemeral);
+  EXPECT_TRUE(alice.ephemeral.empty());
+  EXPECT_EQ(bob.ephemeral, (std::vector<std::string>{"typing"}));
+  EXPECT_TRUE(bob.received.empty()) << "ephemeral frames go the ephemeral way";
+  room.finish_replay(carol);
+  EXPECT_TRUE(carol.ephemeral.empty());
+  EXPECT_TRUE(carol.received.empty()) << "typing is not held for after a replay";
+}
+
+TEST(Room, TypingIsRelayedOncePerIntervalPerUser) {
+  Room room(room_name(), 0);
+  RecordingMember alice("alice"), alice_phone("alice"), bob("bob");
+  room.join(alice, Replay::none);
+  room.join(alice_phone, Replay::none);
+  room.join(bob, Replay::none);
+  EXPECT_TRUE(room.take_typing_turn(alice, 1000, 3000));
+  EXPECT_FALSE(room.take_typing_turn(alice, 1001, 3000));
+  EXPECT_FALSE(room.take_typing_turn(alice_phone, 3999, 3000)) << "one user, whatever connection";
+  EXPECT_TRUE(room.take_typing_turn(bob, 1001, 3000)) << "each user has their own turn";
+  EXPECT_TRUE(room.take_typing_turn(alice, 4000, 3000));
+  EXPECT_TRUE(room.take_typing_turn(alice, 3000, 3000)) << "a clock that went back";
+  RecordingMember stranger("stranger");
+  EXPECT_FALSE(room.take_typing_turn(stranger, 9000, 3000)) << "not in the room";
 }
 
 TEST(Room, BroadcastSkipsEveryConnectionOfTheExceptedUser) {

@@ -116,6 +116,37 @@ TEST_P(StoreContract, ReadsARangeOldestFirstKeepingTheMostRecentWhenCapped) {
   EXPECT_TRUE(store->read_range(room("nowhere"), 0, 10, 5)->empty());
 }
 
+TEST_P(StoreContract, CapsAReadInBytesFromTheEndItKeeps) {
+  std::vector<AppendRequest> batch;
+  const std::string text(1000, 'x');
+  // Ids of one length, so that every message costs the same.
+  for (char id = 'a'; id < 'a' + 10; ++id) batch.push_back(message("r", "u", text, {id}));
+  ASSERT_TRUE(store->append_batch(batch, 1));
+  const std::size_t each = message_bytes((*store->read_range(room("r"), 0, 1, 1))[0]);
+  // Room for three and a half messages: three.
+  auto oldest =
+      store->read_messages(RangeQuery{room("r"), 2, 10, 100, each * 3 + each / 2, Keep::oldest});
+  ASSERT_TRUE(oldest);
+  ASSERT_EQ(oldest->size(), 3u);
+  EXPECT_EQ(oldest->front().seq, 3u);
+  EXPECT_EQ(oldest->back().seq, 5u);
+  auto newest = store->read_messages(RangeQuery{room("r"), 2, 10, 100, each * 3, Keep::newest});
+  ASSERT_TRUE(newest);
+  ASSERT_EQ(newest->size(), 3u);
+  EXPECT_EQ(newest->front().seq, 8u);
+  EXPECT_EQ(newest->back().seq, 10u);
+  // One message larger than the cap still comes, alone.
+  auto one = store->read_messages(RangeQuery{room("r"), 0, 10, 100, 10, Keep::oldest});
+  ASSERT_TRUE(one);
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ(one->front().seq, 1u);
+  // The count still applies, from the kept end.
+  auto counted = store->read_messages(RangeQuery{room("r"), 0, 10, 2, SIZE_MAX, Keep::oldest});
+  ASSERT_TRUE(counted);
+  ASSERT_EQ(counted->size(), 2u);
+  EXPECT_EQ(counted->back().seq, 2u);
+}
+
 TEST_P(StoreContract, KeepsTextExactlyAsReceived) {
   const std::string text = "  <b>bold?</b> \x01 caf\xc3\xa9 \xf0\x9f\x98\x80\n";
   const AppendRequest batch[] = {message("r", "u", text, "x")};

@@ -257,8 +257,7 @@ TEST(StoreWorker, StoppingEndsTheWaitAndCommitsWhatWaited) {
 // A store whose reads throw, as a statement that cannot be prepared does.
 class ThrowingStore final : public MemoryStore {
  public:
-  Result<std::vector<StoredMessage>> read_range(const core::RoomName&, std::uint64_t, std::uint64_t,
-                                                std::size_t) override {
+  Result<std::vector<StoredMessage>> read_messages(const RangeQuery&) override {
     throw std::runtime_error("cannot prepare");
   }
 };

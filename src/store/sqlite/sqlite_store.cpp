@@ -325,29 +325,37 @@ Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRe
   return results;
 }
 
-Result<std::vector<StoredMessage>> SqliteStore::read_range(const core::RoomName& room,
-                                                           std::uint64_t after, std::uint64_t up_to,
-                                                           std::size_t limit) {
+Result<std::vector<StoredMessage>> SqliteStore::read_messages(const RangeQuery& range) {
   std::vector<StoredMessage> messages;
   trim_room_cache();
-  auto found = find_room(room);
+  auto found = find_room(range.room);
   if (!found) return found.error();
-  if (!*found || up_to <= after || limit == 0) return messages;
-  // The most recent `limit` in the range, read newest first, then put in order.
+  if (!*found || range.up_to <= range.after || range.limit == 0) return messages;
+  // Read from the end that is kept, and stop at the count or the bytes.
+  const bool newest = range.keep == Keep::newest;
   Statement::Use query(
-      statement("SELECT seq, ts, user_name, text, client_id FROM messages "
-                "WHERE room_id = ? AND seq > ? AND seq <= ? ORDER BY seq DESC LIMIT ?"));
+      statement(newest ? "SELECT seq, ts, user_name, text, client_id FROM messages "
+                         "WHERE room_id = ? AND seq > ? AND seq <= ? ORDER BY seq DESC LIMIT ?"
+                       : "SELECT seq, ts, user_name, text, client_id FROM messages "
+                         "WHERE room_id = ? AND seq > ? AND seq <= ? ORDER BY seq ASC LIMIT ?"));
   query->bind(1, (*found)->id)
-      .bind(2, static_cast<std::int64_t>(after))
-      .bind(3, static_cast<std::int64_t>(std::min<std::uint64_t>(up_to, INT64_MAX)))
-      .bind(4, static_cast<std::int64_t>(limit));
+      .bind(2, static_cast<std::int64_t>(range.after))
+      .bind(3, static_cast<std::int64_t>(std::min<std::uint64_t>(range.up_to, INT64_MAX)))
+      .bind(4, static_cast<std::int64_t>(std::min<std::size_t>(range.limit, INT64_MAX)));
+  std::size_t bytes = 0;
   int code;
   while ((code = query->step()) == SQLITE_ROW) {
-    messages.push_back({static_cast<std::uint64_t>(query->integer(0)), query->integer(1),
-                        query->text(2), query->text(3), query->text(4)});
+    StoredMessage message{static_cast<std::uint64_t>(query->integer(0)), query->integer(1),
+                          query->text(2), query->text(3), query->text(4)};
+    bytes += message_bytes(message);
+    if (!messages.empty() && bytes > range.max_bytes) {
+      code = SQLITE_DONE;
+      break;
+    }
+    messages.push_back(std::move(message));
   }
   if (code != SQLITE_DONE) return make_error(code);
-  std::reverse(messages.begin(), messages.end());
+  if (newest) std::reverse(messages.begin(), messages.end());
   return messages;
 }
 

@@ -41,8 +41,7 @@ class SqliteStore final : public Store {
   Result<RoomRecord> open_room(const core::RoomName& room) override;
   Result<std::vector<Appended>> append_batch(std::span<const AppendRequest> requests,
                                              std::int64_t now_ms) override;
-  Result<std::vector<StoredMessage>> read_range(const core::RoomName& room, std::uint64_t after,
-                                                std::uint64_t up_to, std::size_t limit) override;
+  Result<std::vector<StoredMessage>> read_messages(const RangeQuery& query) override;
   Result<std::vector<RoomRecord>> list_rooms(std::size_t limit) override;
   Result<bool> create_account(const core::UserName& user, const std::string& password_hash,
                               std::int64_t now_ms) override;
