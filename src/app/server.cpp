@@ -181,6 +181,11 @@ namespace {
 // Peeks at waiting HTTP connections per second: about 1 ms of the I/O thread,
 // and 10,000 waiting long polls are each looked at every 10 seconds.
 constexpr std::size_t kHangupChecksPerTick = 1000;
+// Ticks (seconds) between sweeps of expired sessions. A constant, not a
+// setting: an expired session is already refused when read, so the sweep only
+// keeps the table from growing (guests expire after a day), and until
+// sessions(expires_ms) is indexed each sweep scans the table once.
+constexpr std::size_t kTicksPerSessionSweep = 10 * 60;
 }  // namespace
 
 void Server::tick_later() {
@@ -191,8 +196,21 @@ void Server::tick_later() {
     // Also while shutting down: closing handshakes have a deadline.
     context_->ws_sessions.tick();
     context_->awaiting_answers.check_some(kHangupChecksPerTick);
+    if (++ticks_ % kTicksPerSessionSweep == 0 && !shutting_down_) sweep_expired_sessions();
     tick_later();
   });
+}
+
+void Server::sweep_expired_sessions() {
+  store_->run<std::size_t>(
+      [now = clock_.now_ms()](store::Store& store) { return store.delete_expired_sessions(now); },
+      [](store::Result<std::size_t> deleted) {
+        if (!deleted) {
+          obs::log_warn("cannot delete expired sessions: " + deleted.error().message());
+          return;
+        }
+        obs::log_debug("deleted " + std::to_string(*deleted) + " expired sessions");
+      });
 }
 
 void Server::wait_for_sessions() {

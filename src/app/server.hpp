@@ -34,8 +34,10 @@ class Server {
  private:
   void shut_down();
   void wait_for_sessions();
-  // Once a second: idle pollers expire; WebSocket deadlines and pings.
+  // Once a second: idle pollers expire; WebSocket deadlines and pings;
+  // every ten minutes, expired sessions are deleted.
   void tick_later();
+  void sweep_expired_sessions();
 
   Config config_;
   core::SystemClock clock_;
@@ -56,6 +58,7 @@ class Server {
   std::unique_ptr<boost::asio::steady_timer> poll_;
   std::unique_ptr<boost::asio::steady_timer> ticker_;
   bool shutting_down_ = false;
+  std::size_t ticks_ = 0;
 };
 
 }  // namespace parley::app
