@@ -43,6 +43,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   std::size_t login_failures_per_address = config.identity.login_failures_per_address;
   long login_failure_minutes = config.identity.login_failure_window.count() / 60;
   std::size_t guests_per_address = config.identity.guests_per_address;
+  std::size_t max_tokens_per_user = config.identity.max_tokens_per_user;
   std::size_t password_threads = config.password_threads;
   long poll_presence_seconds = config.polls.presence_timeout.count() / 1000;
 
@@ -123,6 +124,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
      "the window for counting failed logins, in minutes")
     ("guests-per-address", po::value(&guests_per_address)->default_value(guests_per_address),
      "guest sessions one address may start per hour (0: no limit)")
+    ("max-tokens-per-user", po::value(&max_tokens_per_user)->default_value(max_tokens_per_user),
+     "live (unrevoked) API tokens one account may hold; creating one more is refused 409 "
+     "(0: no limit)")
     ("poll-presence-seconds", po::value(&poll_presence_seconds)->default_value(poll_presence_seconds),
      "seconds after its last poll that an HTTP poller stops counting as present")
     ("password-threads", po::value(&password_threads)->default_value(password_threads),
@@ -205,6 +209,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   config.identity.login_failures_per_address = login_failures_per_address;
   config.identity.login_failure_window = std::chrono::minutes(login_failure_minutes);
   config.identity.guests_per_address = guests_per_address;
+  config.identity.max_tokens_per_user = max_tokens_per_user;
   config.password_threads = password_threads;
   config.transport.ws_max_frame_bytes = max_frame;
   config.transport.ws_max_queued_bytes = max_queued;

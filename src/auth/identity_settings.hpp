@@ -25,6 +25,7 @@ struct IdentitySettings {
   std::chrono::seconds login_failure_window = std::chrono::minutes(15);
   std::size_t guests_per_address = 10000;  // guest sessions created, per window
   std::chrono::seconds guest_window = std::chrono::hours(1);
+  std::size_t max_tokens_per_user = 100;  // live (unrevoked) API tokens of one account
 
   Transport transport = Transport::plain;    // tls: cookies are Secure
   std::vector<std::string> allowed_origins;  // beyond the server's own

@@ -167,15 +167,28 @@ void AccountService::create_token(const auth::Identity& identity, Done<TokenCrea
   std::string token = auth::random_secret();
   store::TokenRecord record{auth::random_secret(12), auth::digest_of(token), identity.user.text(),
                             clock_.now_ms()};
+  // Counted and created in one store job: two requests at once cannot both
+  // take the last place.
   store_.run<bool>(
-      [record](store::Store& store) {
+      [record, user = identity.user,
+       limit = settings_.max_tokens_per_user](store::Store& store) -> store::Result<bool> {
+        if (limit > 0) {
+          auto live = store.count_live_tokens(user);
+          if (!live) return failed<bool>(live.error());
+          if (*live >= limit) return store::Result<bool>(false);
+        }
         auto created = store.create_token(record);
         if (!created) return failed<bool>(created.error());
         return store::Result<bool>(true);
       },
-      [id = record.id, token = std::move(token),
+      [id = record.id, token = std::move(token), limit = settings_.max_tokens_per_user,
        done = std::move(done)](store::Result<bool> created) {
         if (!created) return done(store_failed());
+        if (!*created) {
+          return done(
+              Refusal{ErrorCode::conflict, "this account has " + std::to_string(limit) +
+                                               " tokens, the most it may hold; revoke one first"});
+        }
         done(TokenCreated{id, token});
       });
 }

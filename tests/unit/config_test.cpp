@@ -51,5 +51,14 @@ TEST(Config, ConnectionLimitsDefaultToTheFileLimitAndTenThousandPerAddress) {
   EXPECT_EQ(set.config->transport.max_connections_per_address, 0u);
 }
 
+TEST(Config, AnAccountHoldsAHundredTokensByDefault) {
+  const ParsedCommandLine defaults = parse({});
+  ASSERT_TRUE(defaults.config);
+  EXPECT_EQ(defaults.config->identity.max_tokens_per_user, 100u);
+  const ParsedCommandLine off = parse({"--max-tokens-per-user", "0"});
+  ASSERT_TRUE(off.config);
+  EXPECT_EQ(off.config->identity.max_tokens_per_user, 0u);
+}
+
 }  // namespace
 }  // namespace parley::app
