@@ -31,6 +31,10 @@ struct Config {
   store::Durability durability = store::Durability::full;
   std::chrono::seconds shutdown_timeout{4};
   std::size_t password_threads = 1;
+  // Password jobs queued and running at once; past it, 429 at once. A correct
+  // login waits behind at most this many hashes. Default: 16 per thread.
+  static constexpr std::size_t kPasswordJobsPerThread = 16;
+  std::size_t max_password_jobs = kPasswordJobsPerThread;
   auth::IdentitySettings identity;
 
   transport::TransportLimits transport;

@@ -87,6 +87,7 @@ Server::Server(Config config)
                                                 config_.store_worker);
   auth::initialise_crypto();
   hasher_ = std::make_unique<auth::PasswordHasher>(io_->get_executor(), config_.password_threads,
+                                                   config_.max_password_jobs,
                                                    auth::PasswordCost::interactive());
   authenticator_ = std::make_unique<auth::Authenticator>(*store_, clock_, config_.identity);
   accounts_ = std::make_unique<service::AccountService>(*store_, *hasher_, *authenticator_, guests_,

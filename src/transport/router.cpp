@@ -95,6 +95,7 @@ bool Router::answer_public(Request& request, const std::string& path, Respond& r
             {"parley_rooms_open", static_cast<double>(context_.chat.hub().room_count())},
             {"parley_long_polls_waiting", static_cast<double>(context_.polls.waiting_count())},
             {"parley_store_healthy", context_.store.is_healthy() ? 1.0 : 0.0},
+            {"parley_password_jobs", static_cast<double>(context_.accounts.password_jobs())},
         }));
     response.set(http::field::content_type, "text/plain; version=0.0.4");
     return answered(respond, std::move(response));
