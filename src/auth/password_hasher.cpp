@@ -24,9 +24,7 @@ std::optional<std::string> hash_now(const std::string& password, const PasswordC
 // Checked just before the work: a client that left while the job waited
 // costs no hash.
 bool has_gone(const ClientGone& gone) {
-  if (!gone || !gone->load(std::memory_order_acquire)) return false;
-  obs::count(obs::counters().password_jobs_dropped);
-  return true;
+  return gone && gone->load(std::memory_order_acquire);
 }
 
 }  // namespace
@@ -84,7 +82,9 @@ void PasswordHasher::hash(Slot slot, std::string password, ClientGone gone,
   boost::asio::post(pool_, [this, slot = std::move(slot), password = std::move(password),
                             gone = std::move(gone), done = std::move(done)]() mutable {
     Hashed result{Hashed::Status::skipped, {}};
-    if (!has_gone(gone)) {
+    if (has_gone(gone)) {
+      obs::count(obs::counters().password_jobs_dropped);
+    } else {
       auto encoded = hash_now(password, cost_);
       obs::count(obs::counters().password_hashes);
       result = encoded ? Hashed{Hashed::Status::hashed, std::move(*encoded)}
@@ -105,7 +105,9 @@ void PasswordHasher::verify(Slot slot, std::string password,
                             encoded_hash = std::move(encoded_hash), gone = std::move(gone),
                             done = std::move(done)]() mutable {
     Verdict verdict = Verdict::skipped;
-    if (!has_gone(gone)) {
+    if (has_gone(gone)) {
+      obs::count(obs::counters().password_jobs_dropped);
+    } else {
       const std::string& against = encoded_hash ? *encoded_hash : dummy_hash_;
       const bool matches =
           crypto_pwhash_str_verify(against.c_str(), password.data(), password.size()) == 0 &&
