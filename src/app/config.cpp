@@ -43,6 +43,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   std::size_t login_failures_per_address = config.identity.login_failures_per_address;
   long login_failure_minutes = config.identity.login_failure_window.count() / 60;
   std::size_t guests_per_address = config.identity.guests_per_address;
+  std::size_t registrations_per_address = config.identity.registrations_per_address;
+  std::size_t max_tokens_per_user = config.identity.max_tokens_per_user;
+  std::size_t max_password_jobs = 0;
   std::size_t password_threads = config.password_threads;
   long poll_presence_seconds = config.polls.presence_timeout.count() / 1000;
   std::size_t max_buffered = config.max_buffered_bytes;
@@ -137,15 +140,25 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
      "failed logins for one account within the window before 429 (0: no limit)")
     ("login-failures-per-address", po::value(&login_failures_per_address)
        ->default_value(login_failures_per_address),
-     "failed logins and registrations from one address within the window before 429 (0: no limit)")
+     "wrong passwords verified for logins from one address within the window before 429 "
+     "(0: no limit)")
     ("login-failure-minutes", po::value(&login_failure_minutes)->default_value(login_failure_minutes),
      "the window for counting failed logins, in minutes")
     ("guests-per-address", po::value(&guests_per_address)->default_value(guests_per_address),
      "guest sessions one address may start per hour (0: no limit)")
+    ("registrations-per-address", po::value(&registrations_per_address)
+       ->default_value(registrations_per_address),
+     "accounts one address may try to register per hour before 429 (0: no limit)")
+    ("max-tokens-per-user", po::value(&max_tokens_per_user)->default_value(max_tokens_per_user),
+     "live (unrevoked) API tokens one account may hold; creating one more is refused 409 "
+     "(0: no limit)")
     ("poll-presence-seconds", po::value(&poll_presence_seconds)->default_value(poll_presence_seconds),
      "seconds after its last poll that an HTTP poller stops counting as present")
     ("password-threads", po::value(&password_threads)->default_value(password_threads),
-     "threads hashing passwords (argon2id, about 64 MiB each while hashing)");
+     "threads hashing passwords (argon2id, about 64 MiB each while hashing)")
+    ("max-password-jobs", po::value(&max_password_jobs),
+     "password hashes queued and running at once; a login or registration past it is "
+     "answered 429 at once (default: 16 per --password-threads)");
   // clang-format on
 
   po::variables_map values;
@@ -227,7 +240,15 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   config.identity.login_failures_per_address = login_failures_per_address;
   config.identity.login_failure_window = std::chrono::minutes(login_failure_minutes);
   config.identity.guests_per_address = guests_per_address;
+  config.identity.registrations_per_address = registrations_per_address;
+  config.identity.max_tokens_per_user = max_tokens_per_user;
   config.password_threads = password_threads;
+  if (values.count("max-password-jobs") && max_password_jobs < 1) {
+    return refuse("--max-password-jobs must be at least 1");
+  }
+  config.max_password_jobs = values.count("max-password-jobs")
+                                 ? max_password_jobs
+                                 : Config::kPasswordJobsPerThread * password_threads;
   config.transport.ws_max_frame_bytes = max_frame;
   config.transport.ws_max_queued_bytes = max_queued;
   // One budget per client: a replay piece takes a quarter, what the room

@@ -33,6 +33,10 @@ struct Config {
   std::size_t password_threads = 1;
   // Replays and history pages held for clients at once, server-wide.
   std::size_t max_buffered_bytes = 256 * 1024 * 1024;
+  // Password jobs queued and running at once; past it, 429 at once. A correct
+  // login waits behind at most this many hashes. Default: 16 per thread.
+  static constexpr std::size_t kPasswordJobsPerThread = 16;
+  std::size_t max_password_jobs = kPasswordJobsPerThread;
   auth::IdentitySettings identity;
 
   transport::TransportLimits transport;

@@ -90,6 +90,7 @@ Server::Server(Config config)
                                                 config_.store_worker);
   auth::initialise_crypto();
   hasher_ = std::make_unique<auth::PasswordHasher>(io_->get_executor(), config_.password_threads,
+                                                   config_.max_password_jobs,
                                                    auth::PasswordCost::interactive());
   authenticator_ = std::make_unique<auth::Authenticator>(*store_, clock_, config_.identity);
   accounts_ = std::make_unique<service::AccountService>(*store_, *hasher_, *authenticator_, guests_,
@@ -126,6 +127,9 @@ Server::~Server() {
   // Handlers still queued hold sessions; they must go while the service and
   // the context they point at are alive.
   if (hasher_) hasher_->stop();
+  // Password jobs never run hold their API calls, whose sockets belong to
+  // the io_context: they go while it is alive.
+  hasher_.reset();
   if (store_) store_->stop();
   // Timers and signals belong to the io_context's services: they go first.
   signals_.reset();
@@ -186,6 +190,11 @@ namespace {
 // Peeks at waiting HTTP connections per second: about 1 ms of the I/O thread,
 // and 10,000 waiting long polls are each looked at every 10 seconds.
 constexpr std::size_t kHangupChecksPerTick = 1000;
+// Ticks (seconds) between sweeps of expired sessions. A constant, not a
+// setting: an expired session is already refused when read, so the sweep only
+// keeps the table from growing (guests expire after a day), and until
+// sessions(expires_ms) is indexed each sweep scans the table once.
+constexpr std::size_t kTicksPerSessionSweep = 10 * 60;
 }  // namespace
 
 void Server::tick_later() {
@@ -197,6 +206,7 @@ void Server::tick_later() {
     context_->ws_sessions.tick();
     context_->awaiting_answers.check_some(kHangupChecksPerTick);
     give_back_freed_memory();
+    if (++ticks_ % kTicksPerSessionSweep == 0 && !shutting_down_) sweep_expired_sessions();
     tick_later();
   });
 }
@@ -207,6 +217,18 @@ void Server::give_back_freed_memory() {
   constexpr std::size_t kWorthTrimming = 16 * 1024 * 1024;
   const std::size_t peak = memory_->take_peak();
   if (peak >= kWorthTrimming && memory_->used() < peak / 2) ::malloc_trim(0);
+}
+
+void Server::sweep_expired_sessions() {
+  store_->run<std::size_t>(
+      [now = clock_.now_ms()](store::Store& store) { return store.delete_expired_sessions(now); },
+      [](store::Result<std::size_t> deleted) {
+        if (!deleted) {
+          obs::log_warn("cannot delete expired sessions: " + deleted.error().message());
+          return;
+        }
+        obs::log_debug("deleted " + std::to_string(*deleted) + " expired sessions");
+      });
 }
 
 void Server::wait_for_sessions() {

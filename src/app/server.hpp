@@ -35,8 +35,10 @@ class Server {
   void shut_down();
   void wait_for_sessions();
   void give_back_freed_memory();
-  // Once a second: idle pollers expire; WebSocket deadlines and pings.
+  // Once a second: idle pollers expire; WebSocket deadlines and pings;
+  // every ten minutes, expired sessions are deleted.
   void tick_later();
+  void sweep_expired_sessions();
 
   Config config_;
   core::SystemClock clock_;
@@ -59,6 +61,7 @@ class Server {
   std::unique_ptr<boost::asio::steady_timer> poll_;
   std::unique_ptr<boost::asio::steady_timer> ticker_;
   bool shutting_down_ = false;
+  std::size_t ticks_ = 0;
 };
 
 }  // namespace parley::app

@@ -20,11 +20,18 @@ struct IdentitySettings {
   // How long a session or token read from the store is trusted in memory.
   std::chrono::seconds cache_lifetime = std::chrono::seconds(30);
 
+  // Failures per account are counted as attempts arrive (taken back when
+  // they succeed or are dropped); per address, only verified wrong passwords.
   std::size_t login_failures_per_account = 10;
   std::size_t login_failures_per_address = 10000;
   std::chrono::seconds login_failure_window = std::chrono::minutes(15);
+  // Registrations (each costs a hash and an account), per address and window;
+  // a limit of their own, so failed logins never block registering.
+  std::size_t registrations_per_address = 1000;
+  std::chrono::seconds registration_window = std::chrono::hours(1);
   std::size_t guests_per_address = 10000;  // guest sessions created, per window
   std::chrono::seconds guest_window = std::chrono::hours(1);
+  std::size_t max_tokens_per_user = 100;  // live (unrevoked) API tokens of one account
 
   Transport transport = Transport::plain;    // tls: cookies are Secure
   std::vector<std::string> allowed_origins;  // beyond the server's own

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "auth/secrets.hpp"
+#include "obs/metrics.hpp"
 
 namespace parley::auth {
 
@@ -20,15 +21,37 @@ std::optional<std::string> hash_now(const std::string& password, const PasswordC
   return std::string(encoded);
 }
 
+// Checked just before the work: a client that left while the job waited
+// costs no hash.
+bool has_gone(const ClientGone& gone) {
+  return gone && gone->load(std::memory_order_acquire);
+}
+
 }  // namespace
 
 PasswordCost PasswordCost::interactive() {
   return {crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE};
 }
 
+PasswordHasher::Slot& PasswordHasher::Slot::operator=(Slot&& other) noexcept {
+  if (this != &other) {
+    release();
+    jobs_ = std::move(other.jobs_);
+  }
+  return *this;
+}
+
+void PasswordHasher::Slot::release() {
+  if (jobs_) std::exchange(jobs_, nullptr)->fetch_sub(1, std::memory_order_relaxed);
+}
+
 PasswordHasher::PasswordHasher(boost::asio::any_io_executor reply_to, std::size_t threads,
-                               PasswordCost cost)
-    : reply_to_(std::move(reply_to)), pool_(threads), cost_(cost) {
+                               std::size_t max_jobs, PasswordCost cost)
+    : reply_to_(std::move(reply_to)),
+      max_jobs_(std::max<std::size_t>(1, max_jobs)),
+      jobs_(std::make_shared<std::atomic<std::size_t>>(0)),
+      cost_(cost),
+      pool_(threads) {
   auto dummy = hash_now(random_secret(), cost_);
   if (!dummy) throw std::runtime_error("cannot hash passwords: out of memory");
   dummy_hash_ = *dummy;
@@ -43,30 +66,59 @@ void PasswordHasher::stop() {
   pool_.join();
 }
 
-void PasswordHasher::hash(std::string password,
-                          std::function<void(std::optional<std::string>)> done) {
-  boost::asio::post(pool_, [this, password = std::move(password),
-                            done = std::move(done)]() mutable {
-    auto encoded = hash_now(password, cost_);
+std::optional<PasswordHasher::Slot> PasswordHasher::try_reserve() {
+  std::size_t taken = jobs_->load(std::memory_order_relaxed);
+  do {
+    if (taken >= max_jobs_) {
+      obs::count(obs::counters().password_jobs_refused);
+      return std::nullopt;
+    }
+  } while (!jobs_->compare_exchange_weak(taken, taken + 1, std::memory_order_relaxed));
+  return Slot(jobs_);
+}
+
+void PasswordHasher::hash(Slot slot, std::string password, ClientGone gone,
+                          std::function<void(Hashed)> done) {
+  boost::asio::post(pool_, [this, slot = std::move(slot), password = std::move(password),
+                            gone = std::move(gone), done = std::move(done)]() mutable {
+    Hashed result{Hashed::Status::skipped, {}};
+    if (has_gone(gone)) {
+      obs::count(obs::counters().password_jobs_dropped);
+    } else {
+      auto encoded = hash_now(password, cost_);
+      obs::count(obs::counters().password_hashes);
+      result = encoded ? Hashed{Hashed::Status::hashed, std::move(*encoded)}
+                       : Hashed{Hashed::Status::failed, {}};
+    }
     sodium_memzero(password.data(), password.size());
-    boost::asio::post(reply_to_, [done = std::move(done), encoded = std::move(encoded)]() mutable {
-      done(std::move(encoded));
+    slot.release();  // before the answer, which may reserve again
+    boost::asio::post(reply_to_, [done = std::move(done), result = std::move(result)]() mutable {
+      done(std::move(result));
     });
   });
 }
 
-void PasswordHasher::verify(std::string password, std::optional<std::string> encoded_hash,
-                            std::function<void(bool)> done) {
-  boost::asio::post(
-      pool_, [this, password = std::move(password), encoded_hash = std::move(encoded_hash),
-              done = std::move(done)]() mutable {
-        const std::string& against = encoded_hash ? *encoded_hash : dummy_hash_;
-        const bool matches =
-            crypto_pwhash_str_verify(against.c_str(), password.data(), password.size()) == 0 &&
-            encoded_hash.has_value();
-        sodium_memzero(password.data(), password.size());
-        boost::asio::post(reply_to_, [done = std::move(done), matches] { done(matches); });
-      });
+void PasswordHasher::verify(Slot slot, std::string password,
+                            std::optional<std::string> encoded_hash, ClientGone gone,
+                            std::function<void(Verdict)> done) {
+  boost::asio::post(pool_, [this, slot = std::move(slot), password = std::move(password),
+                            encoded_hash = std::move(encoded_hash), gone = std::move(gone),
+                            done = std::move(done)]() mutable {
+    Verdict verdict = Verdict::skipped;
+    if (has_gone(gone)) {
+      obs::count(obs::counters().password_jobs_dropped);
+    } else {
+      const std::string& against = encoded_hash ? *encoded_hash : dummy_hash_;
+      const bool matches =
+          crypto_pwhash_str_verify(against.c_str(), password.data(), password.size()) == 0 &&
+          encoded_hash.has_value();
+      obs::count(obs::counters().password_hashes);
+      verdict = matches ? Verdict::matches : Verdict::does_not_match;
+    }
+    sodium_memzero(password.data(), password.size());
+    slot.release();
+    boost::asio::post(reply_to_, [done = std::move(done), verdict] { done(verdict); });
+  });
 }
 
 }  // namespace parley::auth

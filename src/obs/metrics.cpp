@@ -24,6 +24,9 @@ std::string render_metrics(const std::vector<std::pair<std::string, double>>& ga
       {"parley_messages_duplicate_total", &c.messages_duplicate},
       {"parley_store_transactions_total", &c.store_transactions},
       {"parley_store_failures_total", &c.store_failures},
+      {"parley_password_hashes_total", &c.password_hashes},
+      {"parley_password_jobs_dropped_total", &c.password_jobs_dropped},
+      {"parley_password_jobs_refused_total", &c.password_jobs_refused},
   };
   std::ostringstream out;
   for (const auto& [name, value] : totals) {

@@ -23,6 +23,9 @@ struct Counters {
   std::atomic<std::uint64_t> messages_duplicate{0};
   std::atomic<std::uint64_t> store_transactions{0};
   std::atomic<std::uint64_t> store_failures{0};
+  std::atomic<std::uint64_t> password_hashes{0};        // argon2id runs (hash or verify)
+  std::atomic<std::uint64_t> password_jobs_dropped{0};  // skipped: the client had gone
+  std::atomic<std::uint64_t> password_jobs_refused{0};  // the queue was full
 };
 
 Counters& counters();

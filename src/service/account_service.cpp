@@ -21,6 +21,11 @@ Refusal too_many(std::int64_t wait_ms) {
                  std::max<std::int64_t>(1, (wait_ms + 999) / 1000)};
 }
 
+// The hasher's queue is full: a place frees within a hash or two.
+Refusal busy() {
+  return Refusal{ErrorCode::rate_limited, "too many passwords being checked; try again", 1};
+}
+
 // Store results with a bool inside need care: an error_code converts to bool.
 template <class T>
 store::Result<T> failed(boost::system::error_code error) {
@@ -40,6 +45,8 @@ AccountService::AccountService(store::StoreWorker& store, auth::PasswordHasher& 
       settings_(settings),
       failures_by_account_(settings.login_failures_per_account, ms(settings.login_failure_window)),
       failures_by_address_(settings.login_failures_per_address, ms(settings.login_failure_window)),
+      registrations_by_address_(settings.registrations_per_address,
+                                ms(settings.registration_window)),
       guests_by_address_(settings.guests_per_address, ms(settings.guest_window)) {}
 
 std::optional<Refusal> AccountService::check_password(const std::string& password) const {
@@ -50,24 +57,30 @@ std::optional<Refusal> AccountService::check_password(const std::string& passwor
 }
 
 void AccountService::register_account(const core::UserName& name, std::string password,
-                                      const std::string& address, Done<SessionStarted> done) {
+                                      const std::string& address, auth::ClientGone gone,
+                                      Done<SessionStarted> done) {
   if (auto refused = check_password(password)) return done(*refused);
   if (guest_names_.is_held(name)) return done(Refusal{ErrorCode::conflict, "that name is taken"});
-  // Registering costs a hash: it counts against the address like a failure.
   const std::int64_t now = clock_.now_ms();
-  if (auto wait = failures_by_address_.wait_ms(address, now)) return done(too_many(wait));
-  failures_by_address_.record(address, now);
-  hasher_.hash(std::move(password),
-               [this, name, done = std::move(done)](std::optional<std::string> hash) mutable {
-                 if (!hash) return done(store_failed());
+  if (auto wait = registrations_by_address_.wait_ms(address, now)) return done(too_many(wait));
+  auto slot = hasher_.try_reserve();
+  if (!slot) return done(busy());
+  // Counted whatever the outcome (each costs a hash), unless it is dropped.
+  registrations_by_address_.record(address, now);
+  hasher_.hash(std::move(*slot), std::move(password), std::move(gone),
+               [this, name, address, done = std::move(done)](auth::Hashed hashed) mutable {
+                 using Status = auth::Hashed::Status;
+                 if (hashed.status == Status::skipped) {
+                   return registrations_by_address_.take_back(address);
+                 }
+                 if (hashed.status == Status::failed) return done(store_failed());
                  // A `?name=` guest may have taken the name during the hash; one
                  // that comes later is checked by the store after this commit.
                  if (guest_names_.is_held(name))
                    return done(Refusal{ErrorCode::conflict, "that name is taken"});
                  store_.run<bool>(
-                     [name, hash = *hash, now = clock_.now_ms()](store::Store& store) {
-                       return store.create_account(name, hash, now);
-                     },
+                     [name, hash = std::move(hashed.encoded), now = clock_.now_ms()](
+                         store::Store& store) { return store.create_account(name, hash, now); },
                      [this, name, done = std::move(done)](store::Result<bool> created) mutable {
                        if (!created) return done(store_failed());
                        if (!*created)
@@ -78,26 +91,34 @@ void AccountService::register_account(const core::UserName& name, std::string pa
 }
 
 void AccountService::log_in(const core::UserName& name, std::string password,
-                            const std::string& address, Done<SessionStarted> done) {
+                            const std::string& address, auth::ClientGone gone,
+                            Done<SessionStarted> done) {
   const std::int64_t now = clock_.now_ms();
   const std::int64_t wait = std::max(failures_by_account_.wait_ms(name.key(), now),
                                      failures_by_address_.wait_ms(address, now));
   if (wait > 0) return done(too_many(wait));
-  // Counted as a failure now, while it is verified, so that attempts sent
-  // together cannot all pass the check above; taken back if it succeeds.
-  failures_by_account_.record(name.key(), now);
-  failures_by_address_.record(address, now);
   if (password.size() > auth::kMaxPasswordBytes) {
+    // Never right, and it costs no hash: a failure for the account only.
+    failures_by_account_.record(name.key(), now);
     return done(Refusal{ErrorCode::unauthorized, "wrong name or password"});
   }
+  // The place comes before any work (the lookup too), so a full queue costs
+  // nothing; a refused attempt is not a guess and is not counted.
+  auto slot = hasher_.try_reserve();
+  if (!slot) return done(busy());
+  // Counted for the account now, while it is verified, so that attempts sent
+  // together cannot all pass the check above; taken back unless it fails.
+  // The address counts only verified failures: behind a proxy every client
+  // shares it, and requests refused or dropped must not lock them all out.
+  failures_by_account_.record(name.key(), now);
   store_.run<std::optional<store::Account>>(
       [name](store::Store& store) { return store.find_account(name); },
-      [this, name, address, password = std::move(password),
+      [this, name, address, password = std::move(password), gone = std::move(gone),
+       slot = std::make_shared<auth::PasswordHasher::Slot>(std::move(*slot)),
        done = std::move(done)](store::Result<std::optional<store::Account>> account) mutable {
         if (!account) {
           // Not a guess that failed: it does not count.
           failures_by_account_.take_back(name.key());
-          failures_by_address_.take_back(address);
           return done(store_failed());
         }
         std::optional<std::string> hash;
@@ -106,15 +127,20 @@ void AccountService::log_in(const core::UserName& name, std::string password,
         // The session carries the name as registered, not as typed.
         const core::UserName registered =
             *account ? core::UserName::parse((*account)->name).value_or(name) : name;
-        hasher_.verify(
-            std::move(password), std::move(hash),
-            [this, name = registered, address, done = std::move(done)](bool matches) mutable {
-              if (!matches) return done(Refusal{ErrorCode::unauthorized, "wrong name or password"});
-              // The registered name has the typed one's key.
-              failures_by_account_.clear(name.key());
-              failures_by_address_.take_back(address);
-              start_session(name, false, std::move(done));
-            });
+        hasher_.verify(std::move(*slot), std::move(password), std::move(hash), std::move(gone),
+                       [this, name = registered, address,
+                        done = std::move(done)](auth::Verdict verdict) mutable {
+                         if (verdict == auth::Verdict::skipped) {
+                           return failures_by_account_.take_back(name.key());
+                         }
+                         if (verdict == auth::Verdict::does_not_match) {
+                           failures_by_address_.record(address, clock_.now_ms());
+                           return done(Refusal{ErrorCode::unauthorized, "wrong name or password"});
+                         }
+                         // The registered name has the typed one's key.
+                         failures_by_account_.clear(name.key());
+                         start_session(name, false, std::move(done));
+                       });
       });
 }
 
@@ -167,15 +193,28 @@ void AccountService::create_token(const auth::Identity& identity, Done<TokenCrea
   std::string token = auth::random_secret();
   store::TokenRecord record{auth::random_secret(12), auth::digest_of(token), identity.user.text(),
                             clock_.now_ms()};
+  // Counted and created in one store job: two requests at once cannot both
+  // take the last place.
   store_.run<bool>(
-      [record](store::Store& store) {
+      [record, user = identity.user,
+       limit = settings_.max_tokens_per_user](store::Store& store) -> store::Result<bool> {
+        if (limit > 0) {
+          auto live = store.count_live_tokens(user);
+          if (!live) return failed<bool>(live.error());
+          if (*live >= limit) return store::Result<bool>(false);
+        }
         auto created = store.create_token(record);
         if (!created) return failed<bool>(created.error());
         return store::Result<bool>(true);
       },
-      [id = record.id, token = std::move(token),
+      [id = record.id, token = std::move(token), limit = settings_.max_tokens_per_user,
        done = std::move(done)](store::Result<bool> created) {
         if (!created) return done(store_failed());
+        if (!*created) {
+          return done(
+              Refusal{ErrorCode::conflict, "this account has " + std::to_string(limit) +
+                                               " tokens, the most it may hold; revoke one first"});
+        }
         done(TokenCreated{id, token});
       });
 }

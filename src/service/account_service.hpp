@@ -37,10 +37,14 @@ class AccountService {
                  auth::Authenticator& authenticator, auth::GuestNames& guest_names,
                  const core::Clock& clock, auth::IdentitySettings settings);
 
+  // Both take a place in the hasher's queue first (429 at once when it is
+  // full, counted as nothing). When `gone` is set before the hash starts, the
+  // work is skipped, what was counted is taken back, and `done` is not called.
   void register_account(const core::UserName& name, std::string password,
-                        const std::string& address, Done<SessionStarted> done);
+                        const std::string& address, auth::ClientGone gone,
+                        Done<SessionStarted> done);
   void log_in(const core::UserName& name, std::string password, const std::string& address,
-              Done<SessionStarted> done);
+              auth::ClientGone gone, Done<SessionStarted> done);
   void start_guest(const core::UserName& name, const std::string& address,
                    Done<SessionStarted> done);
   void log_out(const store::SessionRecord& session, Done<bool> done);
@@ -51,6 +55,9 @@ class AccountService {
 
   // For `?name=` guests: is the name free of accounts and guest sessions?
   void check_guest_name(const core::UserName& name, Done<bool> done);
+
+  // Password jobs queued and running (a gauge for /metrics).
+  std::size_t password_jobs() const { return hasher_.jobs(); }
 
  private:
   void start_session(const core::UserName& name, bool guest, Done<SessionStarted> done);
@@ -64,6 +71,7 @@ class AccountService {
   auth::IdentitySettings settings_;
   core::AttemptLimiter failures_by_account_;
   core::AttemptLimiter failures_by_address_;
+  core::AttemptLimiter registrations_by_address_;
   core::AttemptLimiter guests_by_address_;
 };
 

@@ -126,6 +126,11 @@ Result<void> MemoryStore::delete_session(const std::string& id_digest) {
   return {};
 }
 
+Result<std::size_t> MemoryStore::delete_expired_sessions(std::int64_t now_ms) {
+  return std::erase_if(sessions_,
+                       [now_ms](const auto& entry) { return entry.second.expires_ms <= now_ms; });
+}
+
 Result<void> MemoryStore::create_token(const TokenRecord& token) {
   tokens_[token.digest] = token;
   return {};
@@ -145,6 +150,12 @@ Result<std::vector<TokenRecord>> MemoryStore::list_tokens(const core::UserName& 
   std::sort(tokens.begin(), tokens.end(),
             [](const TokenRecord& a, const TokenRecord& b) { return a.created_ms < b.created_ms; });
   return tokens;
+}
+
+Result<std::size_t> MemoryStore::count_live_tokens(const core::UserName& user) {
+  return static_cast<std::size_t>(std::count_if(
+      tokens_.begin(), tokens_.end(),
+      [&](const auto& entry) { return core::fold_case(entry.second.user_name) == user.key(); }));
 }
 
 Result<bool> MemoryStore::revoke_token(const core::UserName& user, const std::string& id) {

@@ -132,11 +132,16 @@ class Store {
                                                             std::int64_t now_ms) = 0;
   virtual Result<void> extend_session(const std::string& id_digest, std::int64_t expires_ms) = 0;
   virtual Result<void> delete_session(const std::string& id_digest) = 0;
+  // Deletes every session expired at `now_ms` (expires_ms <= now_ms, as
+  // find_session sees them); answers how many went.
+  virtual Result<std::size_t> delete_expired_sessions(std::int64_t now_ms) = 0;
 
   virtual Result<void> create_token(const TokenRecord& token) = 0;
   // The token with this digest, unless it was revoked.
   virtual Result<std::optional<TokenRecord>> find_token(const std::string& digest) = 0;
   virtual Result<std::vector<TokenRecord>> list_tokens(const core::UserName& user) = 0;
+  // How many unrevoked tokens `user` has.
+  virtual Result<std::size_t> count_live_tokens(const core::UserName& user) = 0;
   // Answers whether a token of `user` with this id was there to revoke.
   virtual Result<bool> revoke_token(const core::UserName& user, const std::string& id) = 0;
 

@@ -124,9 +124,11 @@ void post_account_form(ServerContext& context, const ApiCallPtr& call, bool regi
     call->respond(std::move(response));
   };
   if (registering) {
-    context.accounts.register_account(*name, std::move(password), call->address, std::move(done));
+    context.accounts.register_account(*name, std::move(password), call->address,
+                                      flag_when_abandoned(*call), std::move(done));
   } else {
-    context.accounts.log_in(*name, std::move(password), call->address, std::move(done));
+    context.accounts.log_in(*name, std::move(password), call->address, flag_when_abandoned(*call),
+                            std::move(done));
   }
 }
 

@@ -65,6 +65,12 @@ std::optional<NameAndPassword> read_credentials(const ApiCall& call, bool with_p
 
 }  // namespace
 
+auth::ClientGone flag_when_abandoned(ApiCall& call) {
+  auto gone = std::make_shared<std::atomic<bool>>(false);
+  call.on_abandoned = [gone] { gone->store(true, std::memory_order_release); };
+  return gone;
+}
+
 std::string session_cookie_for(const ServerContext& context, const std::string& secret,
                                std::chrono::seconds lifetime) {
   return auth::make_cookie(auth::kSessionCookie, secret, lifetime, context.identity.transport);
@@ -88,10 +94,11 @@ bool handle_identity_api(ServerContext& context, const ApiCallPtr& call) {
                            answer_session(context, call, http::status::ok));
     } else if (path == "/api/register") {
       accounts.register_account(*input->name, std::move(input->password), call->address,
+                                flag_when_abandoned(*call),
                                 answer_session(context, call, http::status::created));
     } else {
       accounts.log_in(*input->name, std::move(input->password), call->address,
-                      answer_session(context, call, http::status::ok));
+                      flag_when_abandoned(*call), answer_session(context, call, http::status::ok));
     }
     return true;
   }

@@ -10,6 +10,10 @@ namespace parley::transport {
 // Answers `call` if its path is an identity endpoint; false otherwise.
 bool handle_identity_api(ServerContext& context, const ApiCallPtr& call);
 
+// A flag set when `call`'s client goes away, so that password work queued for
+// it is skipped. The one place that hooks a call's abandonment for it.
+auth::ClientGone flag_when_abandoned(ApiCall& call);
+
 // The Set-Cookie value for a new session, per the identity settings.
 std::string session_cookie_for(const ServerContext& context, const std::string& secret,
                                std::chrono::seconds lifetime);

@@ -97,6 +97,7 @@ bool Router::answer_public(Request& request, const std::string& path, Respond& r
             {"parley_buffered_bytes", static_cast<double>(context_.memory.used())},
             {"parley_replays_waiting_for_memory", static_cast<double>(context_.memory.waiting())},
             {"parley_store_healthy", context_.store.is_healthy() ? 1.0 : 0.0},
+            {"parley_password_jobs", static_cast<double>(context_.accounts.password_jobs())},
         }));
     response.set(http::field::content_type, "text/plain; version=0.0.4");
     return answered(respond, std::move(response));

@@ -180,10 +180,11 @@ TEST_F(RegressionTest, JoinWithNullSinceIsBadRequest) {
   }
 }
 
-// Old: registrations did not count against --login-failures-per-address.
-TEST_F(RegressionTest, RegistrationsCountAgainstTheAddressLimit) {
+// Old: registrations were not limited per address. They are, by a limit of
+// their own (--registrations-per-address), not the failed logins' one.
+TEST_F(RegressionTest, RegistrationsAreLimitedPerAddress) {
   constexpr int kLimit = 2;
-  start_server({"--login-failures-per-address", std::to_string(kLimit)});
+  start_server({"--registrations-per-address", std::to_string(kLimit)});
   for (int i = 1; i <= kLimit; ++i) register_account("User" + std::to_string(i));
   const HttpResponse limited = post_credentials("/api/register", "Another", kPassword);
   ASSERT_EQ(limited.status, 429) << limited.describe();

@@ -165,5 +165,28 @@ TEST_F(TokenTest, InvalidTokenIs401AndNeverFallsBack) {
   connect_ws("/ws?name=bob");
 }
 
+TEST_F(TokenTest, AnAccountHoldsAtMostMaxTokensPerUserUntilItRevokesOne) {
+  constexpr int kLimit = 3;
+  start_server({"--max-tokens-per-user", std::to_string(kLimit)});
+  const Session alice = register_account("Alice");
+  const Session bob = register_account("Bob");
+  std::vector<std::pair<std::string, std::string>> tokens;
+  for (int i = 0; i < kLimit; ++i) tokens.push_back(create_token(alice));
+
+  const HttpResponse refused = http().request("POST", "/api/tokens", cookie_and_csrf(alice));
+  ASSERT_EQ(refused.status, 409) << refused.describe();
+  EXPECT_EQ(error_code_of(refused), "conflict") << refused.describe();
+  EXPECT_NE(refused.body.find("revoke"), std::string::npos) << refused.describe();
+  // The ones held still work; another account has places of its own.
+  EXPECT_EQ(http().get("/api/me", bearer(tokens.back().first)).status, 200);
+  create_token(bob);
+
+  const HttpResponse revoked =
+      http().request("DELETE", "/api/tokens/" + tokens.front().second, cookie_and_csrf(alice));
+  ASSERT_EQ(revoked.status, 204) << revoked.describe();
+  create_token(alice);  // a revoked token frees its place
+  EXPECT_EQ(http().request("POST", "/api/tokens", cookie_and_csrf(alice)).status, 409);
+}
+
 }  // namespace
 }  // namespace parley::test

@@ -59,11 +59,11 @@ TEST_F(Secrets, PasswordsHashWithArgon2idAndVerify) {
   // The answers arrive from the pool's thread: keep the loop waiting for them.
   auto work = boost::asio::make_work_guard(io);
   // Small limits keep the test quick; the algorithm and the code path are the same.
-  PasswordHasher hasher(io.get_executor(), 1, PasswordCost{1, 8192});
+  PasswordHasher hasher(io.get_executor(), 1, 4, PasswordCost{1, 8192});
   bool hashed = false;
   std::optional<std::string> hash;
-  hasher.hash("correct horse", [&](std::optional<std::string> encoded) {
-    hash = encoded;
+  hasher.hash(*hasher.try_reserve(), "correct horse", nullptr, [&](Hashed result) {
+    if (result.status == Hashed::Status::hashed) hash = result.encoded;
     hashed = true;
   });
   while (!hashed) io.run_one();
@@ -72,9 +72,10 @@ TEST_F(Secrets, PasswordsHashWithArgon2idAndVerify) {
   EXPECT_EQ(hash->find("correct horse"), std::string::npos);
 
   std::vector<bool> answers;
-  hasher.verify("correct horse", hash, [&](bool ok) { answers.push_back(ok); });
-  hasher.verify("wrong horse", hash, [&](bool ok) { answers.push_back(ok); });
-  hasher.verify("correct horse", std::nullopt, [&](bool ok) { answers.push_back(ok); });
+  const auto answer = [&](Verdict verdict) { answers.push_back(verdict == Verdict::matches); };
+  hasher.verify(*hasher.try_reserve(), "correct horse", hash, nullptr, answer);
+  hasher.verify(*hasher.try_reserve(), "wrong horse", hash, nullptr, answer);
+  hasher.verify(*hasher.try_reserve(), "correct horse", std::nullopt, nullptr, answer);
   while (answers.size() < 3) io.run_one();
   EXPECT_EQ(answers, (std::vector<bool>{true, false, false}));
 }

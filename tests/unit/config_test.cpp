@@ -51,5 +51,36 @@ TEST(Config, ConnectionLimitsDefaultToTheFileLimitAndTenThousandPerAddress) {
   EXPECT_EQ(set.config->transport.max_connections_per_address, 0u);
 }
 
+TEST(Config, ThePasswordQueueHoldsSixteenJobsPerThreadByDefault) {
+  const ParsedCommandLine one = parse({});
+  ASSERT_TRUE(one.config);
+  EXPECT_EQ(one.config->max_password_jobs, 16u);
+  const ParsedCommandLine four = parse({"--password-threads", "4"});
+  ASSERT_TRUE(four.config);
+  EXPECT_EQ(four.config->max_password_jobs, 64u);
+  const ParsedCommandLine set = parse({"--password-threads", "4", "--max-password-jobs", "5"});
+  ASSERT_TRUE(set.config);
+  EXPECT_EQ(set.config->max_password_jobs, 5u);
+  EXPECT_FALSE(parse({"--max-password-jobs", "0"}).config);
+}
+
+TEST(Config, RegistrationsHaveAThousandPerAddressAndHourByDefault) {
+  const ParsedCommandLine defaults = parse({});
+  ASSERT_TRUE(defaults.config);
+  EXPECT_EQ(defaults.config->identity.registrations_per_address, 1000u);
+  const ParsedCommandLine set = parse({"--registrations-per-address", "7"});
+  ASSERT_TRUE(set.config);
+  EXPECT_EQ(set.config->identity.registrations_per_address, 7u);
+}
+
+TEST(Config, AnAccountHoldsAHundredTokensByDefault) {
+  const ParsedCommandLine defaults = parse({});
+  ASSERT_TRUE(defaults.config);
+  EXPECT_EQ(defaults.config->identity.max_tokens_per_user, 100u);
+  const ParsedCommandLine off = parse({"--max-tokens-per-user", "0"});
+  ASSERT_TRUE(off.config);
+  EXPECT_EQ(off.config->identity.max_tokens_per_user, 0u);
+}
+
 }  // namespace
 }  // namespace parley::app

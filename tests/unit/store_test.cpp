@@ -168,6 +168,38 @@ TEST_P(StoreContract, OpensRoomsAndListsThemByActivity) {
   EXPECT_EQ((*rooms)[1].name, "older");
 }
 
+TEST_P(StoreContract, DeletesExpiredSessionsAndKeepsLiveOnes) {
+  const SessionRecord expired{"d-expired", "alice", false, "c1", 1000};
+  const SessionRecord at_the_edge{"d-edge", "bob", true, "c2", 2000};
+  const SessionRecord live{"d-live", "carol", false, "c3", 2001};
+  for (const auto& session : {expired, at_the_edge, live}) {
+    ASSERT_TRUE(store->create_session(session, 500).value());
+  }
+  auto deleted = store->delete_expired_sessions(2000);
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(*deleted, 2u) << "expired at 2000 means expires_ms <= 2000, as find_session sees it";
+  // Gone for good, even for a reader whose clock says they are still valid.
+  EXPECT_FALSE(*store->find_session("d-expired", 0));
+  EXPECT_FALSE(*store->find_session("d-edge", 0));
+  auto kept = store->find_session("d-live", 2000);
+  ASSERT_TRUE(kept && *kept);
+  EXPECT_EQ((*kept)->user_name, "carol");
+  // The guest's name is free again; nothing is left to sweep.
+  EXPECT_FALSE(*store->is_name_taken(user("bob"), 0));
+  EXPECT_EQ(*store->delete_expired_sessions(2000), 0u);
+}
+
+TEST_P(StoreContract, CountsOnlyLiveTokensOfTheUser) {
+  EXPECT_EQ(*store->count_live_tokens(user("alice")), 0u);
+  ASSERT_TRUE(store->create_token(TokenRecord{"t1", "digest1", "Alice", 1}));
+  ASSERT_TRUE(store->create_token(TokenRecord{"t2", "digest2", "Alice", 2}));
+  ASSERT_TRUE(store->create_token(TokenRecord{"t3", "digest3", "bob", 3}));
+  EXPECT_EQ(*store->count_live_tokens(user("ALICE")), 2u);
+  ASSERT_TRUE(*store->revoke_token(user("alice"), "t1"));
+  EXPECT_EQ(*store->count_live_tokens(user("alice")), 1u);
+  EXPECT_EQ(*store->count_live_tokens(user("bob")), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, StoreContract,
                          ::testing::Values(StoreFactory{"memory",
                                                         [](const fs::path&) {

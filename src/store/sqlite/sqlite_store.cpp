@@ -455,6 +455,15 @@ Result<void> SqliteStore::delete_session(const std::string& id_digest) {
   return {};
 }
 
+Result<std::size_t> SqliteStore::delete_expired_sessions(std::int64_t now_ms) {
+  // No index on expires_ms yet: a scan of the table, once every few minutes.
+  Statement::Use remove(statement("DELETE FROM sessions WHERE expires_ms <= ?"));
+  remove->bind(1, now_ms);
+  if (const int code = remove->step(); code != SQLITE_DONE)
+    return Result<std::size_t>(boost::system::in_place_error, make_error(code));
+  return static_cast<std::size_t>(sqlite3_changes(db_));
+}
+
 Result<void> SqliteStore::create_token(const TokenRecord& token) {
   auto name = core::UserName::parse(token.user_name);
   if (!name) return make_error(SQLITE_CONSTRAINT);
@@ -493,6 +502,14 @@ Result<std::vector<TokenRecord>> SqliteStore::list_tokens(const core::UserName& 
   }
   if (code != SQLITE_DONE) return make_error(code);
   return tokens;
+}
+
+Result<std::size_t> SqliteStore::count_live_tokens(const core::UserName& user) {
+  Statement::Use query(statement("SELECT COUNT(*) FROM tokens WHERE user_key = ? AND revoked = 0"));
+  query->bind(1, user.key());
+  if (const int code = query->step(); code != SQLITE_ROW)
+    return Result<std::size_t>(boost::system::in_place_error, make_error(code));
+  return static_cast<std::size_t>(query->integer(0));
 }
 
 Result<bool> SqliteStore::revoke_token(const core::UserName& user, const std::string& id) {

@@ -52,9 +52,11 @@ class SqliteStore final : public Store {
                                                     std::int64_t now_ms) override;
   Result<void> extend_session(const std::string& id_digest, std::int64_t expires_ms) override;
   Result<void> delete_session(const std::string& id_digest) override;
+  Result<std::size_t> delete_expired_sessions(std::int64_t now_ms) override;
   Result<void> create_token(const TokenRecord& token) override;
   Result<std::optional<TokenRecord>> find_token(const std::string& digest) override;
   Result<std::vector<TokenRecord>> list_tokens(const core::UserName& user) override;
+  Result<std::size_t> count_live_tokens(const core::UserName& user) override;
   Result<bool> revoke_token(const core::UserName& user, const std::string& id) override;
   Result<void> check() override;
   bool last_failure_is_transient() const override { return last_failure_transient_; }
