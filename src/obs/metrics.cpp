@@ -22,6 +22,7 @@ std::string render_metrics(const std::vector<std::pair<std::string, double>>& ga
       {"parley_messages_duplicate_total", &c.messages_duplicate},
       {"parley_store_transactions_total", &c.store_transactions},
       {"parley_store_failures_total", &c.store_failures},
+      {"parley_history_reads_total", &c.history_reads},
   };
   std::ostringstream out;
   for (const auto& [name, value] : totals) {

@@ -21,6 +21,9 @@ struct Counters {
   std::atomic<std::uint64_t> messages_duplicate{0};
   std::atomic<std::uint64_t> store_transactions{0};
   std::atomic<std::uint64_t> store_failures{0};
+  // Reads of stored messages asked of the store: history pages, polls that
+  // found something new, WebSocket replays.
+  std::atomic<std::uint64_t> history_reads{0};
 };
 
 Counters& counters();

@@ -1,5 +1,6 @@
 #include "service/chat_service.hpp"
 
+#include "obs/metrics.hpp"
 #include "protocol/server_frame.hpp"
 
 namespace parley::service {
@@ -85,6 +86,7 @@ void ChatService::replay(const ConnectionPtr& connection, core::Room& room, std:
                          std::uint64_t up_to, Done done) {
   std::weak_ptr<Connection> weak = connection;
   const core::RoomName name = room.name();
+  obs::count(obs::counters().history_reads);
   store_.run<std::vector<store::StoredMessage>>(
       [name, after, up_to, limit = limits_.replay_limit](store::Store& store) {
         return store.read_range(name, after, up_to, limit);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "obs/metrics.hpp"
 #include "protocol/server_frame.hpp"
 
 namespace parley::service {
@@ -85,6 +86,7 @@ void PollService::read_before(const core::RoomName& room, std::optional<std::uin
     store::RoomRecord record;
     std::vector<store::StoredMessage> messages;
   };
+  obs::count(obs::counters().history_reads);
   store_.run<Read>(
       [room, before, limit](store::Store& store) -> store::Result<Read> {
         auto record = store.open_room(room);
@@ -130,6 +132,7 @@ void PollService::read_after(const core::Room& room, std::uint64_t after, std::s
   }
   // Seqs have no gaps, so the next `limit` messages end at after + limit.
   const std::uint64_t up_to = std::min<std::uint64_t>(last_seq, after + limit);
+  obs::count(obs::counters().history_reads);
   store_.run<std::vector<store::StoredMessage>>(
       [name = room.name(), after, up_to, limit](store::Store& store) {
         return store.read_range(name, after, up_to, limit);

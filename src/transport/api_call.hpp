@@ -45,6 +45,17 @@ struct ApiCall {
     return request.method() == boost::beast::http::verb::get && request.version() == 11 &&
            request.keep_alive() && !caller.session_extended;
   }
+  // HEAD asks for a GET's status and headers. Called once the request has
+  // passed the GET's checks: these are known then, and the page is neither
+  // read nor built (RFC 9110 9.3.2 and 8.6 let the answer omit a
+  // Content-Length that only the content would tell). True when it answered.
+  bool answered_head() const {
+    if (request.method() != boost::beast::http::verb::head) return false;
+    Response response = json_response(request, boost::beast::http::status::ok, {});
+    response.erase(boost::beast::http::field::content_length);
+    respond(std::move(response));
+    return true;
+  }
   // True when the caller has an identity; otherwise answers 401.
   bool require_identity() const {
     if (caller.identity) return true;

@@ -70,7 +70,7 @@ void answer_poll(SharedPages& pages, const ApiCall& call, const service::Message
 
 void list_rooms(ServerContext& context, const ApiCallPtr& call) {
   auto numbers = read_numbers(*call);
-  if (!numbers) return;
+  if (!numbers || call->answered_head()) return;
   context.polls.list_rooms(
       limit_of(*numbers), [call](service::Outcome<std::vector<service::RoomSummary>> rooms) {
         if (auto* refusal = std::get_if<service::Refusal>(&rooms)) return call->refuse(*refusal);
@@ -153,6 +153,7 @@ void get_messages(ServerContext& context, SharedPages& pages, const ApiCallPtr& 
   if (numbers->after && numbers->before) {
     return call->refuse(ErrorCode::bad_request, "give after or before, not both");
   }
+  if (call->answered_head()) return;
   const std::size_t limit = limit_of(*numbers);
   if (!numbers->after) {
     // History: the page before a seq, or the latest page.
@@ -240,6 +241,7 @@ bool handle_chat_api(ServerContext& context, SharedPages& pages, const ApiCallPt
       call->respond(method_not_allowed(call->request, "GET, HEAD"));
       return true;
     }
+    if (call->answered_head()) return true;
     // Through the store when the room is not in memory: its name is shown as
     // first written, whatever the URL's spelling.
     // (open_room closes a room it opened for this if nobody is in it.)
