@@ -40,6 +40,30 @@ void HttpSession::do_read() {
   parser_->body_limit(context_.limits.http_body_bytes);
   // One deadline for the whole request: a slow client cannot hold it open.
   start_deadline();
+  // The header first: it is checked before any byte of the body is read.
+  http::async_read_header(stream_.socket(), buffer_, *parser_,
+                          beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
+}
+
+void HttpSession::on_header(beast::error_code error, std::size_t bytes) {
+  if (error) return on_read(error, bytes);
+  const HeaderCheck check = check_header(*parser_);
+  if (check.refusal) return refuse(*check.refusal);
+  // Most requests have no body: the header was all of them.
+  if (parser_->is_done()) return on_read(error, bytes);
+  // A client that has sent some of its body already is not waiting for a 100.
+  if (check.expects_continue && buffer_.size() == 0) {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    boost::asio::async_write(stream_.socket(), boost::asio::buffer(kContinue),
+                             [self = shared_from_this()](beast::error_code failed, std::size_t) {
+                               if (!failed) self->read_body();
+                             });
+    return;
+  }
+  read_body();
+}
+
+void HttpSession::read_body() {
   http::async_read(stream_.socket(), buffer_, *parser_,
                    beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
 }
@@ -72,28 +96,12 @@ void HttpSession::on_deadline_timer(beast::error_code error) {
 
 void HttpSession::on_read(beast::error_code error, std::size_t) {
   deadline_ = Clock::time_point::max();
-  answering_head_ = false;  // an error answer below has its body
   if (error == http::error::end_of_stream || error == boost::asio::error::operation_aborted ||
       error == boost::asio::error::eof || error == boost::asio::error::connection_reset) {
     stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, error);
     return;
   }
-  if (error) {
-    // A request we cannot parse gets one answer, then the connection closes.
-    Request bad;
-    bad.version(11);
-    bad.keep_alive(false);
-    if (error == http::error::body_limit || error == http::error::buffer_overflow) {
-      answer(error_response(bad, ErrorCode::too_large, "request body too large"));
-    } else if (error == http::error::header_limit) {
-      Response response = error_response(bad, ErrorCode::bad_request, "request header too large");
-      response.result(http::status::request_header_fields_too_large);
-      answer(std::move(response));
-    } else {
-      answer(error_response(bad, ErrorCode::bad_request, "malformed HTTP request"));
-    }
-    return;
-  }
+  if (error) return refuse(refusal_of(error, *parser_));
   Request request = parser_->release();
   answering_head_ = request.method() == http::verb::head;
   if (beast::websocket::is_upgrade(request)) {
@@ -134,6 +142,19 @@ void HttpSession::close_if_abandoned() {
   if (const auto call = pending_call_.lock(); call && call->on_abandoned) {
     std::exchange(call->on_abandoned, nullptr)();
   }
+}
+
+// A request refused on its header (or unreadable) gets one answer, and the
+// connection closes: whatever follows it cannot be told apart from a body.
+void HttpSession::refuse(const HeaderRefusal& refusal) {
+  deadline_ = Clock::time_point::max();
+  answering_head_ = false;  // the refusal has its body
+  Request bad;
+  bad.version(11);
+  bad.keep_alive(false);
+  Response response = error_response(bad, refusal.code, refusal.message);
+  response.result(refusal.status);
+  answer(std::move(response));
 }
 
 void HttpSession::upgrade_to_websocket(Request request) {

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "transport/http_response.hpp"
+#include "transport/request_framing.hpp"
 #include "transport/router.hpp"
 #include "transport/server_context.hpp"
 #include "transport/ws_session.hpp"
@@ -33,7 +34,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
  private:
   void do_read();
+  void on_header(boost::beast::error_code error, std::size_t bytes);
+  void read_body();
   void on_read(boost::beast::error_code error, std::size_t bytes);
+  void refuse(const HeaderRefusal& refusal);
   void start_deadline();
   void arm_deadline_timer();
   void on_deadline_timer(boost::beast::error_code error);
@@ -59,7 +63,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::string address_;  // the client's IP address
   core::ConnectionQuota::Slot slot_;
   bool answering_head_ = false;  // the request being answered is a HEAD
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   Response response_;           // the answer being written: its body goes out as is
   std::string head_;            // its status line and header fields; capacity kept for the next
   SharedAnswer shared_answer_;  // or the shared bytes being written

@@ -247,7 +247,11 @@ std::string HttpClient::read_raw(HttpDuration timeout) {
     });
     if (!run_for(done, left)) break;
     bytes.append(chunk, got);
-    if (error) break;
+    if (error) {
+      // The end is reported once: a later wait_for_close() must know it.
+      close();
+      break;
+    }
   }
   return bytes;
 }
