@@ -1,11 +1,9 @@
 #include "transport/http_session.hpp"
 
-#include <sys/socket.h>
 #include <array>
 #include <boost/asio/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/url/parse.hpp>
-#include <cerrno>
 #include <utility>
 
 #include "auth/origin_policy.hpp"
@@ -109,10 +107,13 @@ void HttpSession::on_read(beast::error_code error, std::size_t) {
     return;
   }
   awaiting_answer_ = true;
-  auto call =
-      router_.route(std::move(request), address_, [self = shared_from_this()](Answer answer) {
+  auto call = router_.route(
+      std::move(request), address_,
+      [self = shared_from_this()](Answer answer) {
         std::visit([&self](auto& alike) { self->answer(std::move(alike)); }, answer);
-      });
+      },
+      // (The call holds the answer's function, and that holds this session.)
+      [this] { watch_client(); });
   // Answered later (a long poll, a store round trip): nothing reads the
   // connection meanwhile, so the tick looks for a client that went away.
   if (awaiting_answer_) {
@@ -123,25 +124,6 @@ void HttpSession::on_read(beast::error_code error, std::size_t) {
 
 HttpSession::~HttpSession() {
   context_.awaiting_answers.remove(this);
-}
-
-void HttpSession::close_if_abandoned() {
-  // A peek that does not wait: the next request (pipelined, left for its
-  // turn), nothing yet, or the end of the connection.
-  char next = 0;
-  const ssize_t peeked =
-      ::recv(stream_.socket().native_handle(), &next, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (peeked > 0 || (peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) return;
-  // Gone: its descriptor is freed now. A handler that holds something while
-  // it waits (a long poll) lets go of it and never answers; any other answer,
-  // when it comes, fails to write and ends the session.
-  const auto self = shared_from_this();  // the call may hold the last reference
-  context_.awaiting_answers.remove(this);
-  beast::error_code ignored;
-  stream_.socket().close(ignored);
-  if (const auto call = pending_call_.lock(); call && call->on_abandoned) {
-    std::exchange(call->on_abandoned, nullptr)();
-  }
 }
 
 // A request refused on its header (or unreadable) gets one answer, and the
@@ -274,6 +256,7 @@ void HttpSession::answer(Response response) {
     response.body().clear();
     response.content_length(length);
   }
+  if (has_client_finished_) response.keep_alive(false);
   // Written by hand rather than by Beast's serializer, which cost 40 % of a
   // poll's instructions: the head, then the body as it is.
   response_ = std::move(response);
@@ -294,6 +277,11 @@ void HttpSession::write(std::array<boost::asio::const_buffer, 2> buffers, bool k
     awaiting_answer_ = false;
     context_.awaiting_answers.remove(this);
     pending_call_.reset();
+    if (is_watching_client_) {
+      is_watching_client_ = false;
+      beast::error_code ignored;
+      stream_.socket().cancel(ignored);  // the watch is all that is under way
+    }
   }
   start_deadline();
   boost::asio::async_write(
@@ -306,7 +294,7 @@ void HttpSession::on_write(bool keep_alive, beast::error_code error, std::size_t
   response_ = {};
   shared_answer_.reset();
   if (error) return;
-  if (!keep_alive) {
+  if (!keep_alive || has_client_finished_) {
     stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, error);
     return;
   }

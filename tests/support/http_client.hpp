@@ -90,6 +90,9 @@ class HttpClient {
   // True when the server closes the connection (end of file or reset)
   // within `timeout`; bytes arriving meanwhile are read and dropped.
   bool wait_for_close(HttpDuration timeout);
+  // Half-closes the connection (shutdown(SHUT_WR)): the server reads the end
+  // of the stream, and can still write. False when it failed.
+  bool shutdown_write();
   void close();
 
   bool is_connected() const { return connected_; }
