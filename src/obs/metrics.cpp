@@ -27,6 +27,7 @@ std::string render_metrics(const std::vector<std::pair<std::string, double>>& ga
       {"parley_password_hashes_total", &c.password_hashes},
       {"parley_password_jobs_dropped_total", &c.password_jobs_dropped},
       {"parley_password_jobs_refused_total", &c.password_jobs_refused},
+      {"parley_history_reads_total", &c.history_reads},
   };
   std::ostringstream out;
   for (const auto& [name, value] : totals) {

@@ -26,6 +26,9 @@ struct Counters {
   std::atomic<std::uint64_t> password_hashes{0};        // argon2id runs (hash or verify)
   std::atomic<std::uint64_t> password_jobs_dropped{0};  // skipped: the client had gone
   std::atomic<std::uint64_t> password_jobs_refused{0};  // the queue was full
+  // Reads of stored messages asked of the store: history pages, polls that
+  // found something new, WebSocket replays.
+  std::atomic<std::uint64_t> history_reads{0};
 };
 
 Counters& counters();

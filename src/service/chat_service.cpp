@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "obs/metrics.hpp"
 #include "protocol/server_frame.hpp"
 
 namespace parley::service {
@@ -106,6 +107,7 @@ void ChatService::replay_next_piece(std::shared_ptr<ReplayCursor> cursor) {
   if (!held.empty()) return queue_replay_piece(cursor, std::move(held), {});
   memory_.when_fits(limits_.replay_piece_bytes, [this, cursor](core::MemoryBudget::Lease lease) {
     if (!replay_target(*cursor).first) return cursor->done();
+    obs::count(obs::counters().history_reads);
     store_.run<std::vector<store::StoredMessage>>(
         [query = store::RangeQuery{cursor->room, cursor->after, cursor->up_to, limits_.replay_limit,
                                    limits_.replay_piece_bytes, store::Keep::oldest}](

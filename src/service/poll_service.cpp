@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "obs/metrics.hpp"
 #include "protocol/server_frame.hpp"
 
 namespace parley::service {
@@ -95,6 +96,7 @@ void PollService::read_before(const core::RoomName& room, std::optional<std::uin
     std::vector<store::StoredMessage> messages;
     std::size_t wanted = 0;  // messages in the range, up to the limit
   };
+  obs::count(obs::counters().history_reads);
   auto lease = lease_for_page(done);
   if (!lease) return;
   store_.run<Read>(
@@ -146,6 +148,7 @@ void PollService::read_after(const core::Room& room, std::uint64_t after, std::s
   }
   // Seqs have no gaps, so the next `limit` messages end at after + limit.
   const std::uint64_t up_to = std::min<std::uint64_t>(last_seq, after + limit);
+  obs::count(obs::counters().history_reads);
   auto lease = lease_for_page(done);
   if (!lease) return;
   store_.run<std::vector<store::StoredMessage>>(

@@ -23,9 +23,24 @@ struct ApiCall {
   std::string address;           // the client's IP address
   auth::Caller caller;
   Respond respond;
-  // Set by a handler that holds something while it waits (a long poll): run
-  // instead of an answer when the client goes away first. I/O thread only.
+  // Run when the client goes away while this call awaits its answer (see
+  // when_abandoned). Cleared when it runs.
   std::function<void()> on_abandoned;
+  // Installed by the session: watches the client's socket from now on.
+  std::function<void()> watch_client;
+
+  // For a handler whose answer may take long (a long poll, queued work):
+  // `handler` runs if the client closes or half-closes its connection before
+  // the answer, which the session notices at once (it watches the socket
+  // from now on). The handler drops the work held for the client; it may
+  // answer at once, and a half-closed client then gets that answer before
+  // the connection closes; if it does not answer, the connection closes now.
+  // Bytes of a pipelined next request are no hang-up. The handler must not
+  // own this call (it would own itself): capture a weak_ptr.
+  void when_abandoned(std::function<void()> handler) {
+    on_abandoned = std::move(handler);
+    if (watch_client) watch_client();
+  }
 
   // Answers with the contract's error shape.
   void refuse(core::ErrorCode code, std::string_view message) const {
@@ -44,6 +59,17 @@ struct ApiCall {
   bool can_share_answer() const {
     return request.method() == boost::beast::http::verb::get && request.version() == 11 &&
            request.keep_alive() && !caller.session_extended;
+  }
+  // HEAD asks for a GET's status and headers. Called once the request has
+  // passed the GET's checks: these are known then, and the page is neither
+  // read nor built (RFC 9110 9.3.2 and 8.6 let the answer omit a
+  // Content-Length that only the content would tell). True when it answered.
+  bool answered_head() const {
+    if (request.method() != boost::beast::http::verb::head) return false;
+    Response response = json_response(request, boost::beast::http::status::ok, {});
+    response.erase(boost::beast::http::field::content_length);
+    respond(std::move(response));
+    return true;
   }
   // True when the caller has an identity; otherwise answers 401.
   bool require_identity() const {

@@ -70,7 +70,7 @@ void answer_poll(SharedPages& pages, const ApiCall& call, const service::Message
 
 void list_rooms(ServerContext& context, const ApiCallPtr& call) {
   auto numbers = read_numbers(*call);
-  if (!numbers) return;
+  if (!numbers || call->answered_head()) return;
   context.polls.list_rooms(
       limit_of(*numbers), [call](service::Outcome<std::vector<service::RoomSummary>> rooms) {
         if (auto* refusal = std::get_if<service::Refusal>(&rooms)) return call->refuse(*refusal);
@@ -124,25 +124,29 @@ void wait_for_message(ServerContext& context, SharedPages& pages, const ApiCallP
                              answer_poll(pages, *call, std::get<service::MessagePage>(page));
                            });
       });
-  // A client that went away frees its place among the waiters now, not at the
-  // end of its wait (its answer would have nowhere to go).
-  call->on_abandoned = [&context, waiting, room] {
+  // Ends the wait with the room's page as it stands: nothing after `after`.
+  // (Weak: the call holds the handler given to when_abandoned.)
+  auto answer_now = [&context, &pages, weak = std::weak_ptr<ApiCall>(call), waiting, room,
+                     last_seq] {
     if (waiting->answered) return;
     waiting->answered = true;
     waiting->timer.cancel();
     context.polls.cancel_wait(room, waiting->id);
-  };
-  waiting->timer.expires_after(wait);
-  waiting->timer.async_wait([&context, &pages, call, waiting, room,
-                             last_seq](boost::system::error_code error) {
-    if (error || waiting->answered) return;
-    waiting->answered = true;
-    context.polls.cancel_wait(room, waiting->id);
+    const auto call = weak.lock();
+    if (!call) return;
     const core::Room* open = context.chat.hub().find(room);
     answer_poll(
         pages, *call,
         service::MessagePage{
             open ? open->name().text() : room.text(), {}, open ? open->delivered_seq() : last_seq});
+  };
+  // A client that went away frees its place among the waiters now, not at the
+  // end of its wait; one that only half-closed still reads this answer.
+  call->when_abandoned(answer_now);
+  waiting->timer.expires_after(wait);
+  // (The timer holds the call: its wait keeps the answer's way open.)
+  waiting->timer.async_wait([call, answer_now](boost::system::error_code error) {
+    if (!error) answer_now();
   });
 }
 
@@ -153,6 +157,7 @@ void get_messages(ServerContext& context, SharedPages& pages, const ApiCallPtr& 
   if (numbers->after && numbers->before) {
     return call->refuse(ErrorCode::bad_request, "give after or before, not both");
   }
+  if (call->answered_head()) return;
   const std::size_t limit = limit_of(*numbers);
   if (!numbers->after) {
     // History: the page before a seq, or the latest page.
@@ -240,6 +245,7 @@ bool handle_chat_api(ServerContext& context, SharedPages& pages, const ApiCallPt
       call->respond(method_not_allowed(call->request, "GET, HEAD"));
       return true;
     }
+    if (call->answered_head()) return true;
     // Through the store when the room is not in memory: its name is shown as
     // first written, whatever the URL's spelling.
     // (open_room closes a room it opened for this if nobody is in it.)

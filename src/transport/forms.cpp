@@ -28,11 +28,9 @@ std::string next_of(const std::optional<std::string>& next) {
 }
 
 std::optional<std::string> form_cookie_of(const Request& request) {
-  auto header = request.find(http::field::cookie);
-  if (header == request.end()) return std::nullopt;
-  auto value = auth::find_cookie(header->value(), auth::kFormCookie);
+  auto value = cookie_of(request, auth::kFormCookie);
   if (!value || !auth::looks_like_secret(*value)) return std::nullopt;
-  return std::string(*value);
+  return value;
 }
 
 Response page(ServerContext& context, const Request& request, std::string_view name,

@@ -64,6 +64,23 @@ std::optional<std::string> form_field(const Request& request, std::string_view n
   return found;
 }
 
+std::optional<std::string> cookie_of(const Request& request, std::string_view name) {
+  auto [field, end] = request.equal_range(http::field::cookie);
+  if (field == end) return std::nullopt;
+  std::string_view list = field->value();
+  std::string joined;  // only when there are several fields
+  if (std::next(field) != end) {
+    for (; field != end; ++field) {
+      if (!joined.empty()) joined.append("; ");
+      joined.append(field->value());
+    }
+    list = joined;
+  }
+  const auto value = auth::find_cookie(list, name);
+  if (!value) return std::nullopt;
+  return std::string(*value);
+}
+
 auth::Credentials credentials_of(const Request& request, const boost::urls::url_view* url) {
   auth::Credentials credentials;
   if (auto header = request.find(http::field::authorization); header != request.end()) {
@@ -80,11 +97,7 @@ auth::Credentials credentials_of(const Request& request, const boost::urls::url_
       credentials.bearer_token = (*token).value;
     }
   }
-  if (auto header = request.find(http::field::cookie); header != request.end()) {
-    if (auto value = auth::find_cookie(header->value(), auth::kSessionCookie)) {
-      credentials.session_cookie = std::string(*value);
-    }
-  }
+  credentials.session_cookie = cookie_of(request, auth::kSessionCookie);
   return credentials;
 }
 

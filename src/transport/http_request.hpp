@@ -20,6 +20,11 @@ std::variant<boost::json::object, Response> json_body_of(const Request& request)
 // A field of an application/x-www-form-urlencoded body.
 std::optional<std::string> form_field(const Request& request, std::string_view name);
 
+// The value of cookie `name`, when the request carries it exactly once. Every
+// Cookie field counts, read as one list (RFC 9113 8.2.3 joins them with
+// "; "), so a cookie planted in a second field is seen.
+std::optional<std::string> cookie_of(const Request& request, std::string_view name);
+
 // The bearer token (Authorization header, or ?token= where `url` allows it)
 // and the session cookie.
 auth::Credentials credentials_of(const Request& request, const boost::urls::url_view* url);

@@ -1,11 +1,9 @@
 #include "transport/http_session.hpp"
 
-#include <sys/socket.h>
 #include <array>
 #include <boost/asio/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/url/parse.hpp>
-#include <cerrno>
 #include <utility>
 
 #include "auth/origin_policy.hpp"
@@ -40,6 +38,30 @@ void HttpSession::do_read() {
   parser_->body_limit(context_.limits.http_body_bytes);
   // One deadline for the whole request: a slow client cannot hold it open.
   start_deadline();
+  // The header first: it is checked before any byte of the body is read.
+  http::async_read_header(stream_.socket(), buffer_, *parser_,
+                          beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
+}
+
+void HttpSession::on_header(beast::error_code error, std::size_t bytes) {
+  if (error) return on_read(error, bytes);
+  const HeaderCheck check = check_header(*parser_);
+  if (check.refusal) return refuse(*check.refusal);
+  // Most requests have no body: the header was all of them.
+  if (parser_->is_done()) return on_read(error, bytes);
+  // A client that has sent some of its body already is not waiting for a 100.
+  if (check.expects_continue && buffer_.size() == 0) {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    boost::asio::async_write(stream_.socket(), boost::asio::buffer(kContinue),
+                             [self = shared_from_this()](beast::error_code failed, std::size_t) {
+                               if (!failed) self->read_body();
+                             });
+    return;
+  }
+  read_body();
+}
+
+void HttpSession::read_body() {
   http::async_read(stream_.socket(), buffer_, *parser_,
                    beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
 }
@@ -72,28 +94,12 @@ void HttpSession::on_deadline_timer(beast::error_code error) {
 
 void HttpSession::on_read(beast::error_code error, std::size_t) {
   deadline_ = Clock::time_point::max();
-  answering_head_ = false;  // an error answer below has its body
   if (error == http::error::end_of_stream || error == boost::asio::error::operation_aborted ||
       error == boost::asio::error::eof || error == boost::asio::error::connection_reset) {
     stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, error);
     return;
   }
-  if (error) {
-    // A request we cannot parse gets one answer, then the connection closes.
-    Request bad;
-    bad.version(11);
-    bad.keep_alive(false);
-    if (error == http::error::body_limit || error == http::error::buffer_overflow) {
-      answer(error_response(bad, ErrorCode::too_large, "request body too large"));
-    } else if (error == http::error::header_limit) {
-      Response response = error_response(bad, ErrorCode::bad_request, "request header too large");
-      response.result(http::status::request_header_fields_too_large);
-      answer(std::move(response));
-    } else {
-      answer(error_response(bad, ErrorCode::bad_request, "malformed HTTP request"));
-    }
-    return;
-  }
+  if (error) return refuse(refusal_of(error, *parser_));
   Request request = parser_->release();
   answering_head_ = request.method() == http::verb::head;
   if (beast::websocket::is_upgrade(request)) {
@@ -101,10 +107,13 @@ void HttpSession::on_read(beast::error_code error, std::size_t) {
     return;
   }
   awaiting_answer_ = true;
-  auto call =
-      router_.route(std::move(request), address_, [self = shared_from_this()](Answer answer) {
+  auto call = router_.route(
+      std::move(request), address_,
+      [self = shared_from_this()](Answer answer) {
         std::visit([&self](auto& alike) { self->answer(std::move(alike)); }, answer);
-      });
+      },
+      // (The call holds the answer's function, and that holds this session.)
+      [this] { watch_client(); });
   // Answered later (a long poll, a store round trip): nothing reads the
   // connection meanwhile, so the tick looks for a client that went away.
   if (awaiting_answer_) {
@@ -117,23 +126,17 @@ HttpSession::~HttpSession() {
   context_.awaiting_answers.remove(this);
 }
 
-void HttpSession::close_if_abandoned() {
-  // A peek that does not wait: the next request (pipelined, left for its
-  // turn), nothing yet, or the end of the connection.
-  char next = 0;
-  const ssize_t peeked =
-      ::recv(stream_.socket().native_handle(), &next, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (peeked > 0 || (peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) return;
-  // Gone: its descriptor is freed now. A handler that holds something while
-  // it waits (a long poll) lets go of it and never answers; any other answer,
-  // when it comes, fails to write and ends the session.
-  const auto self = shared_from_this();  // the call may hold the last reference
-  context_.awaiting_answers.remove(this);
-  beast::error_code ignored;
-  stream_.socket().close(ignored);
-  if (const auto call = pending_call_.lock(); call && call->on_abandoned) {
-    std::exchange(call->on_abandoned, nullptr)();
-  }
+// A request refused on its header (or unreadable) gets one answer, and the
+// connection closes: whatever follows it cannot be told apart from a body.
+void HttpSession::refuse(const HeaderRefusal& refusal) {
+  deadline_ = Clock::time_point::max();
+  answering_head_ = false;  // the refusal has its body
+  Request bad;
+  bad.version(11);
+  bad.keep_alive(false);
+  Response response = error_response(bad, refusal.code, refusal.message);
+  response.result(refusal.status);
+  answer(std::move(response));
 }
 
 void HttpSession::upgrade_to_websocket(Request request) {
@@ -253,6 +256,7 @@ void HttpSession::answer(Response response) {
     response.body().clear();
     response.content_length(length);
   }
+  if (has_client_finished_) response.keep_alive(false);
   // Written by hand rather than by Beast's serializer, which cost 40 % of a
   // poll's instructions: the head, then the body as it is.
   response_ = std::move(response);
@@ -279,6 +283,11 @@ void HttpSession::write(std::array<boost::asio::const_buffer, 2> buffers, bool k
     awaiting_answer_ = false;
     context_.awaiting_answers.remove(this);
     pending_call_.reset();
+    if (is_watching_client_) {
+      is_watching_client_ = false;
+      beast::error_code ignored;
+      stream_.socket().cancel(ignored);  // the watch is all that is under way
+    }
   }
   start_deadline();
   boost::asio::async_write(
@@ -292,7 +301,7 @@ void HttpSession::on_write(bool keep_alive, beast::error_code error, std::size_t
   answer_lease_.release();
   shared_answer_.reset();
   if (error) return;
-  if (!keep_alive) {
+  if (!keep_alive || has_client_finished_) {
     stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, error);
     return;
   }

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "transport/http_response.hpp"
+#include "transport/request_framing.hpp"
 #include "transport/router.hpp"
 #include "transport/server_context.hpp"
 #include "transport/ws_session.hpp"
@@ -32,8 +33,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void close_if_abandoned();
 
  private:
+  // What a look at the socket of a request awaiting its answer finds.
+  enum class ClientSign { nothing, next_request, finished, failed };
+
   void do_read();
+  void on_header(boost::beast::error_code error, std::size_t bytes);
+  void read_body();
   void on_read(boost::beast::error_code error, std::size_t bytes);
+  void refuse(const HeaderRefusal& refusal);
+  // While an API call awaits an answer that may take long (it asked through
+  // ApiCall::when_abandoned): waits for the socket to become readable.
+  void watch_client();
+  void on_client_readable(boost::beast::error_code error);
+  ClientSign peek_client();
+  // The client went away (`finished`: it half-closed) while its answer was awaited.
+  void abandon(ClientSign sign);
   void start_deadline();
   void arm_deadline_timer();
   void on_deadline_timer(boost::beast::error_code error);
@@ -59,7 +73,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::string address_;  // the client's IP address
   core::ConnectionQuota::Slot slot_;
   bool answering_head_ = false;  // the request being answered is a HEAD
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   Response response_;                       // the answer being written: its body goes out as is
   core::MemoryBudget::Lease answer_lease_;  // a large body's share of the server's budget
   std::string head_;            // its status line and header fields; capacity kept for the next
@@ -71,6 +85,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool is_deadline_timer_armed_ = false;
   bool awaiting_answer_ = false;         // routed, not answered: in context_.awaiting_answers
   std::weak_ptr<ApiCall> pending_call_;  // while awaiting: the API call that will answer
+  bool is_watching_client_ = false;      // an async_wait for readability is under way
+  bool has_client_finished_ = false;     // it half-closed: the answer is its last
 };
 
 }  // namespace parley::transport

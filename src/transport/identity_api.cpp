@@ -157,7 +157,7 @@ bool handle_identity_api(ServerContext& context, const ApiCallPtr& call) {
                 call->request, http::status::created,
                 json::serialize(json::object{{"token", created.token}, {"id", created.id}})));
           });
-    } else {
+    } else if (!call->answered_head()) {
       accounts.list_tokens(
           *call->caller.identity,
           [call](service::Outcome<std::vector<store::TokenRecord>> outcome) {

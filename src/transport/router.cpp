@@ -29,7 +29,8 @@ bool answered(Respond& respond, Answer answer) {
 
 }  // namespace
 
-std::weak_ptr<ApiCall> Router::route(Request request, std::string address, Respond respond) {
+std::weak_ptr<ApiCall> Router::route(Request request, std::string address, Respond respond,
+                                     std::function<void()> watch_client) {
   obs::count(obs::counters().http_requests);
   auto url = boost::urls::parse_origin_form(request.target());
   if (!url) {
@@ -40,8 +41,14 @@ std::weak_ptr<ApiCall> Router::route(Request request, std::string address, Respo
   if (answer_public(request, path, respond)) return {};
 
   // Moving the request keeps its target where it is, so `url` still views it.
-  auto call = std::make_shared<ApiCall>(ApiCall{
-      std::move(request), std::move(path), *url, std::move(address), {}, std::move(respond), {}});
+  auto call = std::make_shared<ApiCall>(ApiCall{std::move(request),
+                                                std::move(path),
+                                                *url,
+                                                std::move(address),
+                                                {},
+                                                std::move(respond),
+                                                {},
+                                                std::move(watch_client)});
   assert(call->target.buffer().data() == call->request.target().data());
   context_.authenticator.authenticate(
       credentials_of(call->request, nullptr),

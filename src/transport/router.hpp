@@ -16,8 +16,10 @@ class Router {
 
   // Answers `request` through `respond`, now or later, exactly once (unless
   // the client goes away first). Returns the call while it awaits an answer
-  // from an API handler, so that its session can tell it the client left.
-  std::weak_ptr<ApiCall> route(Request request, std::string address, Respond respond);
+  // from an API handler, so that its session can tell it the client left;
+  // `watch_client` becomes the call's (see ApiCall::when_abandoned).
+  std::weak_ptr<ApiCall> route(Request request, std::string address, Respond respond,
+                               std::function<void()> watch_client);
 
  private:
   bool answer_public(Request& request, const std::string& path, Respond& respond);

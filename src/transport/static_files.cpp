@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <boost/beast/core/string.hpp>
 #include <fstream>
 #include <sstream>
 
@@ -62,6 +63,14 @@ bool matches_etag(const Request& request, std::string_view etag) {
 
 }  // namespace
 
+bool is_static_file_path(std::string_view path) {
+  const std::string_view folder = path.substr(0, path.find('/'));
+  for (std::string_view unserved : kUnservedFolders) {
+    if (boost::beast::iequals(folder, unserved)) return false;
+  }
+  return true;
+}
+
 bool is_safe_relative_path(std::string_view path) {
   if (path.empty() || path.front() == '/') return false;
   std::size_t start = 0;
@@ -110,7 +119,9 @@ std::shared_ptr<const StaticFiles::File> StaticFiles::load(const std::string& re
 
 Response StaticFiles::serve(const Request& request, std::string_view relative_path) {
   std::shared_ptr<const File> file;
-  if (is_safe_relative_path(relative_path)) file = load(std::string(relative_path));
+  if (is_safe_relative_path(relative_path) && is_static_file_path(relative_path)) {
+    file = load(std::string(relative_path));
+  }
   if (!file) return error_response(request, core::ErrorCode::not_found, "no such file");
 
   Response response{http::status::ok, request.version()};

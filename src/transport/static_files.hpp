@@ -18,7 +18,8 @@ class StaticFiles {
   explicit StaticFiles(std::filesystem::path root) : root_(std::move(root)) {}
 
   // The file at `relative_path` below the root: 200, 304 for a matching
-  // If-None-Match, 404 when absent or not a plain name. HEAD gets no body.
+  // If-None-Match, 404 when absent, not a plain name, or not a static file
+  // (see is_static_file_path). HEAD gets no body.
   Response serve(const Request& request, std::string_view relative_path);
 
  private:
@@ -37,5 +38,12 @@ class StaticFiles {
 
 // True for names made only of [A-Za-z0-9._-] parts, none starting with a dot.
 bool is_safe_relative_path(std::string_view path);
+
+// Folders of the web folder whose files are not served as they are: the
+// form templates are rendered into pages (with a CSRF token) by forms.cpp.
+inline constexpr std::string_view kUnservedFolders[] = {"templates"};
+
+// False for a path in one of kUnservedFolders (compared without case).
+bool is_static_file_path(std::string_view path);
 
 }  // namespace parley::transport

@@ -55,6 +55,25 @@ TEST_F(SessionTest, PlantedSecondSessionCookieIsNotTrusted) {
   EXPECT_EQ(response.status, 401) << response.describe();
 }
 
+// A browser may send its cookies in several Cookie fields (HTTP/2 proxies
+// do): they are one list, so two session cookies mean neither there too.
+TEST_F(SessionTest, SessionCookiesInSeparateCookieFieldsAreReadAsOneList) {
+  start_server();
+  const Session zed = start_guest("Zed");
+  const Session amy = start_guest("Amy");
+  const HttpResponse both = http().get("/api/me", {{"Cookie", "parley_session=" + zed.cookie},
+                                                   {"Cookie", "parley_session=" + amy.cookie}});
+  EXPECT_EQ(both.status, 401) << both.describe();
+  // One session cookie, in whichever field, works as before.
+  const HttpResponse second = http().get(
+      "/api/me", {{"Cookie", "theme=dark"}, {"Cookie", "lang=en; parley_session=" + amy.cookie}});
+  ASSERT_EQ(second.status, 200) << second.describe();
+  EXPECT_EQ(text_field(second.json(), "user"), "Amy");
+  const HttpResponse one = http().get("/api/me", {{"Cookie", "parley_session=" + zed.cookie}});
+  ASSERT_EQ(one.status, 200) << one.describe();
+  EXPECT_EQ(text_field(one.json(), "user"), "Zed");
+}
+
 TEST_F(SessionTest, LogoutEndsTheSessionOnTheServer) {
   start_server();
   const Session alice = register_account("Alice");

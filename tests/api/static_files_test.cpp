@@ -69,6 +69,24 @@ TEST_F(StaticFilesTest, TextIsGzippedOnlyForClientsThatAcceptIt) {
   EXPECT_EQ(font.status, 200);
 }
 
+// The form templates live in the web folder but are not files to serve:
+// the server renders them into pages (with a CSRF token) at /login and
+// /register.
+TEST_F(StaticFilesTest, TemplatesAreNotServedAsFiles) {
+  start_server();
+  auto http = new_client();
+  for (const char* target : {"/static/templates/login.html", "/static/templates/register.html",
+                             "/static/templates/", "/static/templates"}) {
+    const HttpResponse response = http->get(target);
+    EXPECT_EQ(response.status, 404) << target << "\n" << response.describe();
+    EXPECT_EQ(response.body.find("{{"), std::string::npos) << target << ": a raw template";
+    const HttpResponse head = http->request("HEAD", target);
+    EXPECT_EQ(head.status, 404) << target;
+  }
+  // The pages themselves are still served.
+  EXPECT_EQ(http->get("/login").status, 200);
+}
+
 TEST_F(StaticFilesTest, NamesOutsideTheWebFolderAre404) {
   start_server();
   auto http = new_client();

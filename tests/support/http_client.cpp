@@ -146,6 +146,14 @@ void HttpClient::close() {
   reusable_ = false;
 }
 
+bool HttpClient::shutdown_write() {
+  if (!connected_) return false;
+  beast::error_code error;
+  socket_.shutdown(tcp::socket::shutdown_send, error);
+  reusable_ = false;
+  return !error;
+}
+
 std::string HttpClient::serialize(std::string_view method, std::string_view target,
                                   const HttpHeaders& headers, std::string_view body) const {
   std::string text;
@@ -247,7 +255,11 @@ std::string HttpClient::read_raw(HttpDuration timeout) {
     });
     if (!run_for(done, left)) break;
     bytes.append(chunk, got);
-    if (error) break;
+    if (error) {
+      // The end is reported once: a later wait_for_close() must know it.
+      close();
+      break;
+    }
   }
   return bytes;
 }

@@ -84,11 +84,15 @@ class HttpClient {
   // True when bytes (or the end of the connection) can be read within
   // `timeout`; reads nothing, so a later read_response() still sees them.
   bool wait_readable(HttpDuration timeout);
-  // Whatever bytes arrive within `timeout` (or until the server closes).
+  // Whatever bytes arrive within `timeout` (or until the server closes; the
+  // client is closed then too).
   std::string read_raw(HttpDuration timeout);
   // True when the server closes the connection (end of file or reset)
   // within `timeout`; bytes arriving meanwhile are read and dropped.
   bool wait_for_close(HttpDuration timeout);
+  // Half-closes the connection (shutdown(SHUT_WR)): the server reads the end
+  // of the stream, and can still write. False when it failed.
+  bool shutdown_write();
   void close();
 
   bool is_connected() const { return connected_; }
