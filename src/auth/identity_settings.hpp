@@ -19,6 +19,10 @@ struct IdentitySettings {
   std::chrono::seconds session_refresh = std::chrono::minutes(10);
   // How long a session or token read from the store is trusted in memory.
   std::chrono::seconds cache_lifetime = std::chrono::seconds(30);
+  // How often an open WebSocket asks the store whether its session or token
+  // still stands (and extends the session); one that ended elsewhere, expired
+  // or was swept closes within this long. One store read per socket each time.
+  std::chrono::seconds session_check = std::chrono::seconds(30);
 
   std::size_t login_failures_per_account = 10;
   std::size_t login_failures_per_address = 10000;
