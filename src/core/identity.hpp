@@ -17,8 +17,9 @@ struct Identity {
   UserName user;
   IdentityKind kind;
   // "a:" + the account's user key (accounts are never renamed or deleted);
-  // "g:" + a guest session's random public id; "n:" + a random id per
-  // `?name=` connection. Never derived from a secret.
+  // "g:" + a guest session's random public id; "n:" + the user key for a
+  // `?name=` guest (only the name tells one from the next, and a client
+  // that reconnects must keep its message ids). Never derived from a secret.
   std::string id;
 
   static Identity account(UserName user) {

@@ -9,7 +9,6 @@
 #include <utility>
 
 #include "auth/origin_policy.hpp"
-#include "auth/secrets.hpp"
 #include "obs/log.hpp"
 #include "transport/http_request.hpp"
 #include "transport/ws_framing.hpp"
@@ -235,9 +234,10 @@ void HttpSession::on_upgrade_authenticated(Request request, std::optional<std::s
                              failed ? "the name cannot be checked now" : "that name is taken"));
           return;
         }
-        // An identity of its own for each connection: the name is only borrowed.
-        self->start_websocket(std::move(*pending),
-                              auth::Identity::guest(name, "n:" + auth::random_secret(12)),
+        // Nothing but the name tells one `?name=` guest from the next, and
+        // the contract's idempotency holds across its reconnects: the
+        // identity is the name, apart from accounts and guest sessions.
+        self->start_websocket(std::move(*pending), auth::Identity::guest(name, "n:" + name.key()),
                               NameClaim::held);
       });
 }

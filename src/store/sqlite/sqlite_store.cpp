@@ -76,14 +76,16 @@ constexpr const char* kMigrations[] = {
     // message's author and a session's owner become identities, and
     // idempotency keys on the author's identity, not the name. Rows from
     // before: a name with an account was that account's; any other was a
-    // guest's, under a legacy id no identity of today has.
+    // guest's, kept as the `?name=` guest of that name (a session guest's
+    // owner is new and random, so no account or session inherits them, and
+    // a `?name=` client resending across the upgrade is still recognised).
     R"sql(
     ALTER TABLE messages ADD COLUMN author_id TEXT NOT NULL DEFAULT '';
     ALTER TABLE messages ADD COLUMN guest INTEGER NOT NULL DEFAULT 0;
     UPDATE messages SET
       guest = NOT EXISTS (SELECT 1 FROM accounts WHERE accounts.key = messages.user_key),
       author_id = CASE WHEN EXISTS (SELECT 1 FROM accounts WHERE accounts.key = messages.user_key)
-                       THEN 'a:' || user_key ELSE 'g:legacy:' || user_key END;
+                       THEN 'a:' || user_key ELSE 'n:' || user_key END;
     DROP INDEX messages_by_client_id;
     CREATE UNIQUE INDEX messages_by_author_and_client_id ON messages (room_id, author_id, client_id);
     ALTER TABLE sessions ADD COLUMN owner TEXT NOT NULL DEFAULT '';
