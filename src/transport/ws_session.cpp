@@ -57,8 +57,12 @@ void WsSession::run(std::string handshake, std::string_view received) {
   socket_.set_option(tcp::no_delay(true), error);
   context_.ws_sessions.add(this);
   if (credential_) {
+    // Posted: a logout may come from anywhere on the I/O thread, and a
+    // close must not happen in the middle of someone else's fan-out or read.
     held_ = context_.credential_holders.hold(credential_->key, [weak = weak_from_this()] {
-      if (auto self = weak.lock()) self->end_session();
+      if (auto self = weak.lock()) {
+        asio::post(self->socket_.get_executor(), [self] { self->end_session(); });
+      }
     });
   }
   obs::count(obs::counters().ws_connections_opened);
