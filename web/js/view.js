@@ -198,7 +198,8 @@ export function createRoomView(on) {
     if (Number.isInteger(m.seq)) node.dataset.seq = String(m.seq);
     if (!own) node.append(avatar(user));
     const main = el("div", "msg-main");
-    const author = el("p", "msg-author", own ? "You" : user);
+    const author = el("p", "msg-author");
+    author.append(el("span", "msg-author-name", own ? "You" : user));
     if (guest && !own) {
       // Not a registered account: anyone may use a free name as a guest.
       const tag = el("span", "guest-tag", "guest");
