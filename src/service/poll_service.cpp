@@ -203,6 +203,20 @@ void PollService::wake(const std::string& room_key, std::uint64_t seq, const cor
   for (auto& [woken, page] : calls) woken(page);
 }
 
+void PollService::leave_all_of(const core::Identity& identity) {
+  for (auto it = pollers_.begin(); it != pollers_.end();) {
+    Poller& poller = *it->second;
+    // A wait still under way holds the poller (its waiter points at it) and
+    // ends soon (its long poll is answered 401): it is left to expire.
+    if (poller.identity() != identity || poller.waits > 0) {
+      ++it;
+      continue;
+    }
+    chat_.disconnect(poller);
+    it = pollers_.erase(it);
+  }
+}
+
 void PollService::expire_idle_pollers() {
   const std::int64_t cutoff = clock_.now_ms() - limits_.presence_timeout.count();
   for (auto it = pollers_.begin(); it != pollers_.end();) {

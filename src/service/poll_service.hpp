@@ -60,6 +60,10 @@ class PollService {
               std::function<void(Body)> woken);
   void cancel_wait(const core::RoomName& room, WaitId id);
 
+  // Every poller of `identity` leaves its room now (a guest session that
+  // logged out), with the usual presence leave; its waits end first.
+  void leave_all_of(const core::Identity& identity);
+
   // Pollers silent for longer than the presence timeout leave their rooms.
   void expire_idle_pollers();
   std::size_t waiting_count() const { return waiting_; }

@@ -126,6 +126,20 @@ TEST_F(SessionEndTest, ALongPollWaitingOnASessionIsAnswered401WhenItLogsOut) {
   EXPECT_EQ(answer->status, 401) << answer->describe();
 }
 
+TEST_F(SessionEndTest, ALoggedOutGuestWhoPolledIsNoLongerPresent) {
+  start_server();
+  const Session guest = start_guest("carol");
+  read_messages("lobby", "after=0", cookie_of(guest));  // a poller: present
+  const Session alice = register_account("alice");
+  EXPECT_EQ(members_of("lobby", cookie_of(alice)), (std::vector<std::string>{"carol"}));
+  ASSERT_EQ(log_out(guest).status, 204);
+  EXPECT_EQ(members_of("lobby", cookie_of(alice)), std::vector<std::string>{})
+      << "not for the rest of --poll-presence-seconds";
+  const Session account = register_account("carol");
+  read_messages("lobby", "after=0", cookie_of(account));
+  EXPECT_EQ(members_of("lobby", cookie_of(alice)), (std::vector<std::string>{"carol"}));
+}
+
 TEST_F(SessionEndTest, AnExpiredSessionClosesItsSocketAtTheNextCheck) {
   // SQLite, so that the test can end the session behind the server's back,
   // as a logout on another node or the passing of its expiry would.
