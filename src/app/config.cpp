@@ -39,6 +39,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   std::vector<std::string> allowed_origins;
   long session_days = config.identity.session_lifetime.count() / 86400;
   long guest_idle_hours = config.identity.guest_idle_lifetime.count() / 3600;
+  long session_check_seconds = config.identity.session_check.count();
   std::size_t login_failures_per_account = config.identity.login_failures_per_account;
   std::size_t login_failures_per_address = config.identity.login_failures_per_address;
   long login_failure_minutes = config.identity.login_failure_window.count() / 60;
@@ -135,6 +136,10 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
      "days a login session lasts since its last use")
     ("guest-idle-hours", po::value(&guest_idle_hours)->default_value(guest_idle_hours),
      "hours a guest session (and its name) lasts since its last use")
+    ("session-check-seconds",
+     po::value(&session_check_seconds)->default_value(session_check_seconds),
+     "seconds between an open WebSocket's checks of its session or token with the store; "
+     "one that ended elsewhere or expired closes with 4401 within this long (at least 1)")
     ("login-failures-per-account", po::value(&login_failures_per_account)
        ->default_value(login_failures_per_account),
      "failed logins for one account within the window before 429 (0: no limit)")
@@ -229,6 +234,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
         "--session-days, --guest-idle-hours and --login-failure-minutes must be at least 1");
   }
   if (password_threads < 1) return refuse("--password-threads must be at least 1");
+  if (session_check_seconds < 1) return refuse("--session-check-seconds must be at least 1");
+  config.identity.session_check = std::chrono::seconds(session_check_seconds);
   if (poll_presence_seconds < 1) return refuse("--poll-presence-seconds must be at least 1");
   config.polls.presence_timeout = std::chrono::seconds(poll_presence_seconds);
   config.identity.allow_guests = !no_guests;

@@ -118,7 +118,11 @@ Server::Server(Config config)
                                                                           config_.identity,
                                                                           config_.web_dir,
                                                                           {},
+                                                                          {},
                                                                           {}});
+  // A logout, revocation or expiry seen here ends what relied on it.
+  authenticator_->on_ended(
+      [this](const std::string& credential) { context_->credential_holders.end(credential); });
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(config_.host), config_.port);
   listener_ = std::make_shared<transport::Listener>(*io_, endpoint, *context_);
 }
@@ -140,7 +144,10 @@ Server::~Server() {
   // Waiting long polls hold timers and sockets of the io_context, and the
   // pollers are in rooms of the chat service: the poll service goes first.
   polls_.reset();
-  if (context_) context_->ws_sessions.drop_pending_flushes();
+  if (context_) {
+    context_->ws_sessions.drop_pending_flushes();
+    context_->credential_holders.clear();
+  }
   io_.reset();
   if (data_dir_lock_ >= 0) ::close(data_dir_lock_);
 }

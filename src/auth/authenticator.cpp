@@ -24,6 +24,16 @@ void Authenticator::authenticate(const Credentials& credentials, Done done) {
   }
 }
 
+void Authenticator::recheck(const Credentials& credentials, Done done) {
+  // Dropped without ending anything: the answer decides that.
+  if (credentials.bearer_token && looks_like_secret(*credentials.bearer_token)) {
+    cache_.erase("t:" + digest_of(*credentials.bearer_token));
+  } else if (credentials.session_cookie && looks_like_secret(*credentials.session_cookie)) {
+    cache_.erase("s:" + digest_of(*credentials.session_cookie));
+  }
+  authenticate(credentials, std::move(done));
+}
+
 const Authenticator::Cached* Authenticator::cached(const std::string& key) {
   auto it = cache_.find(key);
   if (it == cache_.end()) return nullptr;
@@ -46,10 +56,11 @@ void Authenticator::authenticate_token(const std::string& token, Done done) {
   }
   const std::string digest = digest_of(token);
   const auto identity_of =
-      [](const store::TokenRecord& record) -> std::variant<Caller, core::Error> {
+      [digest](const store::TokenRecord& record) -> std::variant<Caller, core::Error> {
     auto name = core::UserName::parse(record.user_name);
     if (!name) return kInvalidToken;
-    return Caller{Via::token, Identity{*name, IdentityKind::account}, std::nullopt, false, {}};
+    // A token acts as its account.
+    return Caller{Via::token, Identity::account(*name), "t:" + digest, std::nullopt, false, {}};
   };
   if (const Cached* hit = cached("t:" + digest)) {
     done(identity_of(std::get<store::TokenRecord>(hit->record)));
@@ -60,7 +71,10 @@ void Authenticator::authenticate_token(const std::string& token, Done done) {
       [this, digest, identity_of,
        done = std::move(done)](store::Result<std::optional<store::TokenRecord>> found) {
         if (!found) return done(kStoreFailed);
-        if (!*found) return done(kInvalidToken);
+        if (!*found) {
+          end("t:" + digest);  // revoked elsewhere: sockets holding it close
+          return done(kInvalidToken);
+        }
         const auto ttl =
             std::chrono::duration_cast<std::chrono::milliseconds>(settings_.cache_lifetime);
         cache("t:" + digest, Cached{**found, clock_.now_ms() + ttl.count()});
@@ -87,9 +101,13 @@ void Authenticator::authenticate_session(const std::string& secret, Done done) {
   const std::int64_t now = clock_.now_ms();
   store_.run<std::optional<store::SessionRecord>>(
       [digest, now](store::Store& store) { return store.find_session(digest, now); },
-      [this, done = std::move(done)](store::Result<std::optional<store::SessionRecord>> found) {
+      [this, digest,
+       done = std::move(done)](store::Result<std::optional<store::SessionRecord>> found) {
         if (!found) return done(kStoreFailed);
-        if (!*found) return done(Caller{});
+        if (!*found) {
+          end("s:" + digest);  // logged out elsewhere, or expired
+          return done(Caller{});
+        }
         remember(**found);
         done(caller_for(**found));
       });
@@ -97,7 +115,8 @@ void Authenticator::authenticate_session(const std::string& secret, Done done) {
 
 Caller Authenticator::caller_for(store::SessionRecord session) {
   auto name = core::UserName::parse(session.user_name);
-  if (!name) return Caller{};
+  // Every session has an owner since schema 3; one without is not trusted.
+  if (!name || session.owner.empty()) return Caller{};
   const std::int64_t now = clock_.now_ms();
   const auto lifetime = lifetime_of(session.guest);
   const auto lifetime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(lifetime).count();
@@ -121,8 +140,12 @@ Caller Authenticator::caller_for(store::SessionRecord session) {
         [](store::Result<bool>) {});
     remember(session);
   }
-  const IdentityKind kind = session.guest ? IdentityKind::guest : IdentityKind::account;
-  return Caller{Via::session, Identity{*name, kind}, std::move(session), extended, lifetime};
+  Identity identity =
+      session.guest ? Identity::guest(*name, session.owner) : Identity::account(*name);
+  std::string credential = "s:" + session.id_digest;
+  return Caller{
+      Via::session, std::move(identity), std::move(credential), std::move(session), extended,
+      lifetime};
 }
 
 void Authenticator::remember(const store::SessionRecord& session) {
@@ -131,11 +154,16 @@ void Authenticator::remember(const store::SessionRecord& session) {
 }
 
 void Authenticator::forget_session(const std::string& id_digest) {
-  cache_.erase("s:" + id_digest);
+  end("s:" + id_digest);
 }
 
 void Authenticator::forget_token(const std::string& digest) {
-  cache_.erase("t:" + digest);
+  end("t:" + digest);
+}
+
+void Authenticator::end(const std::string& key) {
+  cache_.erase(key);
+  if (on_ended_) on_ended_(key);
 }
 
 }  // namespace parley::auth

@@ -29,6 +29,10 @@ enum class Via { nobody, token, session };
 struct Caller {
   Via via = Via::nobody;
   std::optional<Identity> identity;
+  // What the identity rests on: "s:" + session digest or "t:" + token digest
+  // (never the secret); empty for nobody. Sockets and long polls are held
+  // under it, so that ending it ends them.
+  std::string credential;
   std::optional<store::SessionRecord> session;  // with Via::session
   // The session was extended: the cookie should be sent again.
   bool session_extended = false;
@@ -44,12 +48,23 @@ class Authenticator {
   Authenticator(store::StoreWorker& store, const core::Clock& clock, IdentitySettings settings);
 
   void authenticate(const Credentials& credentials, Done done);
+  // As authenticate, but asks the store rather than the cache: an open socket
+  // checks that its session or token still stands (ended on another node,
+  // expired, swept).
+  void recheck(const Credentials& credentials, Done done);
+
+  // Called with a credential key (as Caller::credential) when this node
+  // learns that it ended: logout, revocation, or a check that found it gone
+  // or expired. Whatever relied on it must stop.
+  using Ended = std::function<void(const std::string& credential)>;
+  void on_ended(Ended listener) { on_ended_ = std::move(listener); }
 
   // The lifetime a session of this kind is given from now.
   std::chrono::seconds lifetime_of(bool guest) const {
     return guest ? settings_.guest_idle_lifetime : settings_.session_lifetime;
   }
-  // A session created or ended on this node takes effect here at once.
+  // A session created or ended on this node takes effect here at once;
+  // forgetting a session or token ends what relies on it (on_ended).
   void remember(const store::SessionRecord& session);
   void forget_session(const std::string& id_digest);
   void forget_token(const std::string& digest);
@@ -64,12 +79,14 @@ class Authenticator {
   Caller caller_for(store::SessionRecord session);
   const Cached* cached(const std::string& key);
   void cache(const std::string& key, Cached entry);
+  void end(const std::string& key);
 
   store::StoreWorker& store_;
   const core::Clock& clock_;
   IdentitySettings settings_;
   // By "s:" + session digest or "t:" + token digest.
   std::unordered_map<std::string, Cached> cache_;
+  Ended on_ended_;
 };
 
 }  // namespace parley::auth

@@ -1,18 +1,14 @@
 // Who a connection or request acts as. Resolved once at the edge (token,
-// cookie, or guest name); everything after trusts it. Plain value.
+// cookie, or guest name); everything after trusts it. The value type lives in
+// core, so rooms and the store can key on it; these names keep auth code
+// readable.
 #pragma once
 
-#include "core/names.hpp"
+#include "core/identity.hpp"
 
 namespace parley::auth {
 
-enum class IdentityKind { guest, account };
-
-struct Identity {
-  core::UserName user;
-  IdentityKind kind;
-
-  bool is_guest() const { return kind == IdentityKind::guest; }
-};
+using IdentityKind = core::IdentityKind;
+using Identity = core::Identity;
 
 }  // namespace parley::auth

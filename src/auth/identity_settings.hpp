@@ -19,6 +19,10 @@ struct IdentitySettings {
   std::chrono::seconds session_refresh = std::chrono::minutes(10);
   // How long a session or token read from the store is trusted in memory.
   std::chrono::seconds cache_lifetime = std::chrono::seconds(30);
+  // How often an open WebSocket asks the store whether its session or token
+  // still stands (and extends the session); one that ended elsewhere, expired
+  // or was swept closes within this long. One store read per socket each time.
+  std::chrono::seconds session_check = std::chrono::seconds(30);
 
   // Failures per account are counted as attempts arrive (taken back when
   // they succeed or are dropped); per address, only verified wrong passwords.

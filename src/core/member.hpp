@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "core/names.hpp"
+#include "core/identity.hpp"
 
 namespace parley::core {
 
@@ -24,7 +24,9 @@ inline std::size_t queued_cost(const std::string& bytes) {
 
 class Member {
  public:
-  virtual const UserName& user() const = 0;
+  // Who this connection acts as; presence and membership key on its id.
+  virtual const Identity& identity() const = 0;
+  const UserName& user() const { return identity().user; }
   // Queue `frame` for this connection. Never blocks; a connection whose queue
   // is full closes itself later, at a safe point.
   virtual void send(const Frame& frame) = 0;

@@ -12,7 +12,7 @@ Room::JoinResult Room::join(Member& member, Replay replay) {
   auto [it, inserted] = members_.try_emplace(&member);
   bool first_of_user = false;
   if (inserted) {
-    UserPresence& presence = users_[member.user().key()];
+    UserPresence& presence = users_[member.identity().id];
     if (presence.connections++ == 0) {
       presence.name = member.user().text();
       presence.arrival = arrivals_++;
@@ -25,7 +25,7 @@ Room::JoinResult Room::join(Member& member, Replay replay) {
 
 Room::LeaveResult Room::leave(Member& member) {
   if (members_.erase(&member) == 0) return {.was_member = false, .last_of_user = false};
-  auto user = users_.find(member.user().key());
+  auto user = users_.find(member.identity().id);
   const bool last = --user->second.connections == 0;
   if (last) users_.erase(user);
   return {.was_member = true, .last_of_user = last};
@@ -76,9 +76,9 @@ void Room::release(const Frame& frame) {
   for (auto& [member, state] : members_) deliver(*member, state, frame);
 }
 
-void Room::broadcast(const Frame& frame, const UserName* except_user, Delivery delivery) {
+void Room::broadcast(const Frame& frame, const Identity* except, Delivery delivery) {
   for (auto& [member, state] : members_) {
-    if (except_user != nullptr && member->user() == *except_user) continue;
+    if (except != nullptr && member->identity() == *except) continue;
     if (delivery == Delivery::reliable) {
       deliver(*member, state, frame);
     } else if (!state.replaying) {
@@ -88,7 +88,7 @@ void Room::broadcast(const Frame& frame, const UserName* except_user, Delivery d
 }
 
 bool Room::take_typing_turn(const Member& member, std::int64_t now_ms, std::int64_t interval_ms) {
-  auto user = users_.find(member.user().key());
+  auto user = users_.find(member.identity().id);
   if (user == users_.end()) return false;
   std::int64_t& last = user->second.last_typing_ms;
   if (last != INT64_MIN && now_ms - last < interval_ms && now_ms >= last) return false;

@@ -42,7 +42,7 @@ class Room {
 
   struct JoinResult {
     bool was_member;     // the connection was in the room already
-    bool first_of_user;  // no other connection of this user was in the room
+    bool first_of_user;  // no other connection of this identity was in the room
     std::uint64_t seq;   // delivered_seq() at the moment of the join
   };
   // Adds `member`. With Replay::pending, everything sent to it through this
@@ -51,13 +51,15 @@ class Room {
 
   struct LeaveResult {
     bool was_member;
-    bool last_of_user;  // the user has no other connection in the room
+    bool last_of_user;  // the identity has no other connection in the room
   };
   LeaveResult leave(Member& member);
 
   bool is_member(const Member& member) const;
   bool is_empty() const { return members_.empty(); }
-  // Distinct users present, as first written, in order of arrival.
+  // The names of the distinct identities present, in order of arrival (two
+  // identities of one name, a guest's last moment and the account that took
+  // the name, are two users).
   std::vector<std::string> user_names() const;
   std::size_t user_count() const { return users_.size(); }
 
@@ -65,8 +67,8 @@ class Room {
   // released; drops what was released already; holds what comes early.
   void publish(std::uint64_t seq, Frame frame);
 
-  // Sends to every member except the connections of `except_user`.
-  void broadcast(const Frame& frame, const UserName* except_user = nullptr,
+  // Sends to every member except the connections of `except`.
+  void broadcast(const Frame& frame, const Identity* except = nullptr,
                  Delivery delivery = Delivery::reliable);
 
   // Sends to one member, behind its replay if one is pending.
@@ -102,7 +104,7 @@ class Room {
   std::uint64_t delivered_seq_;
   std::map<std::uint64_t, Frame> early_;  // seq -> frame, waiting for a gap to fill
   std::unordered_map<Member*, MemberState> members_;
-  std::unordered_map<std::string, UserPresence> users_;  // by user key
+  std::unordered_map<std::string, UserPresence> users_;  // by identity id
   std::uint64_t arrivals_ = 0;
 };
 

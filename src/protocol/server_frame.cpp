@@ -36,6 +36,16 @@ Frame encode_joined(std::string_view room, std::uint64_t seq,
 }
 
 Frame encode_message(const MessageView& message) {
+  if (message.guest) {
+    return finish({{"type", "message"},
+                   {"room", message.room},
+                   {"seq", message.seq},
+                   {"ts", message.ts},
+                   {"user", message.user},
+                   {"text", message.text},
+                   {"id", message.id},
+                   {"guest", true}});
+  }
   return finish({{"type", "message"},
                  {"room", message.room},
                  {"seq", message.seq},

@@ -23,6 +23,9 @@ struct MessageView {
   std::string_view user;
   std::string_view text;
   std::string_view id;
+  // The author was a guest: the frame says "guest":true. Omitted for an
+  // account, so that its frames are as they always were.
+  bool guest = false;
 };
 
 Frame encode_hello(std::string_view user, bool guest);

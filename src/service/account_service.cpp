@@ -160,17 +160,25 @@ void AccountService::start_session(const core::UserName& name, bool guest,
   const std::int64_t now = clock_.now_ms();
   // Stored as the authenticator extends it, so the first use writes nothing.
   std::string secret = auth::random_secret();
-  store::SessionRecord session{auth::digest_of(secret), name.text(), guest, auth::random_secret(),
-                               now + ms(lifetime) + ms(settings_.session_refresh)};
+  // A guest session is an identity of its own, with a random public id (not
+  // derived from the secret): whoever has the name after it is someone else.
+  const auth::Identity identity = guest
+                                      ? auth::Identity::guest(name, "g:" + auth::random_secret(12))
+                                      : auth::Identity::account(name);
+  store::SessionRecord session{auth::digest_of(secret),
+                               name.text(),
+                               guest,
+                               auth::random_secret(),
+                               now + ms(lifetime) + ms(settings_.session_refresh),
+                               identity.id};
   store_.run<bool>(
       [session, now](store::Store& store) { return store.create_session(session, now); },
-      [this, name, guest, session, secret = std::move(secret), lifetime,
+      [this, identity, session, secret = std::move(secret), lifetime,
        done = std::move(done)](store::Result<bool> created) {
         if (!created) return done(store_failed());
         if (!*created) return done(Refusal{ErrorCode::conflict, "that name is taken"});
         authenticator_.remember(session);
-        const auto kind = guest ? auth::IdentityKind::guest : auth::IdentityKind::account;
-        done(SessionStarted{auth::Identity{name, kind}, secret, session.csrf_token, lifetime});
+        done(SessionStarted{identity, secret, session.csrf_token, lifetime});
       });
 }
 

@@ -84,7 +84,7 @@ bool ChatService::complete_join(Connection& connection, core::Room& room,
   if (joined.first_of_user) {
     room.broadcast(protocol::encode_presence(room.name().text(), connection.user().text(),
                                              PresenceEvent::join),
-                   &connection.user());
+                   &connection.identity());
   }
   return replaying;
 }
@@ -188,7 +188,7 @@ void ChatService::typing(Connection& connection, const protocol::TypingCommand& 
   // flood of typing frames reaches nobody.
   if (!room->take_typing_turn(connection, clock_.now_ms(), limits_.typing_interval.count())) return;
   room->broadcast(protocol::encode_typing(room->name().text(), connection.user().text()),
-                  &connection.user(), core::Delivery::ephemeral);
+                  &connection.identity(), core::Delivery::ephemeral);
 }
 
 void ChatService::send(const ConnectionPtr& connection, protocol::SendCommand command,
@@ -202,7 +202,7 @@ void ChatService::send(const ConnectionPtr& connection, protocol::SendCommand co
   }
   std::weak_ptr<Connection> weak = connection;
   const std::string id = command.id;
-  post(command.room, connection->user(), std::move(command.text), command.id,
+  post(command.room, connection->identity(), std::move(command.text), command.id,
        [this, weak, id, settled = std::move(settled)](store::Result<store::Appended> appended) {
          if (auto connection = weak.lock()) {
            if (!appended) {
@@ -225,7 +225,7 @@ void ChatService::send(const ConnectionPtr& connection, protocol::SendCommand co
        });
 }
 
-void ChatService::post(const core::RoomName& room, const core::UserName& user, std::string text,
+void ChatService::post(const core::RoomName& room, const core::Identity& author, std::string text,
                        std::string id, Stored stored) {
   if (shutting_down_) {
     stored(store::Result<store::Appended>(
@@ -235,13 +235,13 @@ void ChatService::post(const core::RoomName& room, const core::UserName& user, s
   // The frame is built after the commit, from the stored seq and time; the
   // text is kept for it here rather than read back.
   auto kept_text = std::make_shared<const std::string>(text);
-  store_.append(store::AppendRequest{room, user, std::move(text), id},
-                [this, user, kept_text, id,
+  store_.append(store::AppendRequest{room, author, std::move(text), id},
+                [this, author, kept_text, id,
                  stored = std::move(stored)](store::Result<store::Appended> appended) {
                   if (appended && !appended->duplicate) {
-                    const core::Frame frame =
-                        protocol::encode_message({appended->room_name, appended->seq, appended->ts,
-                                                  user.text(), *kept_text, id});
+                    const core::Frame frame = protocol::encode_message(
+                        {appended->room_name, appended->seq, appended->ts, author.user.text(),
+                         *kept_text, id, author.is_guest()});
                     const std::string room_key = core::fold_case(appended->room_name);
                     if (core::Room* open = hub_.find_by_key(room_key))
                       open->publish(appended->seq, frame);
@@ -257,7 +257,7 @@ void ChatService::join_quietly(Connection& connection, core::Room& room) {
   if (joined.first_of_user) {
     room.broadcast(protocol::encode_presence(room.name().text(), connection.user().text(),
                                              PresenceEvent::join),
-                   &connection.user());
+                   &connection.identity());
   }
 }
 

@@ -57,9 +57,10 @@ class ChatService {
   void disconnect(Connection& connection);
 
   // Stores a message from any transport; once committed, releases it to the
-  // room's members and to every publish listener, then runs `stored`.
+  // room's members and to every publish listener, then runs `stored`. A
+  // repeated `id` is recognised per author identity, never per name.
   using Stored = std::function<void(store::Result<store::Appended>)>;
-  void post(const core::RoomName& room, const core::UserName& user, std::string text,
+  void post(const core::RoomName& room, const core::Identity& author, std::string text,
             std::string id, Stored stored);
 
   // Called for every new message released, in seq order per room.

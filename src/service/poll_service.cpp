@@ -13,14 +13,14 @@ using core::ErrorCode;
 // it are dropped; it reads through polls.
 class PollService::Poller final : public Connection {
  public:
-  Poller(core::UserName user, std::string room_key)
-      : user_(std::move(user)), room_key_(std::move(room_key)) {}
-  const core::UserName& user() const override { return user_; }
+  Poller(core::Identity identity, std::string room_key)
+      : identity_(std::move(identity)), room_key_(std::move(room_key)) {}
+  const core::Identity& identity() const override { return identity_; }
   void send(const core::Frame&) override {}
   void send_replay_piece(std::span<const core::Frame>, core::MemoryBudget::Lease,
                          std::function<void()>) override {}  // a poller never replays
   void fall_behind() override {}
-  bool is_guest() const override { return false; }
+  bool is_guest() const override { return identity_.is_guest(); }
   bool is_open() const override { return true; }
 
   const std::string& room_key() const { return room_key_; }
@@ -28,7 +28,7 @@ class PollService::Poller final : public Connection {
   std::size_t waits = 0;  // long polls under way: present while any waits
 
  private:
-  core::UserName user_;
+  core::Identity identity_;
   std::string room_key_;
 };
 
@@ -37,8 +37,8 @@ Refusal store_failed() {
   return Refusal{ErrorCode::internal, "the store cannot answer now"};
 }
 
-std::string poller_key(const core::UserName& user, const std::string& room_key) {
-  return user.key() + "/" + room_key;
+std::string poller_key(const core::Identity& identity, const std::string& room_key) {
+  return identity.id + "/" + room_key;
 }
 
 // The page of `messages` read for a request of `limit` (or `up_to`): cut
@@ -119,20 +119,20 @@ void PollService::read_before(const core::RoomName& room, std::optional<std::uin
       });
 }
 
-PollService::Poller& PollService::touch_poller(const core::UserName& user, core::Room& room) {
-  auto& slot = pollers_[poller_key(user, room.name().key())];
-  if (!slot) slot = std::make_shared<Poller>(user, room.name().key());
+PollService::Poller& PollService::touch_poller(const core::Identity& identity, core::Room& room) {
+  auto& slot = pollers_[poller_key(identity, room.name().key())];
+  if (!slot) slot = std::make_shared<Poller>(identity, room.name().key());
   slot->last_seen_ms = clock_.now_ms();
   if (!room.is_member(*slot)) chat_.join_quietly(*slot, room);
   return *slot;
 }
 
-void PollService::poll(const core::UserName& user, const core::RoomName& room, std::uint64_t after,
-                       std::size_t limit, Done<MessagePage> done) {
+void PollService::poll(const core::Identity& identity, const core::RoomName& room,
+                       std::uint64_t after, std::size_t limit, Done<MessagePage> done) {
   chat_.open_room(room,
-                  [this, user, after, limit, done = std::move(done)](core::Room* open) mutable {
+                  [this, identity, after, limit, done = std::move(done)](core::Room* open) mutable {
                     if (open == nullptr) return done(store_failed());
-                    touch_poller(user, *open);
+                    touch_poller(identity, *open);
                     read_after(*open, after, limit, std::move(done));
                   });
 }
@@ -164,11 +164,11 @@ void PollService::read_after(const core::Room& room, std::uint64_t after, std::s
       });
 }
 
-PollService::WaitId PollService::wait(const core::UserName& user, const core::RoomName& room,
+PollService::WaitId PollService::wait(const core::Identity& identity, const core::RoomName& room,
                                       std::uint64_t after, std::function<void(Body)> woken) {
   const WaitId id = next_wait_id_++;
   std::shared_ptr<Poller> poller;
-  if (auto found = pollers_.find(poller_key(user, room.key())); found != pollers_.end()) {
+  if (auto found = pollers_.find(poller_key(identity, room.key())); found != pollers_.end()) {
     poller = found->second;
     ++poller->waits;
   }
@@ -224,6 +224,20 @@ void PollService::wake(const std::string& room_key, std::uint64_t seq, const cor
   list.erase(list.begin() + static_cast<std::ptrdiff_t>(still_waiting), list.end());
   // Last, since a callback may poll again and add a waiter.
   for (auto& [woken, page] : calls) woken(page);
+}
+
+void PollService::leave_all_of(const core::Identity& identity) {
+  for (auto it = pollers_.begin(); it != pollers_.end();) {
+    Poller& poller = *it->second;
+    // A wait still under way holds the poller (its waiter points at it) and
+    // ends soon (its long poll is answered 401): it is left to expire.
+    if (poller.identity() != identity || poller.waits > 0) {
+      ++it;
+      continue;
+    }
+    chat_.disconnect(poller);
+    it = pollers_.erase(it);
+  }
 }
 
 void PollService::expire_idle_pollers() {

@@ -56,14 +56,18 @@ class PollService {
   // The `limit` messages before seq `before` (before all, without it), oldest first.
   void read_before(const core::RoomName& room, std::optional<std::uint64_t> before,
                    std::size_t limit, Done<MessagePage> done);
-  // Messages with seq > after, oldest first; `user` counts as present.
-  void poll(const core::UserName& user, const core::RoomName& room, std::uint64_t after,
+  // Messages with seq > after, oldest first; `identity` counts as present.
+  void poll(const core::Identity& identity, const core::RoomName& room, std::uint64_t after,
             std::size_t limit, Done<MessagePage> done);
   // Waits for message after+1. `woken` gets the page body, or null when the
   // caller must poll again (it fell behind). Returns an id for cancel_wait.
-  WaitId wait(const core::UserName& user, const core::RoomName& room, std::uint64_t after,
+  WaitId wait(const core::Identity& identity, const core::RoomName& room, std::uint64_t after,
               std::function<void(Body)> woken);
   void cancel_wait(const core::RoomName& room, WaitId id);
+
+  // Every poller of `identity` leaves its room now (a guest session that
+  // logged out), with the usual presence leave; its waits end first.
+  void leave_all_of(const core::Identity& identity);
 
   // Pollers silent for longer than the presence timeout leave their rooms.
   void expire_idle_pollers();
@@ -78,7 +82,7 @@ class PollService {
     std::function<void(Body)> woken;
   };
 
-  Poller& touch_poller(const core::UserName& user, core::Room& room);
+  Poller& touch_poller(const core::Identity& identity, core::Room& room);
   void wake(const std::string& room_key, std::uint64_t seq, const core::Frame& frame);
   // A wait ended (answered or cancelled): its poller counts as seen now.
   void end_wait(const std::shared_ptr<Poller>& poller);
@@ -93,7 +97,7 @@ class PollService {
   const core::Clock& clock_;
   core::MemoryBudget& memory_;
   PollLimits limits_;
-  // By user key + "/" + room key.
+  // By identity id + "/" + room key.
   std::unordered_map<std::string, std::shared_ptr<Poller>> pollers_;
   // By room key. A wake-up leaves its room's list, with its capacity, for the
   // polls it answered to wait again; expire_idle_pollers drops lists left empty.

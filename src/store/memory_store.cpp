@@ -21,7 +21,7 @@ Result<std::vector<Appended>> MemoryStore::append_batch(std::span<const AppendRe
   for (const AppendRequest& request : requests) {
     RoomData& data = room_data(request.room);
     auto [seen, fresh] =
-        data.seq_by_user_and_id.try_emplace({request.user.key(), request.client_id}, 0);
+        data.seq_by_author_and_id.try_emplace({request.author.id, request.client_id}, 0);
     if (!fresh) {
       const StoredMessage& first = data.messages[seen->second - 1];
       results.push_back({data.record.name, first.seq, first.ts, true});
@@ -31,7 +31,8 @@ Result<std::vector<Appended>> MemoryStore::append_batch(std::span<const AppendRe
     seen->second = seq;
     latest_activity_ = std::max(latest_activity_ + 1, now_ms);  // ties keep their order
     data.last_active = latest_activity_;
-    data.messages.push_back({seq, now_ms, request.user.text(), request.text, request.client_id});
+    data.messages.push_back({seq, now_ms, request.author.user.text(), request.text,
+                             request.client_id, request.author.id, request.author.is_guest()});
     results.push_back({data.record.name, seq, now_ms, false});
   }
   return results;

@@ -38,7 +38,8 @@ class MemoryStore : public Store {
     RoomRecord record;
     std::int64_t last_active = 0;
     std::vector<StoredMessage> messages;  // messages[i].seq == i + 1
-    std::map<std::pair<std::string, std::string>, std::uint64_t> seq_by_user_and_id;
+    // By (author identity id, client id): a name that changes hands does not.
+    std::map<std::pair<std::string, std::string>, std::uint64_t> seq_by_author_and_id;
   };
   RoomData& room_data(const core::RoomName& room);
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/identity.hpp"
 #include "core/names.hpp"
 
 namespace parley::store {
@@ -25,9 +26,11 @@ struct RoomRecord {
 struct StoredMessage {
   std::uint64_t seq = 0;
   std::int64_t ts = 0;
-  std::string user;
+  std::string user;  // the author's name, as it was then
   std::string text;
   std::string client_id;
+  std::string author_id;  // the author's identity id (core::Identity::id)
+  bool guest = false;     // the author was a guest
 };
 
 // What a stored message costs once encoded as a frame, about: its text and
@@ -56,7 +59,7 @@ struct RangeQuery {
 
 struct AppendRequest {
   core::RoomName room;
-  core::UserName user;
+  core::Identity author;
   std::string text;
   std::string client_id;
 };
@@ -79,6 +82,9 @@ struct SessionRecord {
   bool guest = false;
   std::string csrf_token;
   std::int64_t expires_ms = 0;
+  // The identity id of whoever the session acts as: "a:" + user key for an
+  // account, "g:" + a random public id for a guest (never from the secret).
+  std::string owner;
 };
 
 struct TokenRecord {
@@ -96,7 +102,7 @@ class Store {
   virtual Result<RoomRecord> open_room(const core::RoomName& room) = 0;
 
   // Stores every request in one transaction, in order: per request the
-  // idempotency check by (room, user, id), then seq = last seq + 1. Either all
+  // idempotency check by (room, author id, client id), then seq = last seq + 1. Either all
   // are durable when this returns, or none is and an error is returned.
   virtual Result<std::vector<Appended>> append_batch(std::span<const AppendRequest> requests,
                                                      std::int64_t now_ms) = 0;

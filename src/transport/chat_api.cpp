@@ -92,16 +92,19 @@ void wait_for_message(ServerContext& context, SharedPages& pages, const ApiCallP
     bool answered = false;
     service::PollService::WaitId id = 0;
     boost::asio::steady_timer timer;
+    CredentialHolders::Id held = 0;  // under the caller's credential
   };
   auto waiting =
-      std::make_shared<Waiting>(Waiting{false, 0, boost::asio::steady_timer(context.executor)});
-  const core::UserName user = call->caller.identity->user;
+      std::make_shared<Waiting>(Waiting{false, 0, boost::asio::steady_timer(context.executor), 0});
+  const std::string credential = call->caller.credential;
   waiting->id = context.polls.wait(
-      user, room, after,
-      [&context, &pages, call, room, after, limit, waiting](service::PollService::Body body) {
+      *call->caller.identity, room, after,
+      [&context, &pages, call, room, after, limit, credential,
+       waiting](service::PollService::Body body) {
         if (waiting->answered) return;
         waiting->answered = true;
         waiting->timer.cancel();
+        context.credential_holders.release(credential, waiting->held);
         if (limit == 0) {
           // Asked for no messages: only the new last seq.
           const core::Room* open = context.chat.hub().find(room);
@@ -117,7 +120,7 @@ void wait_for_message(ServerContext& context, SharedPages& pages, const ApiCallP
           return;
         }
         // Fell behind while waiting: an ordinary poll fetches what it missed.
-        context.polls.poll(call->caller.identity->user, room, after, limit,
+        context.polls.poll(*call->caller.identity, room, after, limit,
                            [&pages, call](service::Outcome<service::MessagePage> page) {
                              if (auto* refusal = std::get_if<service::Refusal>(&page))
                                return call->refuse(*refusal);
@@ -127,10 +130,11 @@ void wait_for_message(ServerContext& context, SharedPages& pages, const ApiCallP
   // Ends the wait with the room's page as it stands: nothing after `after`.
   // (Weak: the call holds the handler given to when_abandoned.)
   auto answer_now = [&context, &pages, weak = std::weak_ptr<ApiCall>(call), waiting, room,
-                     last_seq] {
+                     last_seq, credential] {
     if (waiting->answered) return;
     waiting->answered = true;
     waiting->timer.cancel();
+    context.credential_holders.release(credential, waiting->held);
     context.polls.cancel_wait(room, waiting->id);
     const auto call = weak.lock();
     if (!call) return;
@@ -143,6 +147,19 @@ void wait_for_message(ServerContext& context, SharedPages& pages, const ApiCallP
   // A client that went away frees its place among the waiters now, not at the
   // end of its wait; one that only half-closed still reads this answer.
   call->when_abandoned(answer_now);
+  // The session or token it rests on ends (a logout): answered 401 at once.
+  // Weak: holding it must not keep an answered poll alive.
+  waiting->held = context.credential_holders.hold(
+      credential, [&context, weak_call = std::weak_ptr<ApiCall>(call),
+                   weak_waiting = std::weak_ptr<Waiting>(waiting), room] {
+        auto call = weak_call.lock();
+        auto waiting = weak_waiting.lock();
+        if (!call || !waiting || waiting->answered) return;
+        waiting->answered = true;
+        waiting->timer.cancel();
+        context.polls.cancel_wait(room, waiting->id);
+        call->refuse(ErrorCode::unauthorized, "the session ended");
+      });
   waiting->timer.expires_after(wait);
   // (The timer holds the call: its wait keeps the answer's way open.)
   waiting->timer.async_wait([call, answer_now](boost::system::error_code error) {
@@ -171,7 +188,7 @@ void get_messages(ServerContext& context, SharedPages& pages, const ApiCallPtr& 
   }
   const std::uint64_t after = *numbers->after;
   const auto wait = std::chrono::seconds(std::min(numbers->wait.value_or(0), kMaxWaitSeconds));
-  context.polls.poll(call->caller.identity->user, room, after, limit,
+  context.polls.poll(*call->caller.identity, room, after, limit,
                      [&context, &pages, call, room, after, limit,
                       wait](service::Outcome<service::MessagePage> outcome) {
                        if (auto* refusal = std::get_if<service::Refusal>(&outcome))
@@ -200,7 +217,7 @@ void post_message(ServerContext& context, const ApiCallPtr& call, const core::Ro
     return call->refuse(refused->code, refused->message);
   }
   // The author is who authenticated, whatever the body says.
-  context.chat.post(room, call->caller.identity->user, std::move(*text), *id,
+  context.chat.post(room, *call->caller.identity, std::move(*text), *id,
                     [call, id = *id](store::Result<store::Appended> appended) {
                       if (!appended)
                         return call->refuse(ErrorCode::internal, "the message was not stored");

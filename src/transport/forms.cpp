@@ -162,10 +162,10 @@ bool handle_form_page(ServerContext& context, const ApiCallPtr& call) {
       call->respond(std::move(response));
       return true;
     }
-    context.accounts.log_out(*call->caller.session, [call, response = std::move(response)](
-                                                        service::Outcome<bool>) mutable {
-      call->respond(std::move(response));
-    });
+    log_out(context, call->caller,
+            [call, response = std::move(response)](service::Outcome<bool>) mutable {
+              call->respond(std::move(response));
+            });
     return true;
   }
   return false;

@@ -168,16 +168,15 @@ void HttpSession::upgrade_to_websocket(Request request) {
   const auth::Credentials credentials = credentials_of(request, &*url);
   auto pending = std::make_shared<Request>(std::move(request));
   context_.authenticator.authenticate(
-      credentials,
-      [self = shared_from_this(), pending, guest_name,
-       secret = credentials.session_cookie](std::variant<auth::Caller, core::Error> resolved) {
-        self->on_upgrade_authenticated(std::move(*pending), guest_name, secret,
+      credentials, [self = shared_from_this(), pending, guest_name,
+                    credentials](std::variant<auth::Caller, core::Error> resolved) {
+        self->on_upgrade_authenticated(std::move(*pending), guest_name, credentials,
                                        std::move(resolved));
       });
 }
 
 void HttpSession::on_upgrade_authenticated(Request request, std::optional<std::string> guest_name,
-                                           std::optional<std::string> session_secret,
+                                           auth::Credentials presented,
                                            std::variant<auth::Caller, core::Error> resolved) {
   if (auto* refused = std::get_if<core::Error>(&resolved)) {
     answer(error_response(request, refused->code, refused->message));
@@ -197,9 +196,14 @@ void HttpSession::on_upgrade_authenticated(Request request, std::optional<std::s
         return;
       }
     }
-    if (caller.via != auth::Via::session) session_secret.reset();
+    // Only what the identity rests on is kept (a token wins over a cookie).
+    if (caller.via == auth::Via::session) {
+      presented.bearer_token.reset();
+    } else {
+      presented.session_cookie.reset();
+    }
     start_websocket(std::move(request), *caller.identity, NameClaim::none,
-                    std::move(session_secret));
+                    SocketCredential{caller.credential, std::move(presented)});
     return;
   }
   if (!guest_name) {
@@ -233,20 +237,23 @@ void HttpSession::on_upgrade_authenticated(Request request, std::optional<std::s
                              failed ? "the name cannot be checked now" : "that name is taken"));
           return;
         }
-        self->start_websocket(std::move(*pending), auth::Identity{name, auth::IdentityKind::guest},
+        // Nothing but the name tells one `?name=` guest from the next, and
+        // the contract's idempotency holds across its reconnects: the
+        // identity is the name, apart from accounts and guest sessions.
+        self->start_websocket(std::move(*pending), auth::Identity::guest(name, "n:" + name.key()),
                               NameClaim::held);
       });
 }
 
 void HttpSession::start_websocket(Request request, auth::Identity identity, NameClaim claim,
-                                  std::optional<std::string> session_secret) {
+                                  std::optional<SocketCredential> credential) {
   std::string handshake = ws::handshake_answer(request[http::field::sec_websocket_key]);
   // Bytes the client sent right after its request belong to the socket.
   const auto received = buffer_.cdata();
   const std::string_view early(static_cast<const char*>(received.data()), received.size());
   stream_.expires_never();
   std::make_shared<WsSession>(stream_.release_socket(), std::move(slot_), context_,
-                              std::move(identity), claim, std::move(session_secret))
+                              std::move(identity), claim, std::move(credential))
       ->run(std::move(handshake), early);
 }
 

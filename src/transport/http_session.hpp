@@ -57,10 +57,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void on_write(bool keep_alive, boost::beast::error_code error, std::size_t bytes);
   void upgrade_to_websocket(Request request);
   void on_upgrade_authenticated(Request request, std::optional<std::string> guest_name,
-                                std::optional<std::string> session_secret,
+                                auth::Credentials presented,
                                 std::variant<auth::Caller, core::Error> resolved);
   void start_websocket(Request request, auth::Identity identity, NameClaim claim,
-                       std::optional<std::string> session_secret = std::nullopt);
+                       std::optional<SocketCredential> credential = std::nullopt);
 
   using Clock = std::chrono::steady_clock;
 

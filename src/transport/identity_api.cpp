@@ -67,8 +67,14 @@ std::optional<NameAndPassword> read_credentials(const ApiCall& call, bool with_p
 
 auth::ClientGone flag_when_abandoned(ApiCall& call) {
   auto gone = std::make_shared<std::atomic<bool>>(false);
-  call.on_abandoned = [gone] { gone->store(true, std::memory_order_release); };
+  call.when_abandoned([gone] { gone->store(true, std::memory_order_release); });
   return gone;
+}
+
+void log_out(ServerContext& context, const auth::Caller& caller,
+             service::AccountService::Done<bool> done) {
+  context.accounts.log_out(*caller.session, std::move(done));
+  if (caller.identity && caller.identity->is_guest()) context.polls.leave_all_of(*caller.identity);
 }
 
 std::string session_cookie_for(const ServerContext& context, const std::string& secret,
@@ -121,7 +127,7 @@ bool handle_identity_api(ServerContext& context, const ApiCallPtr& call) {
       call->respond(std::move(response));
     };
     if (call->caller.session) {
-      accounts.log_out(*call->caller.session, answer);
+      log_out(context, call->caller, answer);
     } else {
       answer(true);  // a bearer token has no session to end
     }

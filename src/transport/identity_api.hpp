@@ -14,6 +14,13 @@ bool handle_identity_api(ServerContext& context, const ApiCallPtr& call);
 // it is skipped. The one place that hooks a call's abandonment for it.
 auth::ClientGone flag_when_abandoned(ApiCall& call);
 
+// Logs out the caller's session (JSON endpoint and HTML form alike): its
+// sockets and long polls end (Authenticator::on_ended), and a guest
+// session's polls stop counting as present at once, since that identity can
+// never come back.
+void log_out(ServerContext& context, const auth::Caller& caller,
+             service::AccountService::Done<bool> done);
+
 // The Set-Cookie value for a new session, per the identity settings.
 std::string session_cookie_for(const ServerContext& context, const std::string& secret,
                                std::chrono::seconds lifetime);

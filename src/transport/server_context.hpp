@@ -16,6 +16,7 @@
 #include "service/poll_service.hpp"
 #include "store/store_worker.hpp"
 #include "transport/awaiting_answers.hpp"
+#include "transport/credential_holders.hpp"
 #include "transport/ws_sessions.hpp"
 
 namespace parley::transport {
@@ -54,6 +55,8 @@ struct ServerContext {
   std::filesystem::path web_dir;
   WsSessions ws_sessions;
   AwaitingAnswers awaiting_answers;
+  // Sockets and long polls by the credential they rest on (see Authenticator::on_ended).
+  CredentialHolders credential_holders;
 };
 
 }  // namespace parley::transport

@@ -86,10 +86,11 @@ std::string control_frame(Opcode opcode, std::string_view payload) {
   return frame;
 }
 
-std::string close_frame(CloseCode code) {
+std::string close_frame(CloseCode code, std::string_view reason) {
   const auto value = static_cast<std::uint16_t>(code);
-  const char payload[2] = {static_cast<char>(value >> 8), static_cast<char>(value & 0xFF)};
-  return control_frame(Opcode::close, std::string_view(payload, 2));
+  std::string payload{static_cast<char>(value >> 8), static_cast<char>(value & 0xFF)};
+  payload.append(reason.substr(0, 123));
+  return control_frame(Opcode::close, payload);
 }
 
 std::optional<Event> Decoder::next(std::span<char>& input) {

@@ -32,6 +32,9 @@ enum class CloseCode : std::uint16_t {
   invalid_payload = 1007,
   policy = 1008,
   too_big = 1009,
+  // Application code (RFC 6455 allows 4000-4999): the session or token the
+  // socket authenticated with has ended (logout, revocation, expiry).
+  session_ended = 4401,
 };
 
 // The opening handshake (section 4.2): a client's Sec-WebSocket-Key is the
@@ -49,7 +52,8 @@ FrameHeader header_for(Opcode opcode, std::size_t payload_size);
 
 // A whole control frame (at most 125 bytes of payload; longer is cut).
 std::string control_frame(Opcode opcode, std::string_view payload);
-std::string close_frame(CloseCode code);
+// A close frame with `code` and an optional short reason (cut to fit).
+std::string close_frame(CloseCode code, std::string_view reason = {});
 
 // What the decoder found at the front of the input.
 struct Event {

@@ -33,13 +33,13 @@ std::size_t cost_of(const std::string& bytes) {
 
 WsSession::WsSession(tcp::socket&& socket, core::ConnectionQuota::Slot slot, ServerContext& context,
                      auth::Identity identity, NameClaim claim,
-                     std::optional<std::string> session_secret)
+                     std::optional<SocketCredential> credential)
     : socket_(std::move(socket)),
       context_(context),
       slot_(std::move(slot)),
       identity_(std::move(identity)),
       claim_(claim),
-      session_secret_(std::move(session_secret)),
+      credential_(std::move(credential)),
       decoder_(context.limits.ws_max_frame_bytes),
       frame_allowance_(static_cast<double>(context.limits.ws_frame_burst)),
       allowance_at_(std::chrono::steady_clock::now()) {}
@@ -53,6 +53,15 @@ void WsSession::run(std::string handshake, std::string_view received) {
   socket_.non_blocking(true, error);
   socket_.set_option(tcp::no_delay(true), error);
   context_.ws_sessions.add(this);
+  if (credential_) {
+    // Posted: a logout may come from anywhere on the I/O thread, and a
+    // close must not happen in the middle of someone else's fan-out or read.
+    held_ = context_.credential_holders.hold(credential_->key, [weak = weak_from_this()] {
+      if (auto self = weak.lock()) {
+        asio::post(self->socket_.get_executor(), [self] { self->end_session(); });
+      }
+    });
+  }
   obs::count(obs::counters().ws_connections_opened);
   // The 101 answer and the hello leave in one write.
   enqueue(shared_bytes(std::move(handshake)), ws::FrameHeader{});
@@ -484,7 +493,12 @@ void WsSession::shut_down() {
   close_with(CloseCode::going_away, false);
 }
 
-void WsSession::close_with(CloseCode code, bool drop_queue) {
+void WsSession::end_session() {
+  obs::log_debug("closing a WebSocket whose session or token ended (user " + user().text() + ")");
+  close_with(CloseCode::session_ended, false, "session ended");
+}
+
+void WsSession::close_with(CloseCode code, bool drop_queue, std::string_view reason) {
   if (state_ != State::open) return;
   state_ = State::closing;
   // No room may deliver to a closing connection.
@@ -503,7 +517,7 @@ void WsSession::close_with(CloseCode code, bool drop_queue) {
   }
   // What was queued before the close still goes out (acks at shutdown).
   // Built when needed: at most one per connection.
-  enqueue(shared_bytes(ws::close_frame(code)), {});
+  enqueue(shared_bytes(ws::close_frame(code, reason)), {});
   close_sent_ = true;
   // The peer's answer is read even when reads were paused.
   read_available();
@@ -538,12 +552,25 @@ void WsSession::tick() {
     static const core::Frame ping = shared_bytes(ws::control_frame(ws::Opcode::ping, {}));
     enqueue(ping, {});
   }
-  // Using the session is what extends it; a socket uses it all along.
-  if (session_secret_ && ++ticks_since_refresh_ >= context_.identity.session_refresh.count()) {
-    ticks_since_refresh_ = 0;
-    context_.authenticator.authenticate(auth::Credentials{std::nullopt, session_secret_},
-                                        [](const std::variant<auth::Caller, core::Error>&) {});
+  if (credential_ && ++ticks_since_check_ >= context_.identity.session_check.count()) {
+    ticks_since_check_ = 0;
+    check_credential();
   }
+}
+
+void WsSession::check_credential() {
+  // Using the session is also what extends it; a socket uses it all along.
+  context_.authenticator.recheck(
+      credential_->presented,
+      [weak = weak_from_this()](const std::variant<auth::Caller, core::Error>& checked) {
+        auto self = weak.lock();
+        if (!self) return;
+        // A store that cannot answer now proves nothing: the socket stays.
+        const auto* error = std::get_if<core::Error>(&checked);
+        const bool ended = error != nullptr ? error->code == core::ErrorCode::unauthorized
+                                            : std::get<auth::Caller>(checked).is_anonymous();
+        if (ended) self->end_session();
+      });
 }
 
 void WsSession::linger() {
@@ -591,6 +618,7 @@ void WsSession::finish() {
   state_ = State::closed;
   context_.chat.disconnect(*this);
   if (claim_ == NameClaim::held) context_.guests.release(identity_.user);
+  if (credential_) context_.credential_holders.release(credential_->key, held_);
   context_.ws_sessions.remove(this);
   slot_ = {};  // its place within the connection limits is free now
   // Pending waits end with operation_aborted and let go of the session.

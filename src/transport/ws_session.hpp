@@ -23,15 +23,23 @@ namespace parley::transport {
 // to release when it ends.
 enum class NameClaim { none, held };
 
+// What a socket's identity rests on: the credential's key (Caller::credential)
+// and the secret as presented, kept in memory only, to check it again.
+struct SocketCredential {
+  std::string key;
+  auth::Credentials presented;
+};
+
 class WsSession final : public service::Connection, public std::enable_shared_from_this<WsSession> {
  public:
-  // `session_secret`: the cookie the socket authenticated with, if any; an
-  // open socket keeps its session (and a guest's name) from expiring.
-  // `slot`: the connection's place within the connection limits, held until
-  // the session ends.
+  // `credential`: the session or token the socket authenticated with, if
+  // any. The socket closes (4401) when it ends, and checks it every
+  // `session_check`, which also keeps a session (and a guest's name) from
+  // expiring while the socket is open. `slot`: the connection's place within
+  // the connection limits, held until the session ends.
   WsSession(boost::asio::ip::tcp::socket&& socket, core::ConnectionQuota::Slot slot,
             ServerContext& context, auth::Identity identity, NameClaim claim,
-            std::optional<std::string> session_secret = std::nullopt);
+            std::optional<SocketCredential> credential = std::nullopt);
   ~WsSession();
 
   // Sends `handshake` (the 101 answer) and runs until closed. `received`:
@@ -41,13 +49,16 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   // Closes with 1001 (going away) once what is queued has been written.
   void shut_down();
   // Once a second, from WsSessions: keep-alive pings, the idle and closing
-  // deadlines, and the session cookie's refresh.
+  // deadlines, and the check of the session or token.
   void tick();
+  // The identity's session or token ended: closes with 4401 after what is
+  // queued; nothing more is read from it or sent in its name.
+  void end_session();
   // Writes what is queued; from WsSessions at the end of the turn.
   void flush();
   boost::asio::any_io_executor get_executor();
 
-  const core::UserName& user() const override { return identity_.user; }
+  const core::Identity& identity() const override { return identity_; }
   bool is_guest() const override { return identity_.is_guest(); }
   bool is_open() const override { return state_ == State::open; }
   void send(const core::Frame& frame) override;
@@ -96,7 +107,8 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   void schedule_flush();
   void wait_writable();
   void on_written_all();
-  void close_with(ws::CloseCode code, bool drop_queue);
+  void close_with(ws::CloseCode code, bool drop_queue, std::string_view reason = {});
+  void check_credential();
   // After the closing handshake: half-close, and read until the peer closes.
   void linger_if_closed();
   void linger();
@@ -109,7 +121,8 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   core::ConnectionQuota::Slot slot_;
   auth::Identity identity_;
   NameClaim claim_;
-  std::optional<std::string> session_secret_;
+  std::optional<SocketCredential> credential_;
+  CredentialHolders::Id held_ = 0;  // under credential_->key
   State state_ = State::open;
 
   // Reading. Bytes are read into the context's shared buffer; only a frame
@@ -153,7 +166,7 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   bool written_since_tick_ = false;
   std::uint32_t silent_ticks_ = 0;
   std::uint32_t closing_ticks_ = 0;
-  std::uint32_t ticks_since_refresh_ = 0;
+  std::uint32_t ticks_since_check_ = 0;
   bool lingering_ = false;
   bool finished_ = false;
 };

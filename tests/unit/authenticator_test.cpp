@@ -37,8 +37,12 @@ class AuthenticatorTest : public ::testing::Test {
   // A guest session stored with the expiry a new one gets.
   std::string start_guest_session(std::string_view name) {
     const std::string secret = random_secret();
-    store::SessionRecord session{digest_of(secret), std::string(name), true, random_secret(),
-                                 clock.now_ms() + 24 * 3600 * 1000};
+    store::SessionRecord session{digest_of(secret),
+                                 std::string(name),
+                                 true,
+                                 random_secret(),
+                                 clock.now_ms() + 24 * 3600 * 1000,
+                                 "g:" + random_secret(12)};
     bool created = false;
     worker.run<bool>([session, now = clock.now_ms()](
                          store::Store& store) { return store.create_session(session, now); },

@@ -38,6 +38,18 @@ TEST(Config, ACommitWindowOutOfRangeIsRefused) {
   }
 }
 
+TEST(Config, SocketsCheckTheirSessionEveryThirtySecondsAndAtMostEverySecond) {
+  const ParsedCommandLine defaults = parse({});
+  ASSERT_TRUE(defaults.config);
+  EXPECT_EQ(defaults.config->identity.session_check, std::chrono::seconds(30));
+  const ParsedCommandLine fastest = parse({"--session-check-seconds", "1"});
+  ASSERT_TRUE(fastest.config);
+  EXPECT_EQ(fastest.config->identity.session_check, std::chrono::seconds(1));
+  const ParsedCommandLine zero = parse({"--session-check-seconds", "0"});
+  EXPECT_FALSE(zero.config);
+  EXPECT_EQ(zero.exit_code, 2);
+}
+
 TEST(Config, ConnectionLimitsDefaultToTheFileLimitAndTenThousandPerAddress) {
   const ParsedCommandLine defaults = parse({});
   ASSERT_TRUE(defaults.config);

@@ -7,11 +7,14 @@
 namespace parley::core {
 namespace {
 
-// A member that records what it was sent.
+// A member that records what it was sent: the account of `name` unless
+// given another identity id.
 class RecordingMember final : public Member {
  public:
-  explicit RecordingMember(std::string_view name) : user_(*UserName::parse(name)) {}
-  const UserName& user() const override { return user_; }
+  explicit RecordingMember(std::string_view name, std::string id = {})
+      : identity_(id.empty() ? Identity::account(*UserName::parse(name))
+                             : Identity::guest(*UserName::parse(name), std::move(id))) {}
+  const Identity& identity() const override { return identity_; }
   void send(const Frame& frame) override { received.push_back(*frame); }
   void send_ephemeral(const Frame& frame) override { ephemeral.push_back(*frame); }
   void fall_behind() override { fell_behind = true; }
@@ -21,7 +24,7 @@ class RecordingMember final : public Member {
   bool fell_behind = false;
 
  private:
-  UserName user_;
+  Identity identity_;
 };
 
 Frame frame(std::string text) {
@@ -117,7 +120,7 @@ TEST(Room, EphemeralFramesSkipMembersInTheirReplayAndAreNeverHeld) {
   room.join(alice, Replay::none);
   room.join(bob, Replay::none);
   room.join(carol, Replay::pending);
-  room.broadcast(frame("typing"), &alice.user(), Delivery::ephemeral);
+  room.broadcast(frame("typing"), &alice.identity(), Delivery::ephemeral);
   EXPECT_TRUE(alice.ephemeral.empty());
   EXPECT_EQ(bob.ephemeral, (std::vector<std::string>{"typing"}));
   EXPECT_TRUE(bob.received.empty()) << "ephemeral frames go the ephemeral way";
@@ -148,10 +151,38 @@ TEST(Room, BroadcastSkipsEveryConnectionOfTheExceptedUser) {
   room.join(alice, Replay::none);
   room.join(alice_phone, Replay::none);
   room.join(bob, Replay::none);
-  room.broadcast(frame("typing"), &alice.user());
+  room.broadcast(frame("typing"), &alice.identity());
   EXPECT_TRUE(alice.received.empty());
   EXPECT_TRUE(alice_phone.received.empty());
   EXPECT_EQ(bob.received, (std::vector<std::string>{"typing"}));
+}
+
+TEST(Room, TwoIdentitiesOfOneNameAreTwoUsers) {
+  // A guest "carol" still connected, and the account that took the name.
+  Room room(room_name(), 0);
+  RecordingMember guest("carol", "g:session1"), account("Carol");
+  EXPECT_TRUE(room.join(guest, Replay::none).first_of_user);
+  EXPECT_TRUE(room.join(account, Replay::none).first_of_user);
+  EXPECT_EQ(room.user_count(), 2u);
+  EXPECT_EQ(room.user_names(), (std::vector<std::string>{"carol", "Carol"}));
+  // What one says is not hidden from the other as if it were its own.
+  room.broadcast(frame("typing"), &guest.identity());
+  EXPECT_TRUE(guest.received.empty());
+  EXPECT_EQ(account.received, (std::vector<std::string>{"typing"}));
+  // The guest going is the guest's leave, not the account's.
+  EXPECT_TRUE(room.leave(guest).last_of_user);
+  EXPECT_EQ(room.user_names(), (std::vector<std::string>{"Carol"}));
+}
+
+TEST(Room, OneIdentityWithTwoConnectionsIsOneUser) {
+  Room room(room_name(), 0);
+  RecordingMember tab("carol", "g:session1"), other_tab("carol", "g:session1");
+  EXPECT_TRUE(room.join(tab, Replay::none).first_of_user);
+  EXPECT_FALSE(room.join(other_tab, Replay::none).first_of_user);
+  EXPECT_EQ(room.user_names(), (std::vector<std::string>{"carol"}));
+  EXPECT_FALSE(room.leave(tab).last_of_user);
+  EXPECT_TRUE(room.leave(other_tab).last_of_user);
+  EXPECT_EQ(room.user_count(), 0u);
 }
 
 TEST(Hub, ClosesARoomWhenTheLastMemberLeaves) {

@@ -23,9 +23,17 @@ core::UserName user(std::string_view name) {
   return *core::UserName::parse(name);
 }
 
+// A message by the account of `author`.
 AppendRequest message(std::string_view room_name, std::string_view author, std::string text,
                       std::string id) {
-  return {room(room_name), user(author), std::move(text), std::move(id)};
+  return {room(room_name), core::Identity::account(user(author)), std::move(text), std::move(id)};
+}
+
+// A message by a guest of that name, with identity id `author_id`.
+AppendRequest guest_message(std::string_view room_name, std::string_view author,
+                            std::string author_id, std::string text, std::string id) {
+  return {room(room_name), core::Identity::guest(user(author), std::move(author_id)),
+          std::move(text), std::move(id)};
 }
 
 // A fresh folder per test, removed afterwards.
@@ -84,6 +92,37 @@ TEST_P(StoreContract, ARepeatedIdStoresNothingNewAndAnswersTheFirstSeq) {
   ASSERT_TRUE(stored);
   ASSERT_EQ(stored->size(), 2u);
   EXPECT_EQ((*stored)[0].text, "hello");
+}
+
+TEST_P(StoreContract, ARepeatedIdIsRecognisedPerAuthorIdentityNotPerName) {
+  // A guest "carol" posted m1; later an account took the name and posts its
+  // own m1: a new message, not the guest's.
+  const AppendRequest guest[] = {guest_message("r", "carol", "g:session1", "from the guest", "m1")};
+  ASSERT_TRUE(store->append_batch(guest, 10));
+  const AppendRequest account[] = {message("r", "carol", "from the account", "m1"),
+                                   guest_message("r", "carol", "g:session1", "retried", "m1")};
+  auto appended = store->append_batch(account, 20);
+  ASSERT_TRUE(appended);
+  EXPECT_FALSE((*appended)[0].duplicate);
+  EXPECT_EQ((*appended)[0].seq, 2u);
+  EXPECT_TRUE((*appended)[1].duplicate) << "the guest's own retry is still recognised";
+  EXPECT_EQ((*appended)[1].seq, 1u);
+  auto stored = store->read_range(room("r"), 0, 100, 100);
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->size(), 2u);
+  EXPECT_EQ((*stored)[0].author_id, "g:session1");
+  EXPECT_TRUE((*stored)[0].guest);
+  EXPECT_EQ((*stored)[1].author_id, "a:carol");
+  EXPECT_FALSE((*stored)[1].guest);
+  EXPECT_EQ((*stored)[1].text, "from the account");
+}
+
+TEST_P(StoreContract, ASessionKeepsItsOwner) {
+  const SessionRecord session{"digest", "carol", true, "csrf", 5000, "g:public"};
+  ASSERT_TRUE(*store->create_session(session, 1000));
+  auto found = store->find_session("digest", 2000);
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->owner, "g:public");
 }
 
 TEST_P(StoreContract, DuplicatesWithinOneBatchAreCaught) {
@@ -169,9 +208,9 @@ TEST_P(StoreContract, OpensRoomsAndListsThemByActivity) {
 }
 
 TEST_P(StoreContract, DeletesExpiredSessionsAndKeepsLiveOnes) {
-  const SessionRecord expired{"d-expired", "alice", false, "c1", 1000};
-  const SessionRecord at_the_edge{"d-edge", "bob", true, "c2", 2000};
-  const SessionRecord live{"d-live", "carol", false, "c3", 2001};
+  const SessionRecord expired{"d-expired", "alice", false, "c1", 1000, "a:alice"};
+  const SessionRecord at_the_edge{"d-edge", "bob", true, "c2", 2000, "g:bob1"};
+  const SessionRecord live{"d-live", "carol", false, "c3", 2001, "a:carol"};
   for (const auto& session : {expired, at_the_edge, live}) {
     ASSERT_TRUE(store->create_session(session, 500).value());
   }
@@ -271,6 +310,105 @@ TEST(SqliteStore, ABatchRefusedForALockHeldElsewhereWroteNothingAndMayBeTriedAga
   auto retried = store.append_batch(second, 3);
   ASSERT_TRUE(retried);
   EXPECT_EQ((*retried)[0].seq, 2u) << "no seq was used by the refused batch";
+}
+
+// Schema version 2, as parley wrote it before messages had author ids.
+constexpr const char* kVersion2Schema = R"sql(
+    CREATE TABLE rooms (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+      last_seq INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL,
+      last_active_ms INTEGER NOT NULL);
+    CREATE INDEX rooms_by_activity ON rooms (last_active_ms DESC);
+    CREATE TABLE messages (room_id INTEGER NOT NULL REFERENCES rooms (id), seq INTEGER NOT NULL,
+      ts INTEGER NOT NULL, user_key TEXT NOT NULL, user_name TEXT NOT NULL, text TEXT NOT NULL,
+      client_id TEXT NOT NULL, PRIMARY KEY (room_id, seq)) WITHOUT ROWID;
+    CREATE UNIQUE INDEX messages_by_client_id ON messages (room_id, user_key, client_id);
+    CREATE TABLE accounts (key TEXT PRIMARY KEY, name TEXT NOT NULL, password_hash TEXT NOT NULL,
+      created_ms INTEGER NOT NULL);
+    CREATE TABLE sessions (id_digest TEXT PRIMARY KEY, user_key TEXT NOT NULL,
+      user_name TEXT NOT NULL, guest INTEGER NOT NULL, csrf_token TEXT NOT NULL,
+      created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);
+    CREATE INDEX sessions_by_guest_name ON sessions (user_key, guest, expires_ms);
+    CREATE TABLE tokens (id TEXT PRIMARY KEY, digest TEXT NOT NULL UNIQUE,
+      user_key TEXT NOT NULL, user_name TEXT NOT NULL, created_ms INTEGER NOT NULL,
+      revoked INTEGER NOT NULL DEFAULT 0);
+    CREATE INDEX tokens_by_user ON tokens (user_key);
+    INSERT INTO rooms VALUES (1, 'lobby', 'Lobby', 2, 1, 2);
+    INSERT INTO accounts VALUES ('alice', 'Alice', 'hash', 1);
+    INSERT INTO messages VALUES (1, 1, 1, 'alice', 'Alice', 'from the account', 'm1');
+    INSERT INTO messages VALUES (1, 2, 2, 'gus', 'Gus', 'from a guest', 'm1');
+    INSERT INTO sessions VALUES ('account-session', 'alice', 'Alice', 0, 'c1', 1, 9000000000000);
+    INSERT INTO sessions VALUES ('guest-session', 'gus', 'Gus', 1, 'c2', 1, 9000000000000);
+    PRAGMA user_version = 2;
+)sql";
+
+// Runs `sql` on the database at `path` with a connection of its own; answers
+// the first column of the first row as text ("" when none).
+std::string query_text(const fs::path& path, const char* sql) {
+  sqlite3* db = nullptr;
+  std::string answer;
+  if (sqlite3_open(path.c_str(), &db) == SQLITE_OK) {
+    sqlite3_exec(
+        db, sql,
+        [](void* out, int, char** values, char**) {
+          if (values[0] != nullptr) *static_cast<std::string*>(out) = values[0];
+          return 1;  // the first row is enough
+        },
+        &answer, nullptr);
+  }
+  sqlite3_close(db);
+  return answer;
+}
+
+TEST(SqliteStore, UpgradesASchema2DatabaseWithoutLossKeepingIdempotency) {
+  TempDir dir;
+  const fs::path path = dir.path / "old.db";
+  {
+    sqlite3* old = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &old), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(old, kVersion2Schema, nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(old);
+    sqlite3_close(old);
+  }
+  {
+    SqliteStore store(SqliteOptions{path, Durability::normal});
+    auto stored = store.read_range(room("lobby"), 0, 100, 100);
+    ASSERT_TRUE(stored);
+    ASSERT_EQ(stored->size(), 2u);
+    EXPECT_EQ((*stored)[0].text, "from the account");
+    EXPECT_EQ((*stored)[0].user, "Alice");
+    EXPECT_EQ((*stored)[0].author_id, "a:alice");
+    EXPECT_FALSE((*stored)[0].guest);
+    EXPECT_EQ((*stored)[1].text, "from a guest");
+    EXPECT_TRUE((*stored)[1].guest);
+    EXPECT_EQ((*stored)[1].author_id, "n:gus");
+
+    // The account's retry of m1 is still its first message; a new account
+    // named like the old guest is not the guest.
+    const AppendRequest again[] = {message("lobby", "alice", "retried", "m1"),
+                                   message("lobby", "gus", "a new account's", "m1")};
+    auto appended = store.append_batch(again, 10);
+    ASSERT_TRUE(appended);
+    EXPECT_TRUE((*appended)[0].duplicate);
+    EXPECT_EQ((*appended)[0].seq, 1u);
+    EXPECT_FALSE((*appended)[1].duplicate);
+    EXPECT_EQ((*appended)[1].seq, 3u);
+
+    auto account_session = store.find_session("account-session", 10);
+    ASSERT_TRUE(account_session && *account_session);
+    EXPECT_EQ((*account_session)->owner, "a:alice");
+    auto guest_session = store.find_session("guest-session", 10);
+    ASSERT_TRUE(guest_session && *guest_session);
+    EXPECT_TRUE((*guest_session)->owner.starts_with("g:")) << (*guest_session)->owner;
+    EXPECT_GT((*guest_session)->owner.size(), 10u) << "a random public id";
+  }
+  EXPECT_EQ(query_text(path, "PRAGMA user_version"), "3");
+  EXPECT_EQ(query_text(path,
+                       "SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                       "name = 'sessions_by_expiry'"),
+            "sessions_by_expiry");
+  // Opened again, nothing is migrated twice.
+  SqliteStore reopened(SqliteOptions{path, Durability::normal});
+  EXPECT_EQ(reopened.read_range(room("lobby"), 0, 100, 100)->size(), 3u);
 }
 
 TEST(SqliteStore, RefusesADatabaseItCannotOpen) {

@@ -20,7 +20,7 @@ core::RoomName room() {
 }
 
 AppendRequest message(std::string id) {
-  return {room(), *core::UserName::parse("u"), "text", std::move(id)};
+  return {room(), core::Identity::account(*core::UserName::parse("u")), "text", std::move(id)};
 }
 
 // A store that counts transactions and can be told to fail.

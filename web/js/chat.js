@@ -25,6 +25,7 @@ const MEMBERS_EVERY_MS = 10_000;   // member list refresh while polling (no pres
 const SOCKET_RETRY_WHILE_POLLING_MS = 30_000;
 const UPGRADE_FAILURES_BEFORE_POLLING = 2; // failed upgrades in a row while HTTP works
 const MAX_BACKOFF_MS = 10_000;
+const SESSION_ENDED_CLOSE_CODE = 4401; // the server ended the socket with its session
 
 const sleep = (ms, signal) => new Promise((resolve) => {
   const timer = setTimeout(resolve, ms);
@@ -48,6 +49,8 @@ export class RoomChat {
     this.room = room;
     this.roomKey = nameKey(room);
     this.me = me.user;
+    // A guest and an account of the same name are different people.
+    this.meGuest = me.guest === true;
     this.view = view;
     this.forcePoll = forcePoll;
     this.storage = storage;
@@ -88,13 +91,14 @@ export class RoomChat {
       frame: (f) => this.onFrame(f),
       down: (info) => this.onDown(info),
     });
-    this.storageKey = `parley.outbox.v1.${nameKey(this.me)}.${this.roomKey}`;
+    const who = `${nameKey(this.me)}${this.meGuest ? ".guest" : ""}`;
+    this.storageKey = `parley.outbox.v1.${who}.${this.roomKey}`;
   }
 
   // ---- Life cycle ---------------------------------------------------------
 
   async start() {
-    this.view.setMe(this.me);
+    this.view.setMe(this.me, this.meGuest);
     this.view.setRoomName(this.room);
     this.view.setTransport(this.forcePoll ? "poll" : "ws");
     this.restoreOutbox();
@@ -333,7 +337,10 @@ export class RoomChat {
     this.view.showError(`${f.message || "The server refused a request."} (${f.code || "error"})`);
   }
 
-  async onDown({ wasOpen }) {
+  async onDown({ wasOpen, code }) {
+    // The server closed the socket because the session or token ended
+    // (logout elsewhere, expiry): reconnecting cannot help.
+    if (code === SESSION_ENDED_CLOSE_CODE) return this.signedOut("expired");
     this.joined = false;
     for (const entry of this.outbox.values()) {
       if (entry.state === "sent") entry.state = "queued";
@@ -486,7 +493,7 @@ export class RoomChat {
 
   onMessage(m) {
     if (!Number.isInteger(m?.seq)) return;
-    const own = nameKey(m.user) === nameKey(this.me);
+    const own = nameKey(m.user) === nameKey(this.me) && (m.guest === true) === this.meGuest;
     if (own && typeof m.id === "string") this.confirm(m.id);
     if (typeof m.user === "string") this.clearTyping(m.user);
     if (this.gapFrom !== null) {

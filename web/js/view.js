@@ -87,6 +87,9 @@ export function createRoomView(on) {
   const pendingList = $("pending");
   const jump = $("jump");
   let me = "";
+  let meGuest = false;
+  // Ours: our name, and a guest's only if we are that guest.
+  const isOwn = (m) => nameKey(m.user) === nameKey(me) && (m.guest === true) === meGuest;
   let roomName = "";
   let unreadHidden = 0;  // arrived while the tab was hidden (title counter)
   let unseen = 0;        // arrived while scrolled up (jump button)
@@ -179,20 +182,30 @@ export function createRoomView(on) {
       label.remove();
     }
     const cont = !newDay && prev === node.previousElementSibling &&
-      prev.dataset.user === node.dataset.user &&
+      prev.dataset.user === node.dataset.user && prev.dataset.guest === node.dataset.guest &&
       ts - Number(prev.dataset.ts) < GROUP_WINDOW_MS;
     node.classList.toggle("cont", cont);
   }
 
   function messageNode(m, own) {
     const user = String(m.user ?? "");
+    const guest = m.guest === true;
     const node = el("article", own ? "msg own" : "msg");
     node.dataset.user = nameKey(user);
+    // A guest and the account that later took its name are two authors.
+    node.dataset.guest = String(guest);
     node.dataset.ts = String(m.ts);
     if (Number.isInteger(m.seq)) node.dataset.seq = String(m.seq);
     if (!own) node.append(avatar(user));
     const main = el("div", "msg-main");
-    const author = el("p", "msg-author", own ? "You" : user);
+    const author = el("p", "msg-author");
+    author.append(el("span", "msg-author-name", own ? "You" : user));
+    if (guest && !own) {
+      // Not a registered account: anyone may use a free name as a guest.
+      const tag = el("span", "guest-tag", "guest");
+      tag.title = "Guest: not a registered account";
+      author.append(" ", tag);
+    }
     const bubble = el("div", "bubble");
     bubble.append(el("p", "msg-text", String(m.text ?? "")));
     bubble.append(Number.isFinite(m.ts) ? timeElement(m.ts) : el("span", "msg-time"));
@@ -262,7 +275,7 @@ export function createRoomView(on) {
       this.setHistoryState("loading");
     },
 
-    setMe(name) { me = name; },
+    setMe(name, guest = false) { me = name; meGuest = guest; },
 
     setRoomName(name) {
       roomName = name;
@@ -286,7 +299,7 @@ export function createRoomView(on) {
     showLatest(messages) {
       list.setAttribute("aria-busy", "true");
       for (const m of messages) {
-        const node = messageNode(m, nameKey(m.user) === nameKey(me));
+        const node = messageNode(m, isOwn(m));
         list.append(node);
         decorate(node);
       }
@@ -301,7 +314,7 @@ export function createRoomView(on) {
       const before = scroller.scrollHeight - scroller.scrollTop;
       const oldFirst = list.querySelector(".msg");
       const fragment = document.createDocumentFragment();
-      for (const m of messages) fragment.append(messageNode(m, nameKey(m.user) === nameKey(me)));
+      for (const m of messages) fragment.append(messageNode(m, isOwn(m)));
       list.setAttribute("aria-busy", "true");
       list.prepend(fragment);
       let node = list.querySelector(".msg");

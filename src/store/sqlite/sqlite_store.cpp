@@ -72,6 +72,27 @@ constexpr const char* kMigrations[] = {
     );
     CREATE INDEX tokens_by_user ON tokens (user_key);
     )sql",
+    // Names change hands (a guest logs out, someone registers the name): a
+    // message's author and a session's owner become identities, and
+    // idempotency keys on the author's identity, not the name. Rows from
+    // before: a name with an account was that account's; any other was a
+    // guest's, kept as the `?name=` guest of that name (a session guest's
+    // owner is new and random, so no account or session inherits them, and
+    // a `?name=` client resending across the upgrade is still recognised).
+    R"sql(
+    ALTER TABLE messages ADD COLUMN author_id TEXT NOT NULL DEFAULT '';
+    ALTER TABLE messages ADD COLUMN guest INTEGER NOT NULL DEFAULT 0;
+    UPDATE messages SET
+      guest = NOT EXISTS (SELECT 1 FROM accounts WHERE accounts.key = messages.user_key),
+      author_id = CASE WHEN EXISTS (SELECT 1 FROM accounts WHERE accounts.key = messages.user_key)
+                       THEN 'a:' || user_key ELSE 'n:' || user_key END;
+    DROP INDEX messages_by_client_id;
+    CREATE UNIQUE INDEX messages_by_author_and_client_id ON messages (room_id, author_id, client_id);
+    ALTER TABLE sessions ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+    UPDATE sessions SET owner = CASE WHEN guest = 0 THEN 'a:' || user_key
+                                     ELSE 'g:' || lower(hex(randomblob(12))) END;
+    CREATE INDEX sessions_by_expiry ON sessions (expires_ms);
+    )sql",
 };
 
 }  // namespace
@@ -288,8 +309,8 @@ Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRe
     CachedRoom& cached = **room;
     {
       Statement::Use seen(statement(
-          "SELECT seq, ts FROM messages WHERE room_id = ? AND user_key = ? AND client_id = ?"));
-      seen->bind(1, cached.id).bind(2, request.user.key()).bind(3, request.client_id);
+          "SELECT seq, ts FROM messages WHERE room_id = ? AND author_id = ? AND client_id = ?"));
+      seen->bind(1, cached.id).bind(2, request.author.id).bind(3, request.client_id);
       const int code = seen->step();
       if (code == SQLITE_ROW) {
         results.push_back(
@@ -300,15 +321,17 @@ Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRe
     }
     const std::uint64_t seq = cached.last_seq + 1;
     Statement::Use insert(
-        statement("INSERT INTO messages (room_id, seq, ts, user_key, user_name, text, client_id) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+        statement("INSERT INTO messages (room_id, seq, ts, user_key, user_name, text, client_id, "
+                  "author_id, guest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     insert->bind(1, cached.id)
         .bind(2, static_cast<std::int64_t>(seq))
         .bind(3, now_ms)
-        .bind(4, request.user.key())
-        .bind(5, request.user.text())
+        .bind(4, request.author.user.key())
+        .bind(5, request.author.user.text())
         .bind(6, request.text)
-        .bind(7, request.client_id);
+        .bind(7, request.client_id)
+        .bind(8, request.author.id)
+        .bind(9, std::int64_t{request.author.is_guest()});
     if (const int code = insert->step(); code != SQLITE_DONE) return fail(make_error(code));
     cached.last_seq = seq;
     touched[&cached] = next_activity(now_ms);
@@ -334,9 +357,9 @@ Result<std::vector<StoredMessage>> SqliteStore::read_messages(const RangeQuery& 
   // Read from the end that is kept, and stop at the count or the bytes.
   const bool newest = range.keep == Keep::newest;
   Statement::Use query(
-      statement(newest ? "SELECT seq, ts, user_name, text, client_id FROM messages "
+      statement(newest ? "SELECT seq, ts, user_name, text, client_id, author_id, guest FROM messages "
                          "WHERE room_id = ? AND seq > ? AND seq <= ? ORDER BY seq DESC LIMIT ?"
-                       : "SELECT seq, ts, user_name, text, client_id FROM messages "
+                       : "SELECT seq, ts, user_name, text, client_id, author_id, guest FROM messages "
                          "WHERE room_id = ? AND seq > ? AND seq <= ? ORDER BY seq ASC LIMIT ?"));
   query->bind(1, (*found)->id)
       .bind(2, static_cast<std::int64_t>(range.after))
@@ -345,8 +368,13 @@ Result<std::vector<StoredMessage>> SqliteStore::read_messages(const RangeQuery& 
   std::size_t bytes = 0;
   int code;
   while ((code = query->step()) == SQLITE_ROW) {
-    StoredMessage message{static_cast<std::uint64_t>(query->integer(0)), query->integer(1),
-                          query->text(2), query->text(3), query->text(4)};
+    StoredMessage message{static_cast<std::uint64_t>(query->integer(0)),
+                          query->integer(1),
+                          query->text(2),
+                          query->text(3),
+                          query->text(4),
+                          query->text(5),
+                          query->integer(6) != 0};
     bytes += message_bytes(message);
     if (!messages.empty() && bytes > range.max_bytes) {
       code = SQLITE_DONE;
@@ -415,14 +443,15 @@ Result<bool> SqliteStore::create_session(const SessionRecord& session, std::int6
   }
   Statement::Use insert(statement(
       "INSERT INTO sessions (id_digest, user_key, user_name, guest, csrf_token, created_ms, "
-      "expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+      "expires_ms, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
   insert->bind(1, session.id_digest)
       .bind(2, name->key())
       .bind(3, name->text())
       .bind(4, std::int64_t{session.guest})
       .bind(5, session.csrf_token)
       .bind(6, now_ms)
-      .bind(7, session.expires_ms);
+      .bind(7, session.expires_ms)
+      .bind(8, session.owner);
   if (const int code = insert->step(); code != SQLITE_DONE)
     return Result<bool>(boost::system::in_place_error, make_error(code));
   return true;
@@ -431,14 +460,15 @@ Result<bool> SqliteStore::create_session(const SessionRecord& session, std::int6
 Result<std::optional<SessionRecord>> SqliteStore::find_session(const std::string& id_digest,
                                                                std::int64_t now_ms) {
   Statement::Use query(
-      statement("SELECT user_name, guest, csrf_token, expires_ms FROM sessions "
+      statement("SELECT user_name, guest, csrf_token, expires_ms, owner FROM sessions "
                 "WHERE id_digest = ? AND expires_ms > ?"));
   query->bind(1, id_digest).bind(2, now_ms);
   const int code = query->step();
   if (code == SQLITE_DONE) return std::optional<SessionRecord>{};
   if (code != SQLITE_ROW) return make_error(code);
-  return std::optional<SessionRecord>{SessionRecord{
-      id_digest, query->text(0), query->integer(1) != 0, query->text(2), query->integer(3)}};
+  return std::optional<SessionRecord>{SessionRecord{id_digest, query->text(0),
+                                                    query->integer(1) != 0, query->text(2),
+                                                    query->integer(3), query->text(4)}};
 }
 
 Result<void> SqliteStore::extend_session(const std::string& id_digest, std::int64_t expires_ms) {

@@ -36,13 +36,15 @@ export function register() {
     const aliceOwn = a.page.locator("#messages .msg.own .msg-text");
     assert.deepEqual(await aliceOwn.allTextContents(), ["Hello Bob, how are you?"]);
     const fromAlice = b.page.locator("#messages .msg:not(.own)").first();
-    assert.equal(await fromAlice.locator(".msg-author").textContent(), alice);
+    assert.equal(await fromAlice.locator(".msg-author-name").textContent(), alice);
+    // Both joined as guests: marked so, unlike an account of the same name.
+    assert.equal(await fromAlice.locator(".msg-author .guest-tag").textContent(), "guest");
     assert.ok(await fromAlice.locator(".msg-author").isVisible(), "author shown");
     assert.match(await fromAlice.locator("time").getAttribute("datetime"), /^\d{4}-\d\d-\d\dT/);
     assert.ok(await fromAlice.locator("time").isVisible(), "time shown");
     const fromBob = a.page.locator("#messages .msg:not(.own)");
     assert.equal(await fromBob.count(), 2);
-    assert.equal(await fromBob.first().locator(".msg-author").textContent(), bob);
+    assert.equal(await fromBob.first().locator(".msg-author-name").textContent(), bob);
     assert.equal(await b.page.locator("#messages .msg.own").count(), 2);
 
     // Nothing left pending, the title names the room.
