@@ -12,8 +12,8 @@ constexpr std::size_t kSweepEvery = 4096;
 core::Frame HistoryFrames::frame_of(std::string_view room, const store::StoredMessage& message) {
   auto& slot = rooms_[std::string(room)][message.seq];
   if (core::Frame held = slot.lock()) return held;
-  core::Frame frame = protocol::encode_message(
-      {room, message.seq, message.ts, message.user, message.text, message.client_id, message.guest});
+  core::Frame frame = protocol::encode_message({room, message.seq, message.ts, message.user,
+                                                message.text, message.client_id, message.guest});
   slot = frame;
   if (++inserted_since_sweep_ >= kSweepEvery) sweep();
   return frame;

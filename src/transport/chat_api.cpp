@@ -129,8 +129,8 @@ void wait_for_message(ServerContext& context, SharedPages& pages, const ApiCallP
       });
   // Ends the wait with the room's page as it stands: nothing after `after`.
   // (Weak: the call holds the handler given to when_abandoned.)
-  auto answer_now = [&context, &pages, weak = std::weak_ptr<ApiCall>(call), waiting, room,
-                     last_seq, credential] {
+  auto answer_now = [&context, &pages, weak = std::weak_ptr<ApiCall>(call), waiting, room, last_seq,
+                     credential] {
     if (waiting->answered) return;
     waiting->answered = true;
     waiting->timer.cancel();

@@ -356,11 +356,11 @@ Result<std::vector<StoredMessage>> SqliteStore::read_messages(const RangeQuery& 
   if (!*found || range.up_to <= range.after || range.limit == 0) return messages;
   // Read from the end that is kept, and stop at the count or the bytes.
   const bool newest = range.keep == Keep::newest;
-  Statement::Use query(
-      statement(newest ? "SELECT seq, ts, user_name, text, client_id, author_id, guest FROM messages "
-                         "WHERE room_id = ? AND seq > ? AND seq <= ? ORDER BY seq DESC LIMIT ?"
-                       : "SELECT seq, ts, user_name, text, client_id, author_id, guest FROM messages "
-                         "WHERE room_id = ? AND seq > ? AND seq <= ? ORDER BY seq ASC LIMIT ?"));
+  Statement::Use query(statement(
+      newest ? "SELECT seq, ts, user_name, text, client_id, author_id, guest FROM messages "
+               "WHERE room_id = ? AND seq > ? AND seq <= ? ORDER BY seq DESC LIMIT ?"
+             : "SELECT seq, ts, user_name, text, client_id, author_id, guest FROM messages "
+               "WHERE room_id = ? AND seq > ? AND seq <= ? ORDER BY seq ASC LIMIT ?"));
   query->bind(1, (*found)->id)
       .bind(2, static_cast<std::int64_t>(range.after))
       .bind(3, static_cast<std::int64_t>(std::min<std::uint64_t>(range.up_to, INT64_MAX)))
