@@ -87,6 +87,12 @@ void Room::broadcast(const Frame& frame, const Identity* except, Delivery delive
   }
 }
 
+void Room::end_typing_turn(const Identity& author) {
+  if (auto user = users_.find(author.id); user != users_.end()) {
+    user->second.last_typing_ms = INT64_MIN;
+  }
+}
+
 bool Room::take_typing_turn(const Member& member, std::int64_t now_ms, std::int64_t interval_ms) {
   auto user = users_.find(member.identity().id);
   if (user == users_.end()) return false;

@@ -82,6 +82,9 @@ class Room {
   // room: true when `member`'s typing at `now_ms` is due to be relayed (and
   // counts as relayed). A flood of typing frames costs the others nothing.
   bool take_typing_turn(const Member& member, std::int64_t now_ms, std::int64_t interval_ms);
+  // `author` posted a message, which ends their typing for the others: the
+  // next typing is news and is relayed at once.
+  void end_typing_turn(const Identity& author);
 
  private:
   struct MemberState {

@@ -243,8 +243,10 @@ void ChatService::post(const core::RoomName& room, const core::Identity& author,
                         {appended->room_name, appended->seq, appended->ts, author.user.text(),
                          *kept_text, id, author.is_guest()});
                     const std::string room_key = core::fold_case(appended->room_name);
-                    if (core::Room* open = hub_.find_by_key(room_key))
+                    if (core::Room* open = hub_.find_by_key(room_key)) {
                       open->publish(appended->seq, frame);
+                      open->end_typing_turn(author);
+                    }
                     for (const Published& listener : listeners_)
                       listener(room_key, appended->seq, frame);
                   }

@@ -145,6 +145,18 @@ TEST(Room, TypingIsRelayedOncePerIntervalPerUser) {
   EXPECT_FALSE(room.take_typing_turn(stranger, 9000, 3000)) << "not in the room";
 }
 
+TEST(Room, AMessageEndsItsAuthorsTypingTurn) {
+  Room room(room_name(), 0);
+  RecordingMember alice("alice"), bob("bob");
+  room.join(alice, Replay::none);
+  room.join(bob, Replay::none);
+  EXPECT_TRUE(room.take_typing_turn(alice, 1000, 3000));
+  EXPECT_TRUE(room.take_typing_turn(bob, 1000, 3000));
+  room.end_typing_turn(alice.identity());
+  EXPECT_TRUE(room.take_typing_turn(alice, 1001, 3000)) << "typing after a message is news";
+  EXPECT_FALSE(room.take_typing_turn(bob, 1001, 3000)) << "only the author's turn ends";
+}
+
 TEST(Room, BroadcastSkipsEveryConnectionOfTheExceptedUser) {
   Room room(room_name(), 0);
   RecordingMember alice("alice"), alice_phone("alice"), bob("bob");
