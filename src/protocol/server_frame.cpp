@@ -36,23 +36,19 @@ Frame encode_joined(std::string_view room, std::uint64_t seq,
 }
 
 Frame encode_message(const MessageView& message) {
-  if (message.guest) {
-    return finish({{"type", "message"},
-                   {"room", message.room},
-                   {"seq", message.seq},
-                   {"ts", message.ts},
-                   {"user", message.user},
-                   {"text", message.text},
-                   {"id", message.id},
-                   {"guest", true}});
-  }
-  return finish({{"type", "message"},
-                 {"room", message.room},
-                 {"seq", message.seq},
-                 {"ts", message.ts},
-                 {"user", message.user},
-                 {"text", message.text},
-                 {"id", message.id}});
+  unsigned char nodes[2048];
+  json::monotonic_resource memory(nodes, sizeof nodes);
+  json::object frame({{"type", "message"},
+                      {"room", message.room},
+                      {"seq", message.seq},
+                      {"ts", message.ts},
+                      {"user", message.user},
+                      {"text", message.text},
+                      {"id", message.id}},
+                     &memory);
+  // Only a guest's message says so: an account's stays as it always was.
+  if (message.guest) frame["guest"] = true;
+  return finish(frame);
 }
 
 Frame encode_ack(std::string_view room, std::string_view id, std::uint64_t seq) {
