@@ -199,8 +199,8 @@ namespace {
 constexpr std::size_t kHangupChecksPerTick = 1000;
 // Ticks (seconds) between sweeps of expired sessions. A constant, not a
 // setting: an expired session is already refused when read, so the sweep only
-// keeps the table from growing (guests expire after a day), and until
-// sessions(expires_ms) is indexed each sweep scans the table once.
+// keeps the table from growing (guests expire after a day); it goes through
+// the index sessions_by_expiry.
 constexpr std::size_t kTicksPerSessionSweep = 10 * 60;
 }  // namespace
 

@@ -68,9 +68,10 @@ void Authenticator::authenticate_token(const std::string& token, Done done) {
   }
   store_.run<std::optional<store::TokenRecord>>(
       [digest](store::Store& store) { return store.find_token(digest); },
-      [this, digest, identity_of,
+      [this, digest, identity_of, issued = generation_,
        done = std::move(done)](store::Result<std::optional<store::TokenRecord>> found) {
         if (!found) return done(kStoreFailed);
+        if (ended_since("t:" + digest, issued)) return done(kInvalidToken);
         if (!*found) {
           end("t:" + digest);  // revoked elsewhere: sockets holding it close
           return done(kInvalidToken);
@@ -101,9 +102,12 @@ void Authenticator::authenticate_session(const std::string& secret, Done done) {
   const std::int64_t now = clock_.now_ms();
   store_.run<std::optional<store::SessionRecord>>(
       [digest, now](store::Store& store) { return store.find_session(digest, now); },
-      [this, digest,
+      [this, digest, issued = generation_,
        done = std::move(done)](store::Result<std::optional<store::SessionRecord>> found) {
         if (!found) return done(kStoreFailed);
+        // Logged out while this read was under way: it read the session
+        // before its delete, and must not cache it again.
+        if (ended_since("s:" + digest, issued)) return done(Caller{});
         if (!*found) {
           end("s:" + digest);  // logged out elsewhere, or expired
           return done(Caller{});
@@ -163,7 +167,20 @@ void Authenticator::forget_token(const std::string& digest) {
 
 void Authenticator::end(const std::string& key) {
   cache_.erase(key);
+  const std::int64_t now = clock_.now_ms();
+  constexpr std::int64_t kRememberEndsMs = 60000;
+  if (ended_.size() >= 1024) {
+    std::erase_if(ended_, [&](const auto& entry) {
+      return now - entry.second.ended_ms > kRememberEndsMs;
+    });
+  }
+  ended_[key] = EndedKey{++generation_, now};
   if (on_ended_) on_ended_(key);
+}
+
+bool Authenticator::ended_since(const std::string& key, std::uint64_t generation) const {
+  auto found = ended_.find(key);
+  return found != ended_.end() && found->second.generation > generation;
 }
 
 }  // namespace parley::auth

@@ -80,6 +80,9 @@ class Authenticator {
   const Cached* cached(const std::string& key);
   void cache(const std::string& key, Cached entry);
   void end(const std::string& key);
+  // True when `key` ended after a store read issued at `generation`: what
+  // that read found is older than the end and must not bring it back.
+  bool ended_since(const std::string& key, std::uint64_t generation) const;
 
   store::StoreWorker& store_;
   const core::Clock& clock_;
@@ -87,6 +90,15 @@ class Authenticator {
   // By "s:" + session digest or "t:" + token digest.
   std::unordered_map<std::string, Cached> cache_;
   Ended on_ended_;
+  // Credentials ended lately, with the generation of their end; reads issued
+  // before it are answered as if the credential were gone. Kept about a
+  // minute, longer than a store read takes.
+  struct EndedKey {
+    std::uint64_t generation;
+    std::int64_t ended_ms;
+  };
+  std::unordered_map<std::string, EndedKey> ended_;
+  std::uint64_t generation_ = 0;  // counts ends
 };
 
 }  // namespace parley::auth

@@ -55,6 +55,8 @@ class MemoryBudget {
   // already (an answer built), counted so that new work waits for it.
   Lease take_unchecked(std::size_t bytes) { return take(bytes); }
 
+  // True when `bytes` more fit now (whoever waits).
+  bool has_room_for(std::size_t bytes) const { return fits(bytes); }
   std::size_t used() const { return used_; }
   std::size_t limit() const { return limit_; }
   std::size_t waiting() const { return waiters_.size(); }

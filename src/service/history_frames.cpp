@@ -31,7 +31,7 @@ std::vector<core::Frame> HistoryFrames::held_after(std::string_view room, std::u
     if (entry == found->second.end()) break;
     core::Frame frame = entry->second.lock();
     if (!frame) break;
-    bytes += frame->size();
+    bytes += core::queued_cost(*frame);
     if (!frames.empty() && bytes > max_bytes) break;
     frames.push_back(std::move(frame));
   }

@@ -82,11 +82,12 @@ void PollService::list_rooms(std::size_t limit, Done<std::vector<RoomSummary>> d
       });
 }
 
-std::optional<core::MemoryBudget::Lease> PollService::lease_for_page(
-    const Done<MessagePage>& done) {
-  auto lease = memory_.try_take(limits_.max_page_bytes);
-  if (!lease) done(Refusal{ErrorCode::rate_limited, "the server is busy; try again", 1});
-  return lease;
+bool PollService::refused_as_busy(const Done<MessagePage>& done) {
+  // A page is counted in the budget once it is built and held for its
+  // client (HttpSession); here it only needs the room it may take.
+  if (memory_.has_room_for(limits_.max_page_bytes)) return false;
+  done(Refusal{ErrorCode::rate_limited, "the server is busy; try again", 1});
+  return true;
 }
 
 void PollService::read_before(const core::RoomName& room, std::optional<std::uint64_t> before,
@@ -97,8 +98,7 @@ void PollService::read_before(const core::RoomName& room, std::optional<std::uin
     std::size_t wanted = 0;  // messages in the range, up to the limit
   };
   obs::count(obs::counters().history_reads);
-  auto lease = lease_for_page(done);
-  if (!lease) return;
+  if (refused_as_busy(done)) return;
   store_.run<Read>(
       [room, before, limit,
        max_bytes = limits_.max_page_bytes](store::Store& store) -> store::Result<Read> {
@@ -111,8 +111,7 @@ void PollService::read_before(const core::RoomName& room, std::optional<std::uin
             std::min<std::uint64_t>(std::min(up_to, record->last_seq), limit));
         return Read{*record, std::move(*messages), wanted};
       },
-      [this, lease = std::make_shared<core::MemoryBudget::Lease>(std::move(*lease)),
-       done = std::move(done)](store::Result<Read> read) {
+      [this, done = std::move(done)](store::Result<Read> read) {
         if (!read) return done(store_failed());
         done(page_of(chat_.history(), read->record.name, read->messages, read->record.last_seq,
                      read->wanted));
@@ -149,15 +148,13 @@ void PollService::read_after(const core::Room& room, std::uint64_t after, std::s
   // Seqs have no gaps, so the next `limit` messages end at after + limit.
   const std::uint64_t up_to = std::min<std::uint64_t>(last_seq, after + limit);
   obs::count(obs::counters().history_reads);
-  auto lease = lease_for_page(done);
-  if (!lease) return;
+  if (refused_as_busy(done)) return;
   store_.run<std::vector<store::StoredMessage>>(
       [query = store::RangeQuery{room.name(), after, up_to, limit, limits_.max_page_bytes,
                                  store::Keep::oldest}](store::Store& store) {
         return store.read_messages(query);
       },
       [this, name = room.name().text(), last_seq, wanted = up_to - after,
-       lease = std::make_shared<core::MemoryBudget::Lease>(std::move(*lease)),
        done = std::move(done)](store::Result<std::vector<store::StoredMessage>> messages) {
         if (!messages) return done(store_failed());
         done(page_of(chat_.history(), name, *messages, last_seq, wanted));

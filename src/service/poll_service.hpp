@@ -89,8 +89,8 @@ class PollService {
   void read_after(const core::Room& room, std::uint64_t after, std::size_t limit,
                   Done<MessagePage> done);
 
-  // A lease for one page being read, or the refusal when the budget is full.
-  std::optional<core::MemoryBudget::Lease> lease_for_page(const Done<MessagePage>& done);
+  // True (and answered with 429) when the budget has no room for a page.
+  bool refused_as_busy(const Done<MessagePage>& done);
 
   ChatService& chat_;
   store::StoreWorker& store_;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/identity.hpp"
@@ -33,11 +34,30 @@ struct StoredMessage {
   bool guest = false;     // the author was a guest
 };
 
-// What a stored message costs once encoded as a frame, about: its text and
-// names, and the JSON around them. How reads are capped in bytes.
+// The length of `text` as a JSON string's content: quotes and backslashes
+// take two bytes, control characters two or six (\n, \u0001).
+inline std::size_t json_escaped_size(std::string_view text) {
+  std::size_t size = 0;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') {
+      size += 2;
+    } else if (byte < 0x20) {
+      size += 6;
+    } else {
+      size += 1;
+    }
+  }
+  return size;
+}
+
+// What a stored message costs once encoded as a frame: its text and names as
+// JSON writes them, and about the rest of the frame around them. How reads
+// are capped in bytes.
 inline std::size_t message_bytes(const StoredMessage& message) {
-  constexpr std::size_t kFrameOverhead = 160;
-  return message.text.size() + message.user.size() + message.client_id.size() + kFrameOverhead;
+  constexpr std::size_t kFrameOverhead = 200;  // a 64-character room, large numbers, guest
+  return json_escaped_size(message.text) + json_escaped_size(message.user) +
+         json_escaped_size(message.client_id) + kFrameOverhead;
 }
 
 // Which messages a read capped by count or bytes keeps when there are more.

@@ -95,7 +95,10 @@ bool WsSession::has_frame_allowance() {
                frame_allowance_ + elapsed * static_cast<double>(context_.limits.ws_frame_rate));
   if (frame_allowance_ >= 1) return true;
   obs::count(obs::counters().ws_reads_throttled);
-  return false;  // the tick tries again
+  // The tick tries again. Nothing else waits for this session meanwhile (no
+  // read, no store answer): it keeps itself alive until then.
+  paused_self_ = shared_from_this();
+  return false;
 }
 
 void WsSession::spend_frame_allowance() {
@@ -177,6 +180,7 @@ void WsSession::wait_readable() {
 void WsSession::resume_reading() {
   if (!read_stopped_ || !may_dispatch()) return;
   read_stopped_ = false;
+  paused_self_.reset();
   // Not from here: the caller may be inside another session's dispatch,
   // and the read buffer is shared.
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->read_available(); });
@@ -628,6 +632,7 @@ void WsSession::finish() {
   queue_.clear();
   replay_lease_.release();
   replay_written_ = nullptr;  // the replay ends with the connection
+  paused_self_.reset();
 }
 
 }  // namespace parley::transport

@@ -141,6 +141,8 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   // ws_frame_burst, as of `allowance_at_`.
   double frame_allowance_ = 0;
   std::chrono::steady_clock::time_point allowance_at_{};
+  // Held while reads pause for the allowance, when nothing else holds it.
+  std::shared_ptr<WsSession> paused_self_;
   // A join with `since` that waits for the acks of earlier sends (a replay
   // must not overtake them).
   std::unique_ptr<protocol::JoinCommand> deferred_join_;

@@ -76,6 +76,42 @@ TEST_F(TypingFloodTest, MembersStayConnectedAndReceiveEveryMessageWhileOneUserFl
       << "the flooder's reads were never paused";
   EXPECT_NE(metrics.find("parley_ws_slow_clients_closed_total 0\n"), std::string::npos)
       << "someone was closed as a slow reader";
+  // The flooder is slowed down, not thrown out: three members, the talker
+  // and the flooder are all still connected.
+  EXPECT_NE(metrics.find("parley_ws_sessions 5\n"), std::string::npos)
+      << "a connection was dropped:\n" << metrics;
+}
+
+TEST_F(TypingFloodTest, AClientPastItsFrameAllowanceIsPausedNotDropped) {
+  start_server();
+  // Rejoining 600 rooms after a reconnect: more joins at once than the
+  // allowance's burst (500); the rest go as it refills.
+  RawWsClient client;
+  ASSERT_EQ(client.connect(port(), "/ws?name=rejoiner"), kSwitchingProtocols);
+  std::string joins;
+  constexpr int kRooms = 600;
+  for (int i = 0; i < kRooms; ++i) {
+    joins += encode_client_frame(Opcode::text,
+                                 boost::json::serialize(frames::join("r" + std::to_string(i))));
+  }
+  ASSERT_TRUE(client.send_bytes(joins));
+  int joined = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (joined < kRooms && std::chrono::steady_clock::now() < deadline) {
+    const auto frame = client.next_frame(5000ms);
+    if (!frame) break;
+    if (frame->payload.find(R"("type":"joined")") != std::string::npos) ++joined;
+  }
+  EXPECT_EQ(joined, kRooms) << "the connection ended: " << client.ended();
+  ASSERT_TRUE(client.send_bytes(
+      encode_client_frame(Opcode::text, boost::json::serialize(frames::ping()))));
+  bool pong = false;
+  while (!pong) {
+    const auto frame = client.next_frame(5000ms);
+    if (!frame) break;
+    pong = frame->payload.find(R"("type":"pong")") != std::string::npos;
+  }
+  EXPECT_TRUE(pong) << "no pong after the joins";
 }
 
 }  // namespace

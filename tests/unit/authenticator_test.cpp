@@ -125,5 +125,33 @@ TEST_F(AuthenticatorTest, AnUnknownOrMalformedCookieIsNobody) {
   EXPECT_FALSE(is_known(""));
 }
 
+TEST_F(AuthenticatorTest, ASessionReadBeforeItsLogoutIsNotCachedAgainAfterIt) {
+  IdentitySettings cached_for_a_while = settings();
+  cached_for_a_while.cache_lifetime = std::chrono::seconds(30);
+  Authenticator caching(worker, clock, cached_for_a_while);
+  const std::string secret = start_guest_session("leaver");
+  // A check of the session is under way (a socket's periodic check, say)...
+  std::optional<std::variant<Caller, core::Error>> during;
+  caching.authenticate(Credentials{std::nullopt, secret},
+                       [&](std::variant<Caller, core::Error> result) { during = result; });
+  // ...when the session logs out: it ends here, then goes from the store.
+  caching.forget_session(digest_of(secret));
+  bool deleted = false;
+  worker.run<bool>(
+      [digest = digest_of(secret)](store::Store& store) {
+        return store::Result<bool>(store.delete_session(digest).has_value());
+      },
+      [&](store::Result<bool>) { deleted = true; });
+  run_until([&] { return during.has_value() && deleted; });
+  ASSERT_TRUE(std::holds_alternative<Caller>(*during));
+  EXPECT_FALSE(std::get<Caller>(*during).identity) << "the read from before the logout counted";
+  std::optional<std::variant<Caller, core::Error>> after;
+  caching.authenticate(Credentials{std::nullopt, secret},
+                       [&](std::variant<Caller, core::Error> result) { after = result; });
+  run_until([&] { return after.has_value(); });
+  ASSERT_TRUE(std::holds_alternative<Caller>(*after));
+  EXPECT_FALSE(std::get<Caller>(*after).identity) << "the logged-out session came back from the cache";
+}
+
 }  // namespace
 }  // namespace parley::auth

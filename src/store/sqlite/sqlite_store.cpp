@@ -486,7 +486,7 @@ Result<void> SqliteStore::delete_session(const std::string& id_digest) {
 }
 
 Result<std::size_t> SqliteStore::delete_expired_sessions(std::int64_t now_ms) {
-  // No index on expires_ms yet: a scan of the table, once every few minutes.
+  // Through sessions_by_expiry (schema 3).
   Statement::Use remove(statement("DELETE FROM sessions WHERE expires_ms <= ?"));
   remove->bind(1, now_ms);
   if (const int code = remove->step(); code != SQLITE_DONE)
