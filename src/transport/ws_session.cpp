@@ -180,10 +180,10 @@ void WsSession::wait_readable() {
 void WsSession::resume_reading() {
   if (!read_stopped_ || !may_dispatch()) return;
   read_stopped_ = false;
-  paused_self_.reset();
   // Not from here: the caller may be inside another session's dispatch,
-  // and the read buffer is shared.
+  // and the read buffer is shared. (The read holds the session now.)
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->read_available(); });
+  paused_self_.reset();
 }
 
 bool WsSession::decode(std::span<char>& input) {
@@ -631,8 +631,14 @@ void WsSession::finish() {
   socket_.close(ignored);
   queue_.clear();
   replay_lease_.release();
-  replay_written_ = nullptr;  // the replay ends with the connection
-  paused_self_.reset();
+  // The replay ends with the connection, and so does a pause. What they
+  // hold (the session itself, maybe) goes later, so that no caller of
+  // finish() outlives the session.
+  if (paused_self_ || replay_written_) {
+    asio::post(socket_.get_executor(),
+               [held = std::move(paused_self_), next = std::move(replay_written_)] {});
+    replay_written_ = nullptr;
+  }
 }
 
 }  // namespace parley::transport
