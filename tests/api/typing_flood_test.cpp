@@ -2,6 +2,8 @@
 // relayed at most once per interval per user and room, a flood of frames
 // other than sends pauses the flooder's reads, and the members of the room
 // stay connected and keep receiving every message.
+#include <thread>
+
 #include "api_test.hpp"
 #include "support/raw_ws_client.hpp"
 
@@ -79,7 +81,8 @@ TEST_F(TypingFloodTest, MembersStayConnectedAndReceiveEveryMessageWhileOneUserFl
   // The flooder is slowed down, not thrown out: three members, the talker
   // and the flooder are all still connected.
   EXPECT_NE(metrics.find("parley_ws_sessions 5\n"), std::string::npos)
-      << "a connection was dropped:\n" << metrics;
+      << "a connection was dropped:\n"
+      << metrics;
 }
 
 TEST_F(TypingFloodTest, AClientPastItsFrameAllowanceIsPausedNotDropped) {
@@ -103,8 +106,8 @@ TEST_F(TypingFloodTest, AClientPastItsFrameAllowanceIsPausedNotDropped) {
     if (frame->payload.find(R"("type":"joined")") != std::string::npos) ++joined;
   }
   EXPECT_EQ(joined, kRooms) << "the connection ended: " << client.ended();
-  ASSERT_TRUE(client.send_bytes(
-      encode_client_frame(Opcode::text, boost::json::serialize(frames::ping()))));
+  ASSERT_TRUE(
+      client.send_bytes(encode_client_frame(Opcode::text, boost::json::serialize(frames::ping()))));
   bool pong = false;
   while (!pong) {
     const auto frame = client.next_frame(5000ms);
@@ -112,6 +115,29 @@ TEST_F(TypingFloodTest, AClientPastItsFrameAllowanceIsPausedNotDropped) {
     pong = frame->payload.find(R"("type":"pong")") != std::string::npos;
   }
   EXPECT_TRUE(pong) << "no pong after the joins";
+}
+
+// A paused session holds itself; it must let go when it ends, or the server
+// leaks it (LeakSanitizer, in the sanitizer build, makes that an exit code).
+TEST_F(TypingFloodTest, AServerStopsCleanlyWhileAClientIsPausedForItsAllowance) {
+  start_server();
+  RawWsClient client;
+  ASSERT_EQ(client.connect(port(), "/ws?name=paused"), kSwitchingProtocols);
+  std::string pings;
+  for (int i = 0; i < 2000; ++i) {
+    pings += encode_client_frame(Opcode::text, boost::json::serialize(frames::ping()));
+  }
+  ASSERT_TRUE(client.send_bytes(pings));
+  // Paused once its burst is spent: wait for the server to say so.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (new_client()->get("/metrics").body.find("parley_ws_reads_throttled_total 0\n") !=
+             std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  const ExitStatus status = server().terminate();
+  EXPECT_TRUE(status.exited) << "ended by signal " << status.signal;
+  EXPECT_EQ(status.code, 0) << "a paused session was not let go (a leak under LeakSanitizer)";
 }
 
 }  // namespace
