@@ -170,9 +170,8 @@ void Authenticator::end(const std::string& key) {
   const std::int64_t now = clock_.now_ms();
   constexpr std::int64_t kRememberEndsMs = 60000;
   if (ended_.size() >= 1024) {
-    std::erase_if(ended_, [&](const auto& entry) {
-      return now - entry.second.ended_ms > kRememberEndsMs;
-    });
+    std::erase_if(ended_,
+                  [&](const auto& entry) { return now - entry.second.ended_ms > kRememberEndsMs; });
   }
   ended_[key] = EndedKey{++generation_, now};
   if (on_ended_) on_ended_(key);

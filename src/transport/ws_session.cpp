@@ -25,10 +25,6 @@ core::Frame shared_bytes(std::string bytes) {
   return std::make_shared<const std::string>(std::move(bytes));
 }
 
-std::size_t cost_of(const std::string& bytes) {
-  return core::queued_cost(bytes);
-}
-
 }  // namespace
 
 WsSession::WsSession(tcp::socket&& socket, core::ConnectionQuota::Slot slot, ServerContext& context,
@@ -313,7 +309,7 @@ void WsSession::send_ephemeral(const core::Frame& frame) {
   if (state_ != State::open || overflowed_) return;
   // Only while the queue is well within its bound: a client that is busy
   // reading messages is not sent who is typing, and never closed for it.
-  if (queued_bytes_ + cost_of(*frame) > context_.limits.ws_max_queued_bytes / 2) {
+  if (queued_bytes_ + core::queued_cost(*frame) > context_.limits.ws_max_queued_bytes / 2) {
     obs::count(obs::counters().ws_ephemeral_dropped);
     return;
   }
@@ -349,7 +345,7 @@ void WsSession::enqueue_bounded(core::Frame bytes, ws::FrameHeader header) {
   // One bound for everything queued for this client, its replay piece
   // included (what the room holds back during a replay has its own share).
   const auto over_bound = [&] {
-    return queued_bytes_ + cost_of(*bytes) > context_.limits.ws_max_queued_bytes;
+    return queued_bytes_ + core::queued_cost(*bytes) > context_.limits.ws_max_queued_bytes;
   };
   // One turn can queue a lot for a client that reads promptly (a batch of
   // commits, the frames held during a replay): what the socket takes now
@@ -365,7 +361,7 @@ void WsSession::enqueue_bounded(core::Frame bytes, ws::FrameHeader header) {
 
 void WsSession::enqueue(core::Frame bytes, ws::FrameHeader header, bool replayed) {
   if (state_ == State::closed || close_sent_) return;
-  const std::size_t cost = cost_of(*bytes);
+  const std::size_t cost = core::queued_cost(*bytes);
   queued_bytes_ += cost;
   if (replayed) replayed_bytes_ += cost;
   queue_.push_back(Outgoing{std::move(bytes), header, replayed});
@@ -429,7 +425,7 @@ WsSession::WriteResult WsSession::write_queued() {
       const std::size_t size = front.header.size + front.payload->size();
       if (sent < size) break;
       sent -= size;
-      const std::size_t cost = cost_of(*front.payload);
+      const std::size_t cost = core::queued_cost(*front.payload);
       queued_bytes_ -= cost;
       if (front.replayed) {
         replayed_bytes_ -= cost;
@@ -513,7 +509,7 @@ void WsSession::close_with(CloseCode code, bool drop_queue, std::string_view rea
     std::size_t keep = queue_head_ + (written_ > 0 ? 1 : 0);
     if (!upgrade_answered_) keep = std::max<std::size_t>(keep, 1);
     for (std::size_t i = keep; i < queue_.size(); ++i) {
-      const std::size_t cost = cost_of(*queue_[i].payload);
+      const std::size_t cost = core::queued_cost(*queue_[i].payload);
       queued_bytes_ -= cost;
       if (queue_[i].replayed) replayed_bytes_ -= cost;
     }

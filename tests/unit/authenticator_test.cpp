@@ -150,7 +150,8 @@ TEST_F(AuthenticatorTest, ASessionReadBeforeItsLogoutIsNotCachedAgainAfterIt) {
                        [&](std::variant<Caller, core::Error> result) { after = result; });
   run_until([&] { return after.has_value(); });
   ASSERT_TRUE(std::holds_alternative<Caller>(*after));
-  EXPECT_FALSE(std::get<Caller>(*after).identity) << "the logged-out session came back from the cache";
+  EXPECT_FALSE(std::get<Caller>(*after).identity)
+      << "the logged-out session came back from the cache";
 }
 
 }  // namespace
