@@ -15,7 +15,7 @@
 #include "service/poll_service.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store_worker.hpp"
-#include "transport/server_context.hpp"
+#include "net/server_context.hpp"
 
 namespace parley::app {
 

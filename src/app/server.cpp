@@ -16,7 +16,7 @@
 #include "obs/log.hpp"
 #include "store/memory_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
-#include "transport/ws_session.hpp"
+#include "ws/ws_session.hpp"
 
 namespace parley::app {
 

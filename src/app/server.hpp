@@ -17,8 +17,8 @@
 #include "service/chat_service.hpp"
 #include "service/poll_service.hpp"
 #include "store/store_worker.hpp"
-#include "transport/listener.hpp"
-#include "transport/server_context.hpp"
+#include "net/listener.hpp"
+#include "net/server_context.hpp"
 
 namespace parley::app {
 

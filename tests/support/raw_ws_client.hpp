@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "transport/ws_opcode.hpp"
+#include "ws/ws_opcode.hpp"
 
 namespace parley::test {
 

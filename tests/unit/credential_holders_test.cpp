@@ -1,5 +1,5 @@
 // CredentialHolders: what rests on a session or token ends with it, once.
-#include "transport/credential_holders.hpp"
+#include "net/credential_holders.hpp"
 
 #include <gtest/gtest.h>
 

@@ -5,9 +5,9 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/error.hpp>
 
-#include "transport/html_template.hpp"
-#include "transport/http_response.hpp"
-#include "transport/static_files.hpp"
+#include "http/html_template.hpp"
+#include "http/http_response.hpp"
+#include "http/static_files.hpp"
 
 namespace parley::transport {
 namespace {

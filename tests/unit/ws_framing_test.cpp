@@ -2,7 +2,7 @@
 // server sends, the opening handshake's answer, and the decoder of masked
 // client frames with every rule it must enforce. Client frames are built
 // here, byte by byte, independently of the code under test.
-#include "transport/ws_framing.hpp"
+#include "ws/ws_framing.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,289 @@
+#include "http/chat_api.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "core/message_text.hpp"
+#include "protocol/server_frame.hpp"
+#include "service/poll_service.hpp"
+#include "http/http_request.hpp"
+
+namespace parley::transport {
+
+namespace http = boost::beast::http;
+namespace json = boost::json;
+using core::ErrorCode;
+
+namespace {
+
+constexpr std::size_t kDefaultLimit = 100;
+constexpr std::size_t kMaxLimit = 1000;
+constexpr std::uint64_t kMaxWaitSeconds = 60;
+
+// The query's non-negative integer parameters; anything else is a 400.
+struct Numbers {
+  std::optional<std::uint64_t> after, before, limit, wait;
+};
+std::optional<Numbers> read_numbers(const ApiCall& call) {
+  Numbers numbers;
+  for (const auto& param : boost::urls::url_view(call.target).params()) {
+    std::optional<std::uint64_t>* slot = param.key == "after"    ? &numbers.after
+                                         : param.key == "before" ? &numbers.before
+                                         : param.key == "limit"  ? &numbers.limit
+                                         : param.key == "wait"   ? &numbers.wait
+                                                                 : nullptr;
+    if (slot == nullptr) continue;
+    const std::string& text = param.value;
+    std::uint64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size() ||
+        slot->has_value()) {
+      call.refuse(ErrorCode::bad_request,
+                  param.key + " must be a non-negative integer, given once");
+      return std::nullopt;
+    }
+    *slot = value;
+  }
+  return numbers;
+}
+
+std::size_t limit_of(const Numbers& numbers) {
+  return static_cast<std::size_t>(
+      std::min<std::uint64_t>(numbers.limit.value_or(kDefaultLimit), kMaxLimit));
+}
+
+void answer_page(const ApiCall& call, const service::MessagePage& page) {
+  call.respond(json_response(
+      call.request, http::status::ok,
+      protocol::encode_message_page(page.room, page.messages, page.last_seq, page.truncated)));
+}
+
+// A poll's page; an empty one is the same for every poll of the room at its
+// seq, so it comes from `pages`, built once.
+void answer_poll(SharedPages& pages, const ApiCall& call, const service::MessagePage& page) {
+  if (page.messages.empty() && call.can_share_answer()) {
+    return call.respond(pages.empty_page(page.room, page.last_seq));
+  }
+  answer_page(call, page);
+}
+
+void list_rooms(ServerContext& context, const ApiCallPtr& call) {
+  auto numbers = read_numbers(*call);
+  if (!numbers || call->answered_head()) return;
+  context.polls.list_rooms(
+      limit_of(*numbers), [call](service::Outcome<std::vector<service::RoomSummary>> rooms) {
+        if (auto* refusal = std::get_if<service::Refusal>(&rooms)) return call->refuse(*refusal);
+        json::array list;
+        for (const auto& room : std::get<std::vector<service::RoomSummary>>(rooms)) {
+          list.push_back(json::object{
+              {"name", room.name}, {"last_seq", room.last_seq}, {"online", room.online}});
+        }
+        call->respond(json_response(call->request, http::status::ok,
+                                    json::serialize(json::object{{"rooms", std::move(list)}})));
+      });
+}
+
+// A poll that found nothing waits for the next message, or for `wait` seconds.
+void wait_for_message(ServerContext& context, SharedPages& pages, const ApiCallPtr& call,
+                      const core::RoomName& room, std::uint64_t after, std::size_t limit,
+                      std::chrono::seconds wait, std::uint64_t last_seq) {
+  struct Waiting {
+    bool answered = false;
+    service::PollService::WaitId id = 0;
+    boost::asio::steady_timer timer;
+    CredentialHolders::Id held = 0;  // under the caller's credential
+  };
+  auto waiting =
+      std::make_shared<Waiting>(Waiting{false, 0, boost::asio::steady_timer(context.executor), 0});
+  const std::string credential = call->caller.credential;
+  waiting->id = context.polls.wait(
+      *call->caller.identity, room, after,
+      [&context, &pages, call, room, after, limit, credential,
+       waiting](service::PollService::Body body) {
+        if (waiting->answered) return;
+        waiting->answered = true;
+        waiting->timer.cancel();
+        context.credential_holders.release(credential, waiting->held);
+        if (limit == 0) {
+          // Asked for no messages: only the new last seq.
+          const core::Room* open = context.chat.hub().find(room);
+          return answer_poll(pages, *call,
+                             service::MessagePage{open ? open->name().text() : room.text(),
+                                                  {},
+                                                  open ? open->delivered_seq() : after + 1});
+        }
+        if (body) {
+          // The wake-up's one body, and mostly its one answer for every poll.
+          if (call->can_share_answer()) return call->respond(pages.woken_page(body));
+          call->respond(json_response(call->request, http::status::ok, *body));
+          return;
+        }
+        // Fell behind while waiting: an ordinary poll fetches what it missed.
+        context.polls.poll(*call->caller.identity, room, after, limit,
+                           [&pages, call](service::Outcome<service::MessagePage> page) {
+                             if (auto* refusal = std::get_if<service::Refusal>(&page))
+                               return call->refuse(*refusal);
+                             answer_poll(pages, *call, std::get<service::MessagePage>(page));
+                           });
+      });
+  // Ends the wait with the room's page as it stands: nothing after `after`.
+  // (Weak: the call holds the handler given to when_abandoned.)
+  auto answer_now = [&context, &pages, weak = std::weak_ptr<ApiCall>(call), waiting, room, last_seq,
+                     credential] {
+    if (waiting->answered) return;
+    waiting->answered = true;
+    waiting->timer.cancel();
+    context.credential_holders.release(credential, waiting->held);
+    context.polls.cancel_wait(room, waiting->id);
+    const auto call = weak.lock();
+    if (!call) return;
+    const core::Room* open = context.chat.hub().find(room);
+    answer_poll(
+        pages, *call,
+        service::MessagePage{
+            open ? open->name().text() : room.text(), {}, open ? open->delivered_seq() : last_seq});
+  };
+  // A client that went away frees its place among the waiters now, not at the
+  // end of its wait; one that only half-closed still reads this answer.
+  call->when_abandoned(answer_now);
+  // The session or token it rests on ends (a logout): answered 401 at once.
+  // Weak: holding it must not keep an answered poll alive.
+  waiting->held = context.credential_holders.hold(
+      credential, [&context, weak_call = std::weak_ptr<ApiCall>(call),
+                   weak_waiting = std::weak_ptr<Waiting>(waiting), room] {
+        auto call = weak_call.lock();
+        auto waiting = weak_waiting.lock();
+        if (!call || !waiting || waiting->answered) return;
+        waiting->answered = true;
+        waiting->timer.cancel();
+        context.polls.cancel_wait(room, waiting->id);
+        call->refuse(ErrorCode::unauthorized, "the session ended");
+      });
+  waiting->timer.expires_after(wait);
+  // (The timer holds the call: its wait keeps the answer's way open.)
+  waiting->timer.async_wait([call, answer_now](boost::system::error_code error) {
+    if (!error) answer_now();
+  });
+}
+
+void get_messages(ServerContext& context, SharedPages& pages, const ApiCallPtr& call,
+                  const core::RoomName& room) {
+  auto numbers = read_numbers(*call);
+  if (!numbers) return;
+  if (numbers->after && numbers->before) {
+    return call->refuse(ErrorCode::bad_request, "give after or before, not both");
+  }
+  if (call->answered_head()) return;
+  const std::size_t limit = limit_of(*numbers);
+  if (!numbers->after) {
+    // History: the page before a seq, or the latest page.
+    context.polls.read_before(room, numbers->before, limit,
+                              [call](service::Outcome<service::MessagePage> page) {
+                                if (auto* refusal = std::get_if<service::Refusal>(&page))
+                                  return call->refuse(*refusal);
+                                answer_page(*call, std::get<service::MessagePage>(page));
+                              });
+    return;
+  }
+  const std::uint64_t after = *numbers->after;
+  const auto wait = std::chrono::seconds(std::min(numbers->wait.value_or(0), kMaxWaitSeconds));
+  context.polls.poll(*call->caller.identity, room, after, limit,
+                     [&context, &pages, call, room, after, limit,
+                      wait](service::Outcome<service::MessagePage> outcome) {
+                       if (auto* refusal = std::get_if<service::Refusal>(&outcome))
+                         return call->refuse(*refusal);
+                       auto& page = std::get<service::MessagePage>(outcome);
+                       // Waits only when nothing is after `after` (a page may be empty
+                       // because `limit` is 0).
+                       if (page.last_seq > after || wait.count() == 0)
+                         return answer_poll(pages, *call, page);
+                       wait_for_message(context, pages, call, room, after, limit, wait,
+                                        page.last_seq);
+                     });
+}
+
+void post_message(ServerContext& context, const ApiCallPtr& call, const core::RoomName& room) {
+  auto body = json_body_of(call->request);
+  if (auto* refused = std::get_if<Response>(&body)) return call->respond(std::move(*refused));
+  const auto& object = std::get<json::object>(body);
+  auto text = string_field(object, "text");
+  auto id = string_field(object, "id");
+  if (!text) return call->refuse(ErrorCode::bad_request, "text must be a string");
+  if (!id || !core::is_valid_client_message_id(*id)) {
+    return call->refuse(ErrorCode::bad_request, "id must be 1-64 printable ASCII characters");
+  }
+  if (auto refused = core::check_message_text(*text)) {
+    return call->refuse(refused->code, refused->message);
+  }
+  // The author is who authenticated, whatever the body says.
+  context.chat.post(room, *call->caller.identity, std::move(*text), *id,
+                    [call, id = *id](store::Result<store::Appended> appended) {
+                      if (!appended)
+                        return call->refuse(ErrorCode::internal, "the message was not stored");
+                      const auto status =
+                          appended->duplicate ? http::status::ok : http::status::created;
+                      call->respond(json_response(
+                          call->request, status,
+                          json::serialize(json::object{
+                              {"room", appended->room_name}, {"seq", appended->seq}, {"id", id}})));
+                    });
+}
+
+}  // namespace
+
+bool handle_chat_api(ServerContext& context, SharedPages& pages, const ApiCallPtr& call) {
+  const std::string& path = call->path;
+  const auto method = call->request.method();
+  const bool is_read = method == http::verb::get || method == http::verb::head;
+  if (path == "/api/rooms") {
+    if (!is_read) {
+      call->respond(method_not_allowed(call->request, "GET, HEAD"));
+    } else if (call->require_identity()) {
+      list_rooms(context, call);
+    }
+    return true;
+  }
+  constexpr std::string_view prefix = "/api/rooms/";
+  if (!path.starts_with(prefix)) return false;
+  const std::string_view rest = std::string_view(path).substr(prefix.size());
+  const std::size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) return false;
+  const std::string_view what = rest.substr(slash + 1);
+  if (what != "messages" && what != "members") return false;
+  if (!call->require_identity()) return true;
+  auto room = core::RoomName::parse(rest.substr(0, slash));
+  if (!room) {
+    call->refuse(ErrorCode::bad_request, "invalid room name");
+    return true;
+  }
+  if (what == "members") {
+    if (!is_read) {
+      call->respond(method_not_allowed(call->request, "GET, HEAD"));
+      return true;
+    }
+    if (call->answered_head()) return true;
+    // Through the store when the room is not in memory: its name is shown as
+    // first written, whatever the URL's spelling.
+    // (open_room closes a room it opened for this if nobody is in it.)
+    context.chat.open_room(*room, [call](core::Room* open) {
+      if (open == nullptr) return call->refuse(ErrorCode::internal, "the store cannot answer now");
+      json::array members;
+      for (const auto& name : open->user_names()) members.emplace_back(name);
+      call->respond(json_response(call->request, http::status::ok,
+                                  json::serialize(json::object{{"room", open->name().text()},
+                                                               {"members", std::move(members)}})));
+    });
+    return true;
+  }
+  if (is_read) {
+    get_messages(context, pages, call, *room);
+  } else if (method == http::verb::post) {
+    post_message(context, call, *room);
+  } else {
+    call->respond(method_not_allowed(call->request, "GET, HEAD, POST"));
+  }
+  return true;
+}
+
+}  // namespace parley::transport

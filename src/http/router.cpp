@@ -1,0 +1,160 @@
+#include "http/router.hpp"
+
+#include <boost/url/parse.hpp>
+#include <cassert>
+
+#include "auth/secrets.hpp"
+#include "obs/metrics.hpp"
+#include "http/chat_api.hpp"
+#include "http/forms.hpp"
+#include "http/http_request.hpp"
+#include "http/identity_api.hpp"
+
+namespace parley::transport {
+
+namespace http = boost::beast::http;
+using core::ErrorCode;
+
+namespace {
+
+bool is_read(const Request& request) {
+  return request.method() == http::verb::get || request.method() == http::verb::head;
+}
+
+// Answers through `respond`; true, for a caller that reports having answered.
+bool answered(Respond& respond, Answer answer) {
+  respond(std::move(answer));
+  return true;
+}
+
+}  // namespace
+
+std::weak_ptr<ApiCall> Router::route(Request request, std::string address, Respond respond,
+                                     std::function<void()> watch_client) {
+  obs::count(obs::counters().http_requests);
+  auto url = boost::urls::parse_origin_form(request.target());
+  if (!url) {
+    respond(error_response(request, ErrorCode::bad_request, "malformed request target"));
+    return {};
+  }
+  std::string path = url->path();
+  if (answer_public(request, path, respond)) return {};
+
+  // Moving the request keeps its target where it is, so `url` still views it.
+  auto call = std::make_shared<ApiCall>(ApiCall{std::move(request),
+                                                std::move(path),
+                                                *url,
+                                                std::move(address),
+                                                {},
+                                                std::move(respond),
+                                                {},
+                                                std::move(watch_client)});
+  assert(call->target.buffer().data() == call->request.target().data());
+  context_.authenticator.authenticate(
+      credentials_of(call->request, nullptr),
+      [this, call](std::variant<auth::Caller, core::Error> resolved) {
+        if (auto* refused = std::get_if<core::Error>(&resolved)) {
+          return call->refuse(refused->code, refused->message);
+        }
+        call->caller = std::move(std::get<auth::Caller>(resolved));
+        // With a cookie, a change needs the session's CSRF token.
+        if (call->caller.via == auth::Via::session && is_state_changing(call->request)) {
+          auto token = csrf_token_of(call->request);
+          if (!token || !auth::equals_in_constant_time(*token, call->caller.session->csrf_token)) {
+            return call->refuse(ErrorCode::forbidden, "missing or wrong CSRF token");
+          }
+        }
+        if (call->caller.session_extended) renew_session_cookie(*call);
+        route_authenticated(call);
+      });
+  return call;
+}
+
+// Pages and files that are the same for everyone need no identity. True when
+// `request` was one of them (answered, or to be answered, through `respond`).
+bool Router::answer_public(Request& request, const std::string& path, Respond& respond) {
+  if (path == "/healthz") {
+    if (!is_read(request)) return answered(respond, method_not_allowed(request, "GET, HEAD"));
+    // A round trip through the store worker: a stuck or failed store shows.
+    auto pending = std::make_shared<Request>(std::move(request));
+    context_.store.run<bool>(
+        [](store::Store& store) {
+          auto checked = store.check();
+          if (!checked) return store::Result<bool>(boost::system::in_place_error, checked.error());
+          return store::Result<bool>(true);
+        },
+        [this, pending, respond = std::move(respond)](store::Result<bool> checked) {
+          if (!checked || !context_.store.is_healthy()) {
+            return respond(json_response(*pending, http::status::service_unavailable,
+                                         R"({"status":"failing","store":"failed"})"));
+          }
+          respond(json_response(*pending, http::status::ok, R"({"status":"ok"})"));
+        });
+    return true;
+  }
+  if (path == "/metrics") {
+    if (!is_read(request)) return answered(respond, method_not_allowed(request, "GET, HEAD"));
+    Response response = json_response(
+        request, http::status::ok,
+        obs::render_metrics({
+            {"parley_connections_open", static_cast<double>(context_.connections.open())},
+            {"parley_ws_sessions", static_cast<double>(context_.ws_sessions.size())},
+            {"parley_rooms_open", static_cast<double>(context_.chat.hub().room_count())},
+            {"parley_long_polls_waiting", static_cast<double>(context_.polls.waiting_count())},
+            {"parley_buffered_bytes", static_cast<double>(context_.memory.used())},
+            {"parley_replays_waiting_for_memory", static_cast<double>(context_.memory.waiting())},
+            {"parley_store_healthy", context_.store.is_healthy() ? 1.0 : 0.0},
+            {"parley_password_jobs", static_cast<double>(context_.accounts.password_jobs())},
+        }));
+    response.set(http::field::content_type, "text/plain; version=0.0.4");
+    return answered(respond, std::move(response));
+  }
+  if (path == "/" || path == "/index.html") {
+    if (!is_read(request)) return answered(respond, method_not_allowed(request, "GET, HEAD"));
+    return answered(respond, files_.serve(request, "index.html"));
+  }
+  if (path.starts_with("/r/")) {
+    if (!is_read(request)) return answered(respond, method_not_allowed(request, "GET, HEAD"));
+    // The name is checked, and never written into the page.
+    if (!core::RoomName::parse(std::string_view(path).substr(3))) {
+      return answered(respond, error_response(request, ErrorCode::not_found, "no such room"));
+    }
+    return answered(respond, files_.serve(request, "index.html"));
+  }
+  if (path.starts_with("/static/")) {
+    if (!is_read(request)) return answered(respond, method_not_allowed(request, "GET, HEAD"));
+    return answered(respond, files_.serve(request, std::string_view(path).substr(8)));
+  }
+  if (path == "/ws") {
+    return answered(
+        respond, error_response(request, ErrorCode::bad_request, "expected a WebSocket upgrade"));
+  }
+  return false;
+}
+
+void Router::renew_session_cookie(ApiCall& call) {
+  auto secret = credentials_of(call.request, nullptr).session_cookie;
+  if (!secret) return;
+  // (No `call` in here: it would own itself.)
+  call.respond = [this, secret = std::move(*secret), lifetime = call.caller.session_lifetime,
+                  respond = std::move(call.respond)](Answer answer) {
+    // (Shared answers are not given to such calls: see can_share_answer.)
+    auto* response = std::get_if<Response>(&answer);
+    if (response != nullptr && response->find(http::field::set_cookie) == response->end()) {
+      response->set(http::field::set_cookie, session_cookie_for(context_, secret, lifetime));
+    }
+    respond(std::move(answer));
+  };
+}
+
+void Router::route_authenticated(const ApiCallPtr& call) {
+  if (call->path.starts_with("/api/")) {
+    if (handle_identity_api(context_, call)) return;
+    if (handle_chat_api(context_, pages_, call)) return;
+    return call->refuse(ErrorCode::not_found, "no such endpoint");
+  }
+  if (handle_form_page(context_, call)) return;
+  call->refuse(ErrorCode::not_found, "not found");
+}
+
+}  // namespace parley::transport

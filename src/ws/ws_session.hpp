@@ -1,0 +1,176 @@
+// One WebSocket connection: decodes client frames and hands them to the chat
+// service; queues server frames, bounded, and writes whatever is queued in
+// one gathered write at the end of the I/O turn that queued it.
+// Owned by its pending operations (shared_from_this); I/O thread only.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "auth/identity.hpp"
+#include "protocol/client_frame.hpp"
+#include "service/connection.hpp"
+#include "net/server_context.hpp"
+#include "ws/ws_framing.hpp"
+
+namespace parley::transport {
+
+// Whether the session holds its guest name in GuestNames (a `?name=` guest),
+// to release when it ends.
+enum class NameClaim { none, held };
+
+// What a socket's identity rests on: the credential's key (Caller::credential)
+// and the secret as presented, kept in memory only, to check it again.
+struct SocketCredential {
+  std::string key;
+  auth::Credentials presented;
+};
+
+class WsSession final : public service::Connection, public std::enable_shared_from_this<WsSession> {
+ public:
+  // `credential`: the session or token the socket authenticated with, if
+  // any. The socket closes (4401) when it ends, and checks it every
+  // `session_check`, which also keeps a session (and a guest's name) from
+  // expiring while the socket is open. `slot`: the connection's place within
+  // the connection limits, held until the session ends.
+  WsSession(boost::asio::ip::tcp::socket&& socket, core::ConnectionQuota::Slot slot,
+            ServerContext& context, auth::Identity identity, NameClaim claim,
+            std::optional<SocketCredential> credential = std::nullopt);
+  ~WsSession();
+
+  // Sends `handshake` (the 101 answer) and runs until closed. `received`:
+  // bytes the client sent after its upgrade request, already read.
+  void run(std::string handshake, std::string_view received);
+
+  // Closes with 1001 (going away) once what is queued has been written.
+  void shut_down();
+  // Once a second, from WsSessions: keep-alive pings, the idle and closing
+  // deadlines, and the check of the session or token.
+  void tick();
+  // The identity's session or token ended: closes with 4401 after what is
+  // queued; nothing more is read from it or sent in its name.
+  void end_session();
+  // Writes what is queued; from WsSessions at the end of the turn.
+  void flush();
+  boost::asio::any_io_executor get_executor();
+
+  const core::Identity& identity() const override { return identity_; }
+  bool is_guest() const override { return identity_.is_guest(); }
+  bool is_open() const override { return state_ == State::open; }
+  void send(const core::Frame& frame) override;
+  void send_ephemeral(const core::Frame& frame) override;
+  void send_replay_piece(std::span<const core::Frame> frames, core::MemoryBudget::Lease lease,
+                         std::function<void()> written) override;
+  void fall_behind() override;
+
+ private:
+  enum class State { open, closing, closed };
+
+  // A queued frame: its header (none for pre-framed bytes) and payload.
+  struct Outgoing {
+    core::Frame payload;
+    ws::FrameHeader header;
+    bool replayed = false;  // part of a join's replay: not counted against the bound
+  };
+  enum class WriteResult { all_written, would_block, failed };
+
+  bool may_dispatch();
+  // Frames other than sends are rationed (a token bucket): a flood of them
+  // pauses this client's reads, costing the others nothing. True when one
+  // may be handled now.
+  bool has_frame_allowance();
+  void spend_frame_allowance();
+  void read_available();
+  void wait_readable();
+  void resume_reading();
+  // Decodes and handles whole frames from the front of `input`; returns
+  // false once the connection must stop reading (closed or violated).
+  bool decode(std::span<char>& input);
+  bool handle(const ws::Event& event);
+  void dispatch(std::string_view text);
+  void start_join(protocol::JoinCommand command);
+  // Queues a frame unless the queue would pass its bound even after writing
+  // what the socket takes now (then: 1008).
+  void enqueue_bounded(core::Frame bytes, ws::FrameHeader header);
+  void enqueue(core::Frame bytes, ws::FrameHeader header, bool replayed = false);
+  // The replay piece in the queue is written: its lease ends, the next may come.
+  void on_replay_piece_written();
+  // Writes from the queue until it is empty or the socket is full.
+  WriteResult write_queued();
+  // write_queued, then waits for the socket if it is full; false when the
+  // write failed.
+  bool write_now();
+  void schedule_flush();
+  void wait_writable();
+  void on_written_all();
+  void close_with(ws::CloseCode code, bool drop_queue, std::string_view reason = {});
+  void check_credential();
+  // After the closing handshake: half-close, and read until the peer closes.
+  void linger_if_closed();
+  void linger();
+  void drain();
+  // Leaves every room, releases the guest name and closes the socket; idempotent.
+  void finish();
+
+  boost::asio::ip::tcp::socket socket_;
+  ServerContext& context_;
+  core::ConnectionQuota::Slot slot_;
+  auth::Identity identity_;
+  NameClaim claim_;
+  std::optional<SocketCredential> credential_;
+  CredentialHolders::Id held_ = 0;  // under credential_->key
+  State state_ = State::open;
+
+  // Reading. Bytes are read into the context's shared buffer; only a frame
+  // cut short by the read, or frames held while reads pause, are kept here.
+  ws::Decoder decoder_;
+  std::string unread_;
+  bool read_waiting_ = false;  // an async_wait for readability is pending
+  bool reading_ = false;       // inside read_available: no nested reads
+  bool read_stopped_ = false;  // paused by backpressure, to resume later
+  // From a join until its replay is in: nothing else is read meanwhile, so no
+  // leave or second join can overtake it.
+  bool join_pending_ = false;
+  bool replay_unwritten_ = false;  // the join is done, its replay not yet written
+  std::uint32_t in_flight_sends_ = 0;
+  // Frame allowance: tokens, refilled at ws_frame_rate per second up to
+  // ws_frame_burst, as of `allowance_at_`.
+  double frame_allowance_ = 0;
+  std::chrono::steady_clock::time_point allowance_at_{};
+  // Held while reads pause for the allowance, when nothing else holds it.
+  std::shared_ptr<WsSession> paused_self_;
+  // A join with `since` that waits for the acks of earlier sends (a replay
+  // must not overtake them).
+  std::unique_ptr<protocol::JoinCommand> deferred_join_;
+
+  // Writing: queue_[queue_head_...] waits; `written_` bytes of the first of
+  // them are already out.
+  std::vector<Outgoing> queue_;
+  std::size_t queue_head_ = 0;
+  std::size_t written_ = 0;
+  std::size_t queued_bytes_ = 0;
+  std::size_t replayed_bytes_ = 0;          // of queued_bytes_, the replay piece's
+  core::MemoryBudget::Lease replay_lease_;  // the piece's share of the server's budget
+  std::function<void()> replay_written_;    // asks for the next piece
+  bool flush_scheduled_ = false;
+  bool write_waiting_ = false;     // the socket was full: an async_wait is pending
+  bool overflowed_ = false;        // the queue hit its bound: closing with 1008
+  bool upgrade_answered_ = false;  // the 101 (the first frame queued) is out
+
+  // Closing handshake and deadlines, in ticks (seconds).
+  bool close_sent_ = false;
+  bool close_received_ = false;
+  bool heard_since_tick_ = true;
+  bool written_since_tick_ = false;
+  std::uint32_t silent_ticks_ = 0;
+  std::uint32_t closing_ticks_ = 0;
+  std::uint32_t ticks_since_check_ = 0;
+  bool lingering_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace parley::transport
