@@ -13,6 +13,7 @@
 #include <filesystem>
 
 #include "auth/secrets.hpp"
+#include "bus/local_bus.hpp"
 #include "obs/log.hpp"
 #include "store/memory_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -69,6 +70,10 @@ int lock_data_dir(const std::filesystem::path& dir) {
   return fd;
 }
 
+std::unique_ptr<bus::Bus> open_bus(const Config&) {
+  return std::make_unique<bus::LocalBus>();
+}
+
 std::unique_ptr<store::Store> open_store(const Config& config) {
   if (config.store == StoreKind::memory) return std::make_unique<store::MemoryStore>();
   return std::make_unique<store::SqliteStore>(
@@ -95,8 +100,9 @@ Server::Server(Config config)
   authenticator_ = std::make_unique<auth::Authenticator>(*store_, clock_, config_.identity);
   accounts_ = std::make_unique<service::AccountService>(*store_, *hasher_, *authenticator_, guests_,
                                                         clock_, config_.identity);
-  chat_ = std::make_unique<service::ChatService>(*store_, config_.service, config_.rooms, *memory_,
-                                                 clock_);
+  bus_ = open_bus(config_);
+  chat_ = std::make_unique<service::ChatService>(*store_, *bus_, io_->get_executor(),
+                                                 config_.service, config_.rooms, *memory_, clock_);
   polls_ = std::make_unique<service::PollService>(*chat_, *store_, clock_, *memory_, config_.polls);
   connections_ = std::make_unique<core::ConnectionQuota>(connection_limits(config_.transport));
   const auto& limits = connections_->limits();
@@ -114,15 +120,26 @@ Server::Server(Config config)
                                                                           *connections_,
                                                                           *memory_,
                                                                           *store_,
+                                                                          *bus_,
                                                                           config_.transport,
                                                                           config_.identity,
                                                                           config_.web_dir,
                                                                           {},
                                                                           {},
                                                                           {}});
-  // A logout, revocation or expiry seen here ends what relied on it.
-  authenticator_->on_ended(
-      [this](const std::string& credential) { context_->credential_holders.end(credential); });
+  // A logout, revocation or expiry seen here ends what relied on it, here at
+  // once and on every other node through the bus.
+  authenticator_->on_ended([this](const std::string& credential) {
+    context_->credential_holders.end(credential);
+    bus::Event event(bus::EventKind::credential_ended);
+    event.subject = credential;
+    bus_->publish(std::move(event));
+  });
+  bus_->subscribe([this](const bus::Event& event) {
+    if (event.kind != bus::EventKind::credential_ended || event.node == bus_->node_id()) return;
+    authenticator_->end_elsewhere(event.subject);
+    context_->credential_holders.end(event.subject);
+  });
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(config_.host), config_.port);
   listener_ = std::make_shared<transport::Listener>(*io_, endpoint, *context_);
 }
@@ -209,6 +226,7 @@ void Server::tick_later() {
   ticker_->async_wait([this](boost::system::error_code error) {
     if (error) return;
     if (!shutting_down_) polls_->expire_idle_pollers();
+    chat_->tick();
     // Also while shutting down: closing handshakes have a deadline.
     context_->ws_sessions.tick();
     context_->awaiting_answers.check_some(kHangupChecksPerTick);

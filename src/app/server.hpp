@@ -13,12 +13,12 @@
 #include "auth/guest_names.hpp"
 #include "auth/password_hasher.hpp"
 #include "core/clock.hpp"
+#include "net/listener.hpp"
+#include "net/server_context.hpp"
 #include "service/account_service.hpp"
 #include "service/chat_service.hpp"
 #include "service/poll_service.hpp"
 #include "store/store_worker.hpp"
-#include "net/listener.hpp"
-#include "net/server_context.hpp"
 
 namespace parley::app {
 
@@ -46,6 +46,7 @@ class Server {
   std::unique_ptr<core::MemoryBudget> memory_;
   std::unique_ptr<boost::asio::io_context> io_;
   std::unique_ptr<store::StoreWorker> store_;
+  std::unique_ptr<bus::Bus> bus_;
   auth::GuestNames guests_;
   std::unique_ptr<core::ConnectionQuota> connections_;
   int data_dir_lock_ = -1;  // held while this process uses the data folder

@@ -165,7 +165,7 @@ void Authenticator::forget_token(const std::string& digest) {
   end("t:" + digest);
 }
 
-void Authenticator::end(const std::string& key) {
+void Authenticator::end_elsewhere(const std::string& key) {
   cache_.erase(key);
   const std::int64_t now = clock_.now_ms();
   constexpr std::int64_t kRememberEndsMs = 60000;
@@ -174,6 +174,10 @@ void Authenticator::end(const std::string& key) {
                   [&](const auto& entry) { return now - entry.second.ended_ms > kRememberEndsMs; });
   }
   ended_[key] = EndedKey{++generation_, now};
+}
+
+void Authenticator::end(const std::string& key) {
+  end_elsewhere(key);
   if (on_ended_) on_ended_(key);
 }
 

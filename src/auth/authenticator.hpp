@@ -68,6 +68,9 @@ class Authenticator {
   void remember(const store::SessionRecord& session);
   void forget_session(const std::string& id_digest);
   void forget_token(const std::string& digest);
+  // Another node ended this credential (a key as Caller::credential): it is
+  // no longer trusted from the cache here. Does not call on_ended.
+  void end_elsewhere(const std::string& key);
 
  private:
   struct Cached {

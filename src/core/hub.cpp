@@ -15,7 +15,7 @@ Room* Hub::find_by_key(const std::string& key) {
 
 Room& Hub::open(const RoomName& name, std::uint64_t last_seq) {
   auto [it, inserted] = rooms_.try_emplace(name.key());
-  if (inserted) it->second = std::make_unique<Room>(name, last_seq, limits_);
+  if (inserted) it->second = std::make_unique<Room>(name, last_seq, limits_, on_release_);
   return *it->second;
 }
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/room.hpp"
@@ -14,7 +15,9 @@ namespace parley::core {
 
 class Hub {
  public:
-  explicit Hub(RoomLimits limits = {}) : limits_(limits) {}
+  // `on_release` is given to every room (Room::Released).
+  explicit Hub(RoomLimits limits = {}, Room::Released on_release = {})
+      : limits_(limits), on_release_(std::move(on_release)) {}
 
   Room* find(const RoomName& name);
   Room* find_by_key(const std::string& key);
@@ -43,6 +46,7 @@ class Hub {
   void forget_membership(const Member& member, Room& room);
 
   RoomLimits limits_;
+  Room::Released on_release_;
   std::unordered_map<std::string, std::unique_ptr<Room>> rooms_;  // by room key
   std::unordered_map<const Member*, std::vector<Room*>> memberships_;
 };

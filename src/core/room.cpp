@@ -5,8 +5,11 @@
 
 namespace parley::core {
 
-Room::Room(RoomName name, std::uint64_t last_seq, RoomLimits limits)
-    : name_(std::move(name)), limits_(limits), delivered_seq_(last_seq) {}
+Room::Room(RoomName name, std::uint64_t last_seq, RoomLimits limits, Released on_release)
+    : name_(std::move(name)),
+      limits_(limits),
+      on_release_(std::move(on_release)),
+      delivered_seq_(last_seq) {}
 
 Room::JoinResult Room::join(Member& member, Replay replay) {
   auto [it, inserted] = members_.try_emplace(&member);
@@ -47,6 +50,13 @@ std::vector<std::string> Room::user_names() const {
   return names;
 }
 
+std::vector<std::pair<std::string, std::string>> Room::users() const {
+  std::vector<std::pair<std::string, std::string>> result;
+  result.reserve(users_.size());
+  for (const auto& [id, presence] : users_) result.emplace_back(id, presence.name);
+  return result;
+}
+
 void Room::publish(std::uint64_t seq, Frame frame) {
   if (seq <= delivered_seq_) return;  // released already: never twice
   if (seq != delivered_seq_ + 1) {
@@ -60,25 +70,26 @@ void Room::publish(std::uint64_t seq, Frame frame) {
     }
   } else {
     delivered_seq_ = seq;
-    release(frame);
+    release(seq, frame);
   }
   // Release whatever the gap was holding back.
   while (!early_.empty() && early_.begin()->first <= delivered_seq_ + 1) {
     auto next = early_.extract(early_.begin());
     if (next.key() == delivered_seq_ + 1) {
       delivered_seq_ = next.key();
-      release(next.mapped());
+      release(next.key(), next.mapped());
     }
   }
 }
 
-void Room::release(const Frame& frame) {
+void Room::release(std::uint64_t seq, const Frame& frame) {
   for (auto& [member, state] : members_) deliver(*member, state, frame);
+  if (on_release_) on_release_(*this, seq, frame);
 }
 
-void Room::broadcast(const Frame& frame, const Identity* except, Delivery delivery) {
+void Room::broadcast(const Frame& frame, std::string_view except_identity, Delivery delivery) {
   for (auto& [member, state] : members_) {
-    if (except != nullptr && member->identity() == *except) continue;
+    if (!except_identity.empty() && member->identity().id == except_identity) continue;
     if (delivery == Delivery::reliable) {
       deliver(*member, state, frame);
     } else if (!state.replaying) {

@@ -6,9 +6,12 @@
 #include <climits>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/member.hpp"
@@ -21,7 +24,9 @@ struct RoomLimits {
   // as queued_cost): past it the member falls behind. Together with one piece
   // of its replay, this is what the member's queue bound allows.
   std::size_t max_held_bytes_per_member = 768 * 1024;
-  // Messages held by the gate while an earlier seq is missing.
+  // Messages held by the gate while an earlier seq is missing (fetched from
+  // the store meanwhile). Past it the oldest hole is given up on: a bound
+  // for when the store cannot fill it.
   std::size_t max_held_by_gate = 4096;
 };
 
@@ -34,7 +39,11 @@ enum class Delivery { reliable, ephemeral };
 
 class Room {
  public:
-  Room(RoomName name, std::uint64_t last_seq, RoomLimits limits = {});
+  // Called for every message the gate releases, in seq order, after its
+  // members got it: how what waits outside the room (long polls) hears of it.
+  using Released = std::function<void(const Room&, std::uint64_t seq, const Frame&)>;
+
+  Room(RoomName name, std::uint64_t last_seq, RoomLimits limits = {}, Released on_release = {});
 
   const RoomName& name() const { return name_; }
   // The highest seq released to members; every seq up to it has been released.
@@ -62,13 +71,22 @@ class Room {
   // the name, are two users).
   std::vector<std::string> user_names() const;
   std::size_t user_count() const { return users_.size(); }
+  // Whether a connection of the identity whose id is `identity` is here.
+  bool has_user(const std::string& identity) const { return users_.contains(identity); }
+  // The identities present, as (identity id, user name), in no set order.
+  std::vector<std::pair<std::string, std::string>> users() const;
 
   // The ordering gate: releases message `seq` once every earlier seq has been
   // released; drops what was released already; holds what comes early.
   void publish(std::uint64_t seq, Frame frame);
+  // A seq is missing: the gate holds later ones (from `held_from` on) until
+  // it comes, or until the store fills the gap (delivered_seq(), held_from).
+  bool has_gap() const { return !early_.empty(); }
+  std::uint64_t held_from() const { return early_.empty() ? 0 : early_.begin()->first; }
 
-  // Sends to every member except the connections of `except`.
-  void broadcast(const Frame& frame, const Identity* except = nullptr,
+  // Sends to every member except the connections of the identity whose id
+  // is `except_identity` (none when empty).
+  void broadcast(const Frame& frame, std::string_view except_identity = {},
                  Delivery delivery = Delivery::reliable);
 
   // Sends to one member, behind its replay if one is pending.
@@ -99,11 +117,12 @@ class Room {
     std::int64_t last_typing_ms = INT64_MIN;  // when its typing was last relayed
   };
 
-  void release(const Frame& frame);
+  void release(std::uint64_t seq, const Frame& frame);
   void deliver(Member& member, MemberState& state, const Frame& frame);
 
   RoomName name_;
   RoomLimits limits_;
+  Released on_release_;
   std::uint64_t delivered_seq_;
   std::map<std::uint64_t, Frame> early_;  // seq -> frame, waiting for a gap to fill
   std::unordered_map<Member*, MemberState> members_;

@@ -5,9 +5,9 @@
 #include <charconv>
 
 #include "core/message_text.hpp"
+#include "http/http_request.hpp"
 #include "protocol/server_frame.hpp"
 #include "service/poll_service.hpp"
-#include "http/http_request.hpp"
 
 namespace parley::transport {
 
@@ -266,10 +266,10 @@ bool handle_chat_api(ServerContext& context, SharedPages& pages, const ApiCallPt
     // Through the store when the room is not in memory: its name is shown as
     // first written, whatever the URL's spelling.
     // (open_room closes a room it opened for this if nobody is in it.)
-    context.chat.open_room(*room, [call](core::Room* open) {
+    context.chat.open_room(*room, [call, &chat = context.chat](core::Room* open) {
       if (open == nullptr) return call->refuse(ErrorCode::internal, "the store cannot answer now");
       json::array members;
-      for (const auto& name : open->user_names()) members.emplace_back(name);
+      for (const auto& name : chat.user_names(*open)) members.emplace_back(name);
       call->respond(json_response(call->request, http::status::ok,
                                   json::serialize(json::object{{"room", open->name().text()},
                                                                {"members", std::move(members)}})));

@@ -4,11 +4,11 @@
 #include <cassert>
 
 #include "auth/secrets.hpp"
-#include "obs/metrics.hpp"
 #include "http/chat_api.hpp"
 #include "http/forms.hpp"
 #include "http/http_request.hpp"
 #include "http/identity_api.hpp"
+#include "obs/metrics.hpp"
 
 namespace parley::transport {
 
@@ -88,6 +88,12 @@ bool Router::answer_public(Request& request, const std::string& path, Respond& r
             return respond(json_response(*pending, http::status::service_unavailable,
                                          R"({"status":"failing","store":"failed"})"));
           }
+          // Cut off from the other nodes: this one serves its own clients,
+          // but the balancer should prefer the others.
+          if (!context_.bus.is_healthy()) {
+            return respond(json_response(*pending, http::status::service_unavailable,
+                                         R"({"status":"failing","bus":"disconnected"})"));
+          }
           respond(json_response(*pending, http::status::ok, R"({"status":"ok"})"));
         });
     return true;
@@ -104,6 +110,7 @@ bool Router::answer_public(Request& request, const std::string& path, Respond& r
             {"parley_buffered_bytes", static_cast<double>(context_.memory.used())},
             {"parley_replays_waiting_for_memory", static_cast<double>(context_.memory.waiting())},
             {"parley_store_healthy", context_.store.is_healthy() ? 1.0 : 0.0},
+            {"parley_bus_healthy", context_.bus.is_healthy() ? 1.0 : 0.0},
             {"parley_password_jobs", static_cast<double>(context_.accounts.password_jobs())},
         }));
     response.set(http::field::content_type, "text/plain; version=0.0.4");

@@ -9,14 +9,15 @@
 #include "auth/authenticator.hpp"
 #include "auth/guest_names.hpp"
 #include "auth/identity_settings.hpp"
+#include "bus/bus.hpp"
 #include "core/connection_quota.hpp"
 #include "core/memory_budget.hpp"
+#include "http/awaiting_answers.hpp"
+#include "net/credential_holders.hpp"
 #include "service/account_service.hpp"
 #include "service/chat_service.hpp"
 #include "service/poll_service.hpp"
 #include "store/store_worker.hpp"
-#include "http/awaiting_answers.hpp"
-#include "net/credential_holders.hpp"
 #include "ws/ws_sessions.hpp"
 
 namespace parley::transport {
@@ -50,6 +51,7 @@ struct ServerContext {
   core::ConnectionQuota& connections;
   core::MemoryBudget& memory;
   store::StoreWorker& store;
+  bus::Bus& bus;
   TransportLimits limits;
   auth::IdentitySettings identity;
   std::filesystem::path web_dir;

@@ -28,6 +28,11 @@ std::string render_metrics(const std::vector<std::pair<std::string, double>>& ga
       {"parley_password_jobs_dropped_total", &c.password_jobs_dropped},
       {"parley_password_jobs_refused_total", &c.password_jobs_refused},
       {"parley_history_reads_total", &c.history_reads},
+      {"parley_gap_fetches_total", &c.gap_fetches},
+      {"parley_bus_events_published_total", &c.bus_events_published},
+      {"parley_bus_events_received_total", &c.bus_events_received},
+      {"parley_bus_events_refused_total", &c.bus_events_refused},
+      {"parley_bus_reconnects_total", &c.bus_reconnects},
   };
   std::ostringstream out;
   for (const auto& [name, value] : totals) {

@@ -29,6 +29,13 @@ struct Counters {
   // Reads of stored messages asked of the store: history pages, polls that
   // found something new, WebSocket replays.
   std::atomic<std::uint64_t> history_reads{0};
+  // A room's gate read a missing seq from the store (another node's message
+  // lost or late on the bus).
+  std::atomic<std::uint64_t> gap_fetches{0};
+  std::atomic<std::uint64_t> bus_events_published{0};  // sent to other nodes
+  std::atomic<std::uint64_t> bus_events_received{0};   // from other nodes
+  std::atomic<std::uint64_t> bus_events_refused{0};    // from other nodes, unreadable
+  std::atomic<std::uint64_t> bus_reconnects{0};
 };
 
 Counters& counters();

@@ -8,19 +8,31 @@
 namespace parley::service {
 
 using core::ErrorCode;
-using protocol::PresenceEvent;
 
-ChatService::ChatService(store::StoreWorker& store, ServiceLimits limits,
+ChatService::ChatService(store::StoreWorker& store, bus::Bus& bus,
+                         boost::asio::any_io_executor executor, ServiceLimits limits,
                          core::RoomLimits room_limits, core::MemoryBudget& memory,
                          const core::Clock& clock)
-    : store_(store), limits_(limits), memory_(memory), clock_(clock), hub_(room_limits) {}
+    : store_(store),
+      bus_(bus),
+      executor_(std::move(executor)),
+      limits_(limits),
+      memory_(memory),
+      clock_(clock),
+      hub_(room_limits,
+           [this](const core::Room& room, std::uint64_t seq, const core::Frame& frame) {
+             for (const Published& listener : listeners_) listener(room.name().key(), seq, frame);
+           }) {
+  bus_.subscribe([this](const bus::Event& event) { on_event(event); });
+  bus_.on_resync([this] { catch_up_all(); });
+}
 
 void ChatService::open_room(const core::RoomName& name, Opened opened) {
   if (core::Room* room = hub_.find(name)) {
     opened(room);
     return;
   }
-  auto& waiting = opening_[name.key()];
+  auto& waiting = opening_[name.key()].waiting;
   waiting.push_back(std::move(opened));
   if (waiting.size() > 1) return;  // a read for this room is under way already
 
@@ -32,8 +44,13 @@ void ChatService::open_room(const core::RoomName& name, Opened opened) {
                                     // The store's spelling wins: a room is shown as first written.
                                     auto shown = core::RoomName::parse(record->name);
                                     room = &hub_.open(shown ? *shown : name, record->last_seq);
+                                    // Messages other nodes stored after the read: the gate drops
+                                    // the ones the read saw.
+                                    for (auto& [seq, frame] : node.mapped().messages)
+                                      room->publish(seq, std::move(frame));
+                                    if (room->has_gap()) fill_gap_later(*room);
                                   }
-                                  for (Opened& opened : node.mapped()) opened(room);
+                                  for (Opened& opened : node.mapped().waiting) opened(room);
                                   if (room != nullptr) hub_.close_if_empty(*room);
                                 });
 }
@@ -80,12 +97,8 @@ bool ChatService::complete_join(Connection& connection, core::Room& room,
   const bool truncated = replaying && joined.seq - *since > limits_.replay_limit;
   // `joined` comes before anything else of the room, replay included.
   connection.send(
-      protocol::encode_joined(room.name().text(), joined.seq, room.user_names(), truncated));
-  if (joined.first_of_user) {
-    room.broadcast(protocol::encode_presence(room.name().text(), connection.user().text(),
-                                             PresenceEvent::join),
-                   &connection.identity());
-  }
+      protocol::encode_joined(room.name().text(), joined.seq, user_names(room), truncated));
+  if (joined.first_of_user) announce_presence(room, connection.identity(), true);
   return replaying;
 }
 
@@ -161,20 +174,14 @@ void ChatService::leave(Connection& connection, const protocol::LeaveCommand& co
   }
   hub_.leave(*room, connection, [&](core::Room& left, const core::Room::LeaveResult& result) {
     connection.send(protocol::encode_left(left.name().text()));
-    if (result.last_of_user) {
-      left.broadcast(protocol::encode_presence(left.name().text(), connection.user().text(),
-                                               PresenceEvent::leave));
-    }
+    if (result.last_of_user) announce_presence(left, connection.identity(), false);
   });
 }
 
 void ChatService::disconnect(Connection& connection) {
   hub_.leave_all(connection, [&](core::Room& left, const core::Room::LeaveResult& result) {
     // At shutdown everyone is leaving: nobody needs to be told.
-    if (result.last_of_user && !shutting_down_) {
-      left.broadcast(protocol::encode_presence(left.name().text(), connection.user().text(),
-                                               PresenceEvent::leave));
-    }
+    if (result.last_of_user) announce_presence(left, connection.identity(), false);
   });
 }
 
@@ -187,8 +194,10 @@ void ChatService::typing(Connection& connection, const protocol::TypingCommand& 
   // Coalesced per user and room, and dropped for members under pressure: a
   // flood of typing frames reaches nobody.
   if (!room->take_typing_turn(connection, clock_.now_ms(), limits_.typing_interval.count())) return;
-  room->broadcast(protocol::encode_typing(room->name().text(), connection.user().text()),
-                  &connection.identity(), core::Delivery::ephemeral);
+  bus::Event event(bus::EventKind::typing, room->name().key());
+  event.frame = protocol::encode_typing(room->name().text(), connection.user().text());
+  event.identity = connection.identity().id;
+  bus_.publish(std::move(event));
 }
 
 void ChatService::send(const ConnectionPtr& connection, protocol::SendCommand command,
@@ -242,13 +251,15 @@ void ChatService::post(const core::RoomName& room, const core::Identity& author,
                     const core::Frame frame = protocol::encode_message(
                         {appended->room_name, appended->seq, appended->ts, author.user.text(),
                          *kept_text, id, author.is_guest()});
-                    const std::string room_key = core::fold_case(appended->room_name);
+                    std::string room_key = core::fold_case(appended->room_name);
                     if (core::Room* open = hub_.find_by_key(room_key)) {
-                      open->publish(appended->seq, frame);
                       open->end_typing_turn(author);
                     }
-                    for (const Published& listener : listeners_)
-                      listener(room_key, appended->seq, frame);
+                    // To every node's gate, this one's first.
+                    bus::Event event(bus::EventKind::message, std::move(room_key));
+                    event.seq = appended->seq;
+                    event.frame = frame;
+                    bus_.publish(std::move(event));
                   }
                   stored(std::move(appended));
                 });
@@ -256,11 +267,7 @@ void ChatService::post(const core::RoomName& room, const core::Identity& author,
 
 void ChatService::join_quietly(Connection& connection, core::Room& room) {
   const auto joined = hub_.join(room, connection, core::Replay::none);
-  if (joined.first_of_user) {
-    room.broadcast(protocol::encode_presence(room.name().text(), connection.user().text(),
-                                             PresenceEvent::join),
-                   &connection.identity());
-  }
+  if (joined.first_of_user) announce_presence(room, connection.identity(), true);
 }
 
 }  // namespace parley::service

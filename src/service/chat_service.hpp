@@ -1,6 +1,8 @@
 // The use cases of chat: join (with recovery), leave, send, typing, and what
 // happens when a connection goes. Shared by every transport so that all see
-// one truth. I/O thread only; store work goes through the StoreWorker.
+// one truth. What changes a room (a committed message, typing, presence) goes
+// through the bus to every node, this one included, and reaches members from
+// there. I/O thread only; store work goes through the StoreWorker.
 #pragma once
 
 #include <chrono>
@@ -11,9 +13,14 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/asio/any_io_executor.hpp>
+#include <unordered_set>
+
+#include "bus/bus.hpp"
 #include "core/clock.hpp"
 #include "core/hub.hpp"
 #include "core/memory_budget.hpp"
+#include "core/remote_presence.hpp"
 #include "protocol/client_frame.hpp"
 #include "service/connection.hpp"
 #include "service/history_frames.hpp"
@@ -32,6 +39,13 @@ struct ServiceLimits {
   std::size_t replay_piece_bytes = 256 * 1024;
   // One user's typing is relayed to a room at most once per interval.
   std::chrono::milliseconds typing_interval{3000};
+  // How long a room's gate waits for a missing seq (another node's message
+  // still on its way) before reading it from the store.
+  std::chrono::milliseconds gap_wait{100};
+  // How often this node tells the others who it has in which room, and how
+  // long a silent node's users still count as present.
+  std::chrono::milliseconds heartbeat_interval{5000};
+  std::chrono::milliseconds node_timeout{15000};
 };
 
 class ChatService {
@@ -40,9 +54,11 @@ class ChatService {
   using Done = std::function<void()>;
 
   // `memory`: the server's budget for replays (and pages), shared with the
-  // transports; `clock` times typing.
-  ChatService(store::StoreWorker& store, ServiceLimits limits, core::RoomLimits room_limits,
-              core::MemoryBudget& memory, const core::Clock& clock);
+  // transports; `clock` times typing and presence; `executor` is the I/O
+  // thread's, for the gate's timers.
+  ChatService(store::StoreWorker& store, bus::Bus& bus, boost::asio::any_io_executor executor,
+              ServiceLimits limits, core::RoomLimits room_limits, core::MemoryBudget& memory,
+              const core::Clock& clock);
 
   // Joins; `done` runs once `joined` is queued (after a store round trip when
   // the room is not open yet) and, for a join with `since`, once the last
@@ -63,7 +79,8 @@ class ChatService {
   void post(const core::RoomName& room, const core::Identity& author, std::string text,
             std::string id, Stored stored);
 
-  // Called for every new message released, in seq order per room.
+  // Called for every new message a room releases, whichever node stored it,
+  // in seq order per room.
   using Published =
       std::function<void(const std::string& room_key, std::uint64_t seq, const core::Frame& frame)>;
   void on_published(Published listener) { listeners_.push_back(std::move(listener)); }
@@ -75,6 +92,15 @@ class ChatService {
 
   // Adds a member that is not a socket (a poller) with the usual presence.
   void join_quietly(Connection& connection, core::Room& room);
+
+  // The names present in `room`, on this node and others, in order of arrival.
+  std::vector<std::string> user_names(const core::Room& room) const;
+  // How many identities are in the room with this key, on every node.
+  std::size_t online(const std::string& room_key) const;
+
+  // Once a second: tells the other nodes who is here, forgets nodes that went
+  // silent.
+  void tick();
 
   // From now on sends are refused; what was queued still commits.
   void begin_shutdown() { shutting_down_ = true; }
@@ -101,14 +127,42 @@ class ChatService {
   // The connection behind `cursor`, if it is still in the room to replay.
   std::pair<ConnectionPtr, core::Room*> replay_target(const ReplayCursor& cursor);
 
+  // What the bus brings (chat_events.cpp).
+  void on_event(const bus::Event& event);
+  void on_message(const bus::Event& event);
+  void on_typing(const bus::Event& event);
+  void on_presence(const bus::Event& event);
+  void on_heartbeat(const bus::Event& event);
+  void announce_presence(const core::Room& room, const core::Identity& identity, bool present);
+  void tell_members(const core::PresenceChange& change);
+  std::vector<bus::PresenceEntry> presence_snapshot() const;
+  // The gate of `room` holds messages past a missing seq: read it from the
+  // store unless it arrives within gap_wait.
+  void fill_gap_later(const core::Room& room);
+  // Reads the messages of the room with this key after its delivered seq, up
+  // to `up_to` (0: up to the store's last), and releases them.
+  void fetch_missing(const std::string& room_key, std::uint64_t up_to);
+  // After the bus was cut off: every open room catches up from the store.
+  void catch_up_all();
+
   store::StoreWorker& store_;
+  bus::Bus& bus_;
+  boost::asio::any_io_executor executor_;
   ServiceLimits limits_;
   core::MemoryBudget& memory_;
   const core::Clock& clock_;
   core::Hub hub_;
   HistoryFrames history_;
-  // Rooms being opened in the store, with who waits for each; by room key.
-  std::unordered_map<std::string, std::vector<Opened>> opening_;
+  // Rooms being opened in the store, with who waits for each and the
+  // messages the bus brought meanwhile; by room key.
+  struct Opening {
+    std::vector<Opened> waiting;
+    std::vector<std::pair<std::uint64_t, core::Frame>> messages;
+  };
+  std::unordered_map<std::string, Opening> opening_;
+  core::RemotePresence remote_;
+  std::unordered_set<std::string> fetching_;  // room keys with a store read for a gap
+  std::int64_t last_heartbeat_ms_ = 0;
   std::vector<Published> listeners_;
   bool shutting_down_ = false;
 };

@@ -120,7 +120,7 @@ TEST(Room, EphemeralFramesSkipMembersInTheirReplayAndAreNeverHeld) {
   room.join(alice, Replay::none);
   room.join(bob, Replay::none);
   room.join(carol, Replay::pending);
-  room.broadcast(frame("typing"), &alice.identity(), Delivery::ephemeral);
+  room.broadcast(frame("typing"), alice.identity().id, Delivery::ephemeral);
   EXPECT_TRUE(alice.ephemeral.empty());
   EXPECT_EQ(bob.ephemeral, (std::vector<std::string>{"typing"}));
   EXPECT_TRUE(bob.received.empty()) << "ephemeral frames go the ephemeral way";
@@ -163,7 +163,7 @@ TEST(Room, BroadcastSkipsEveryConnectionOfTheExceptedUser) {
   room.join(alice, Replay::none);
   room.join(alice_phone, Replay::none);
   room.join(bob, Replay::none);
-  room.broadcast(frame("typing"), &alice.identity());
+  room.broadcast(frame("typing"), alice.identity().id);
   EXPECT_TRUE(alice.received.empty());
   EXPECT_TRUE(alice_phone.received.empty());
   EXPECT_EQ(bob.received, (std::vector<std::string>{"typing"}));
@@ -178,7 +178,7 @@ TEST(Room, TwoIdentitiesOfOneNameAreTwoUsers) {
   EXPECT_EQ(room.user_count(), 2u);
   EXPECT_EQ(room.user_names(), (std::vector<std::string>{"carol", "Carol"}));
   // What one says is not hidden from the other as if it were its own.
-  room.broadcast(frame("typing"), &guest.identity());
+  room.broadcast(frame("typing"), guest.identity().id);
   EXPECT_TRUE(guest.received.empty());
   EXPECT_EQ(account.received, (std::vector<std::string>{"typing"}));
   // The guest going is the guest's leave, not the account's.

@@ -1,0 +1,49 @@
+// What one node tells every node: a committed message, typing, a change of
+// presence, an ended credential, or that it is alive. Plain value; any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/member.hpp"
+
+namespace parley::bus {
+
+enum class EventKind : std::uint8_t {
+  message,           // room, seq, frame: committed; every node's room gate releases it in order
+  typing,            // room, identity, frame: relayed to members, never stored
+  presence,          // room, identity, user, present: an identity's first or last connection
+                     // to a room on the publishing node came or went
+  credential_ended,  // subject: a session or token (its digest) or an identity id that ended
+  heartbeat,         // the node is alive; `snapshot` says who it has in which room
+};
+
+// One identity present in one room on the publishing node.
+struct PresenceEntry {
+  std::string room;       // room key
+  std::string room_name;  // as first written
+  std::string identity;   // identity id
+  std::string user;       // user name
+  friend bool operator==(const PresenceEntry&, const PresenceEntry&) = default;
+};
+
+struct Event {
+  Event() = default;
+  explicit Event(EventKind kind, std::string room = {}) : kind(kind), room(std::move(room)) {}
+
+  EventKind kind = EventKind::message;
+  std::string node;                     // the publishing node, set by the bus
+  std::string room;                     // room key
+  std::string room_name;                // presence: the room as first written
+  std::uint64_t seq = 0;                // message
+  core::Frame frame;                    // message, typing: the frame as members get it
+  std::string identity;                 // typing, presence: the identity id
+  std::string user;                     // presence: the user name
+  bool present = false;                 // presence: came (true) or went
+  std::string subject;                  // credential_ended
+  std::vector<PresenceEntry> snapshot;  // heartbeat
+};
+
+}  // namespace parley::bus

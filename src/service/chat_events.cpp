@@ -1,0 +1,202 @@
+// ChatService, the side that listens to the bus: what every node (this one
+// included) tells about rooms, and how a room's gate fills a gap from the store.
+#include <boost/asio/steady_timer.hpp>
+
+#include "obs/log.hpp"
+#include "obs/metrics.hpp"
+#include "protocol/server_frame.hpp"
+#include "service/chat_service.hpp"
+
+namespace parley::service {
+
+using protocol::PresenceEvent;
+
+void ChatService::on_event(const bus::Event& event) {
+  switch (event.kind) {
+    case bus::EventKind::message:
+      return on_message(event);
+    case bus::EventKind::typing:
+      return on_typing(event);
+    case bus::EventKind::presence:
+      return on_presence(event);
+    case bus::EventKind::heartbeat:
+      if (event.node != bus_.node_id()) on_heartbeat(event);
+      return;
+    case bus::EventKind::credential_ended:
+      return;  // for the transports
+  }
+}
+
+void ChatService::on_message(const bus::Event& event) {
+  core::Room* room = hub_.find_by_key(event.room);
+  if (room == nullptr) {
+    // Being opened: the store read may have missed it.
+    if (auto opening = opening_.find(event.room); opening != opening_.end()) {
+      opening->second.messages.emplace_back(event.seq, event.frame);
+    }
+    return;  // nobody here is in the room
+  }
+  room->publish(event.seq, event.frame);
+  if (room->has_gap()) fill_gap_later(*room);
+}
+
+void ChatService::on_typing(const bus::Event& event) {
+  if (core::Room* room = hub_.find_by_key(event.room)) {
+    room->broadcast(event.frame, event.identity, core::Delivery::ephemeral);
+  }
+}
+
+void ChatService::announce_presence(const core::Room& room, const core::Identity& identity,
+                                    bool present) {
+  bus::Event event(bus::EventKind::presence, room.name().key());
+  event.room_name = room.name().text();
+  event.identity = identity.id;
+  event.user = identity.user.text();
+  event.present = present;
+  bus_.publish(std::move(event));
+}
+
+void ChatService::on_presence(const bus::Event& event) {
+  const core::PresentUser user{event.room, event.room_name, event.identity, event.user};
+  if (event.node == bus_.node_id()) {
+    // The identity's first or last connection here. Members hear of it unless
+    // it is on another node too (they saw it come, and it has not left).
+    if (shutting_down_ || remote_.is_present(event.room, event.identity)) return;
+    return tell_members({user, event.present});
+  }
+  const std::int64_t now = clock_.now_ms();
+  const bool changed = event.present ? remote_.add(event.node, user, now)
+                                     : remote_.remove(event.node, event.room, event.identity, now);
+  if (changed) tell_members({user, event.present});
+}
+
+void ChatService::tell_members(const core::PresenceChange& change) {
+  core::Room* room = hub_.find_by_key(change.user.room);
+  if (room == nullptr) return;
+  // Present here, on this node, the identity is in the room whatever others say.
+  const bool local = room->has_user(change.user.identity);
+  if (local && !change.present) return;
+  const auto frame =
+      protocol::encode_presence(room->name().text(), change.user.user,
+                                change.present ? PresenceEvent::join : PresenceEvent::leave);
+  room->broadcast(frame, change.user.identity);
+}
+
+void ChatService::on_heartbeat(const bus::Event& event) {
+  std::vector<core::PresentUser> users;
+  users.reserve(event.snapshot.size());
+  for (const bus::PresenceEntry& entry : event.snapshot) {
+    users.push_back({entry.room, entry.room_name, entry.identity, entry.user});
+  }
+  for (const core::PresenceChange& change : remote_.replace(event.node, users, clock_.now_ms())) {
+    tell_members(change);
+  }
+}
+
+std::vector<bus::PresenceEntry> ChatService::presence_snapshot() const {
+  std::vector<bus::PresenceEntry> entries;
+  for (const auto& [key, room] : hub_.rooms()) {
+    for (auto& [identity, user] : room->users()) {
+      entries.push_back({key, room->name().text(), std::move(identity), std::move(user)});
+    }
+  }
+  return entries;
+}
+
+void ChatService::tick() {
+  if (!bus_.has_peers()) return;
+  const std::int64_t now = clock_.now_ms();
+  if (now - last_heartbeat_ms_ >= limits_.heartbeat_interval.count() && !shutting_down_) {
+    last_heartbeat_ms_ = now;
+    bus::Event heartbeat(bus::EventKind::heartbeat);
+    heartbeat.snapshot = presence_snapshot();
+    bus_.publish(std::move(heartbeat));
+  }
+  for (const core::PresenceChange& change : remote_.expire(now - limits_.node_timeout.count())) {
+    tell_members(change);
+  }
+}
+
+std::vector<std::string> ChatService::user_names(const core::Room& room) const {
+  std::vector<std::string> names = room.user_names();
+  for (const core::PresentUser& user : remote_.users_in(room.name().key())) {
+    if (!room.has_user(user.identity)) names.push_back(user.user);
+  }
+  return names;
+}
+
+std::size_t ChatService::online(const std::string& room_key) const {
+  const core::Room* room = const_cast<core::Hub&>(hub_).find_by_key(room_key);
+  std::size_t count = room != nullptr ? room->user_count() : 0;
+  for (const core::PresentUser& user : remote_.users_in(room_key)) {
+    if (room == nullptr || !room->has_user(user.identity)) ++count;
+  }
+  return count;
+}
+
+void ChatService::fill_gap_later(const core::Room& room) {
+  const std::string key = room.name().key();
+  if (!fetching_.insert(key).second) return;  // a read is under way or due
+  auto timer = std::make_shared<boost::asio::steady_timer>(executor_, limits_.gap_wait);
+  timer->async_wait([this, timer, key](boost::system::error_code error) {
+    if (error) return;
+    const core::Room* room = hub_.find_by_key(key);
+    if (room == nullptr || !room->has_gap()) {
+      fetching_.erase(key);  // it came by itself
+      return;
+    }
+    obs::count(obs::counters().gap_fetches);
+    fetch_missing(key, room->held_from() - 1);
+  });
+}
+
+void ChatService::catch_up_all() {
+  for (const auto& [key, room] : hub_.rooms()) {
+    if (fetching_.insert(key).second) fetch_missing(key, 0);
+  }
+}
+
+void ChatService::fetch_missing(const std::string& room_key, std::uint64_t up_to) {
+  const core::Room* room = hub_.find_by_key(room_key);
+  if (room == nullptr) {
+    fetching_.erase(room_key);
+    return;
+  }
+  using Missing = std::pair<std::uint64_t, std::vector<store::StoredMessage>>;
+  store::RangeQuery query{room->name(),         room->delivered_seq(),      up_to,
+                          limits_.replay_limit, limits_.replay_piece_bytes, store::Keep::oldest};
+  store_.run<Missing>(
+      [query](store::Store& store) mutable -> store::Result<Missing> {
+        if (query.up_to == 0) {
+          auto record = store.open_room(query.room);
+          if (!record) return record.error();
+          query.up_to = record->last_seq;
+        }
+        if (query.up_to <= query.after) return Missing{query.up_to, {}};
+        auto messages = store.read_messages(query);
+        if (!messages) return messages.error();
+        return Missing{query.up_to, std::move(*messages)};
+      },
+      [this, room_key, up_to](store::Result<Missing> missing) {
+        fetching_.erase(room_key);
+        core::Room* room = hub_.find_by_key(room_key);
+        if (room == nullptr) return;
+        if (!missing) {
+          obs::log_warn("cannot read missing messages of a room: " + missing.error().message());
+          if (room->has_gap()) fill_gap_later(*room);  // tried again after gap_wait
+          return;
+        }
+        for (const store::StoredMessage& message : missing->second) {
+          room->publish(message.seq, history_.frame_of(room->name().text(), message));
+        }
+        if (room->has_gap()) {
+          fill_gap_later(*room);
+        } else if (up_to == 0 && room->delivered_seq() < missing->first &&
+                   !missing->second.empty()) {
+          fetching_.insert(room_key);  // a long absence: the next piece
+          fetch_missing(room_key, 0);
+        }
+      });
+}
+
+}  // namespace parley::service
