@@ -1,13 +1,16 @@
 // Unit tests of the tool's own parts that can be wrong quietly: the frame
-// scanner, the WebSocket framing, the sequence tracker and the histogram.
+// scanner, the WebSocket framing, the sequence tracker, the histogram and the
+// spreading of clients over nodes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "frame_scanner.hpp"
 #include "histogram.hpp"
 #include "http_answer.hpp"
+#include "nodes.hpp"
 #include "seq_tracker.hpp"
 #include "ws_framing.hpp"
 
@@ -156,6 +159,59 @@ TEST(HttpAnswer, BuildsRequests) {
   EXPECT_EQ(build_request("POST", "/p", "h:1", "", "", "{}"),
             "POST /p HTTP/1.1\r\nHost: h:1\r\nContent-Type: application/json\r\n"
             "Content-Length: 2\r\n\r\n{}");
+}
+
+TEST(Nodes, ReadsOnePortOrSeveral) {
+  EXPECT_EQ(parse_ports("8000"), (std::vector<std::uint16_t>{8000}));
+  EXPECT_EQ(parse_ports("8001,8002,8003"), (std::vector<std::uint16_t>{8001, 8002, 8003}));
+  EXPECT_EQ(parse_ports("65535,1"), (std::vector<std::uint16_t>{65535, 1}));
+}
+
+TEST(Nodes, RefusesMalformedPortLists) {
+  for (const char* list : {"", "0", "65536", "8001,", ",8001", "8001,,8002", "8001 ,8002", "80a",
+                           "-1", "8001,8001", "99999999999999999999"}) {
+    EXPECT_FALSE(parse_ports(list)) << list;
+  }
+}
+
+TEST(Nodes, OneNodeTakesEveryone) {
+  for (std::size_t room = 0; room < 5; ++room) {
+    for (std::size_t member = 0; member < 5; ++member) EXPECT_EQ(node_of(member, room, 1), 0u);
+  }
+}
+
+TEST(Nodes, SpreadsTheMembersOfEachRoomRoundRobin) {
+  constexpr std::size_t kNodes = 3;
+  for (std::size_t room = 0; room < 4; ++room) {
+    std::vector<std::size_t> per_node(kNodes);
+    for (std::size_t member = 0; member < 10; ++member) {
+      const std::size_t node = node_of(member, room, kNodes);
+      ASSERT_LT(node, kNodes);
+      ++per_node[node];
+      // Neighbours in a room never share a node, so a sender's message
+      // reaches the next members through Redis.
+      if (member > 0) {
+        EXPECT_NE(node, node_of(member - 1, room, kNodes));
+      }
+    }
+    EXPECT_EQ(*std::max_element(per_node.begin(), per_node.end()) -
+                  *std::min_element(per_node.begin(), per_node.end()),
+              1u);
+  }
+}
+
+TEST(Nodes, SpreadsSmallRoomsAndTheirSendersOverEveryNode) {
+  // Rooms of two over three nodes: every node gets its share, and the senders
+  // (member 0 of each room) are on every node too.
+  constexpr std::size_t kNodes = 3;
+  std::vector<std::size_t> members(kNodes), senders(kNodes);
+  for (std::size_t room = 0; room < 30; ++room) {
+    ++senders[node_of(0, room, kNodes)];
+    for (std::size_t member = 0; member < 2; ++member) ++members[node_of(member, room, kNodes)];
+    EXPECT_NE(node_of(0, room, kNodes), node_of(1, room, kNodes));
+  }
+  EXPECT_EQ(members, (std::vector<std::size_t>{20, 20, 20}));
+  EXPECT_EQ(senders, (std::vector<std::size_t>{10, 10, 10}));
 }
 
 }  // namespace

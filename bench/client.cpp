@@ -16,14 +16,15 @@ constexpr int kProblemsLogged = 10;
 
 }  // namespace
 
-Client::Client(Worker& worker, std::size_t room, std::size_t index, bool receives, bool sends)
+Client::Client(Worker& worker, const Placement& placement, bool receives, bool sends)
     : worker_(worker),
-      room_(room),
-      index_(index),
+      room_(placement.room),
+      index_(placement.index),
+      node_(placement.node),
       receives_(receives),
       sends_(sends),
-      name_(worker.run.options.tag + "_" + std::to_string(index)),
-      room_name_(worker.run.options.tag + "-r" + std::to_string(room)) {}
+      name_(worker.run.options.tag + "_" + std::to_string(placement.index)),
+      room_name_(worker.run.options.tag + "-r" + std::to_string(placement.room)) {}
 
 void Client::open_socket(asio::ip::tcp::socket& socket) {
   const auto& sources = run().sources;

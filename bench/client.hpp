@@ -14,10 +14,18 @@
 
 namespace parley::bench {
 
+// Where a client stands in the run: its room, its place in start order, and
+// the node (an index into RunState::servers) it connects to.
+struct Placement {
+  std::size_t room = 0;
+  std::size_t index = 0;
+  std::size_t node = 0;
+};
+
 class Client {
  public:
   // `receives`: counts as a member whose deliveries are tracked.
-  Client(Worker& worker, std::size_t room, std::size_t index, bool receives, bool sends);
+  Client(Worker& worker, const Placement& placement, bool receives, bool sends);
   virtual ~Client() = default;
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -43,7 +51,8 @@ class Client {
   Worker& worker() { return worker_; }
   const std::string& name() const { return name_; }
   const std::string& room_name() const { return room_name_; }
-  const std::string& host_header() const { return worker_.run.host_header; }
+  const boost::asio::ip::tcp::endpoint& server() const { return worker_.run.servers[node_]; }
+  const std::string& host_header() const { return worker_.run.host_headers[node_]; }
 
   // Opens `socket` bound to this client's source address, for its connect.
   void open_socket(boost::asio::ip::tcp::socket& socket);
@@ -66,6 +75,7 @@ class Client {
   Worker& worker_;
   std::size_t room_;
   std::size_t index_;
+  std::size_t node_;
   bool receives_;
   bool sends_;
   std::string name_;

@@ -17,9 +17,8 @@ std::string status_and_body(const HttpAnswer& answer) {
 
 }  // namespace
 
-HttpClient::HttpClient(Worker& worker, std::size_t room, std::size_t index, bool receives,
-                       bool sends)
-    : Client(worker, room, index, receives, sends), socket_(worker.io), poll_pace_(worker.io) {}
+HttpClient::HttpClient(Worker& worker, const Placement& placement, bool receives, bool sends)
+    : Client(worker, placement, receives, sends), socket_(worker.io), poll_pace_(worker.io) {}
 
 void HttpClient::start() {
   try {
@@ -28,7 +27,7 @@ void HttpClient::start() {
     note_setup_failed(failure.what());
     return;
   }
-  socket_.async_connect(run().server, [this](boost::system::error_code e) { on_connect(e); });
+  socket_.async_connect(server(), [this](boost::system::error_code e) { on_connect(e); });
 }
 
 void HttpClient::on_connect(boost::system::error_code error) {
@@ -66,7 +65,7 @@ void HttpClient::reconnect_or_fail(std::string_view why) {
   } catch (const boost::system::system_error& failure) {
     return fail(failure.what());
   }
-  socket_.async_connect(run().server, [this](boost::system::error_code error) {
+  socket_.async_connect(server(), [this](boost::system::error_code error) {
     if (error) return fail("reconnect: " + error.message());
     socket_.set_option(asio::ip::tcp::no_delay(true));
     send_request();

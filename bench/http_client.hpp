@@ -14,7 +14,7 @@ namespace parley::bench {
 
 class HttpClient final : public Client {
  public:
-  HttpClient(Worker& worker, std::size_t room, std::size_t index, bool receives, bool sends);
+  HttpClient(Worker& worker, const Placement& placement, bool receives, bool sends);
 
   void start() override;
 

@@ -4,6 +4,8 @@
 #include <iostream>
 #include <random>
 
+#include "nodes.hpp"
+
 namespace parley::bench {
 
 namespace po = boost::program_options;
@@ -41,17 +43,19 @@ std::string random_tag() {
 std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   Options o;
   std::string transport = "ws";
-  unsigned port = 0;
+  std::string ports;
   po::options_description described(
       "parley-bench: load generator for parley (WebSocket and HTTP polling)\n\n"
-      "Usage: parley-bench --port PORT [options]\n"
+      "Usage: parley-bench --port PORT[,PORT...] [options]\n"
       "Prints a progress line each second (stderr), a summary and one JSON line (stdout).\n\n"
       "Options");
   // clang-format off
   described.add_options()
     ("help,h", "print this help and exit")
     ("host", po::value(&o.host)->default_value(o.host), "server address (127.0.0.x only)")
-    ("port", po::value(&port), "server port (required)")
+    ("port", po::value(&ports),
+     "server port (required); several nodes' ports separated by commas (8001,8002,8003): "
+     "each room's members are spread over them round robin")
     ("transport", po::value(&transport)->default_value(transport),
      "ws, longpoll (GET ...?after=S&wait=W) or poll (GET ...?after=S at --poll-rate)")
     ("rooms", po::value(&o.rooms)->default_value(o.rooms), "rooms")
@@ -106,8 +110,11 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     exit_code = 0;
     return std::nullopt;
   }
-  if (port == 0 || port > 65535) return refuse("--port must be 1-65535");
-  o.port = static_cast<std::uint16_t>(port);
+  if (auto parsed = parse_ports(ports)) {
+    o.ports = std::move(*parsed);
+  } else {
+    return refuse("--port must be 1-65535, or several such ports separated by commas, none twice");
+  }
   if (transport == "ws")
     o.transport = Transport::ws;
   else if (transport == "longpoll")

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace parley::bench {
 
@@ -11,7 +12,7 @@ enum class Transport { ws, longpoll, poll };
 
 struct Options {
   std::string host = "127.0.0.1";
-  std::uint16_t port = 0;
+  std::vector<std::uint16_t> ports;  // one per node; a room's members go round robin over them
   Transport transport = Transport::ws;
 
   std::size_t rooms = 1;
@@ -39,6 +40,7 @@ struct Options {
   std::string tag;  // prefix of user and room names; random by default
   bool quiet = false;
 
+  std::size_t nodes() const { return ports.size(); }
   std::size_t total_receivers() const { return rooms * members_per_room; }
   std::size_t total_connections() const;
   bool is_closed_loop() const { return in_flight > 0; }

@@ -83,7 +83,8 @@ void print_summary(const Options& o, const RunResult& r, std::ostream& out) {
   } else {
     out << n(o.rate) << " msg/s per sender";
   }
-  out << "; " << n(window, 2) << " s measured\n";
+  out << "; " << o.nodes() << (o.nodes() == 1 ? " node" : " nodes") << "; " << n(window, 2)
+      << " s measured\n";
   out << "connections  " << r.connected << " of " << r.connections_wanted << " set up in "
       << n(r.connect_seconds, 3) << " s (" << n(per_second(r.connected, r.connect_seconds), 0)
       << "/s), " << r.failed << " failed, " << r.dropped << " dropped later\n";
@@ -149,7 +150,7 @@ void print_summary(const Options& o, const RunResult& r, std::ostream& out) {
 std::string to_json_line(const Options& o, const RunResult& r) {
   const double window = r.window_seconds;
   JsonLine line;
-  line.add("transport", name_of(o.transport)).add("rooms", o.rooms);
+  line.add("transport", name_of(o.transport)).add("nodes", o.nodes()).add("rooms", o.rooms);
   line.add("members_per_room", o.members_per_room).add("senders_per_room", o.senders_per_room);
   line.add("rate", o.idle || o.is_closed_loop() ? std::nullopt : std::optional<double>(o.rate));
   line.add("in_flight", o.in_flight).add("idle", o.idle).add("window_s", window);

@@ -88,8 +88,8 @@ struct RunState {
       : options(options), rooms(std::make_unique<RoomState[]>(options.rooms)) {}
 
   const Options& options;
-  boost::asio::ip::tcp::endpoint server;
-  std::string host_header;  // "address:port", for HTTP requests
+  std::vector<boost::asio::ip::tcp::endpoint> servers;  // one per node, as in options.ports
+  std::vector<std::string> host_headers;                // "address:port", for HTTP requests
   std::vector<boost::asio::ip::address_v4> sources;
   std::atomic<Phase> phase{Phase::connecting};
   std::unique_ptr<RoomState[]> rooms;

@@ -9,6 +9,7 @@
 
 #include "figures.hpp"
 #include "http_client.hpp"
+#include "nodes.hpp"
 #include "process_stats.hpp"
 #include "ws_client.hpp"
 
@@ -37,8 +38,10 @@ RunResult Runner::run() {
     std::cerr << "parley-bench: warning: open-files limit " << result.open_files_limit
               << " is below the " << result.connections_wanted << " connections wanted\n";
   }
-  run_.server = asio::ip::tcp::endpoint(asio::ip::make_address(options_.host), options_.port);
-  run_.host_header = options_.host + ":" + std::to_string(options_.port);
+  for (const std::uint16_t port : options_.ports) {
+    run_.servers.emplace_back(asio::ip::make_address(options_.host), port);
+    run_.host_headers.push_back(options_.host + ":" + std::to_string(port));
+  }
   for (std::size_t i = 0; i < options_.source_addresses; ++i) {
     run_.sources.push_back(asio::ip::address_v4(0x7f000002u + static_cast<std::uint32_t>(i)));
   }
@@ -63,6 +66,7 @@ void Runner::create_clients() {
   const std::size_t per_room =
       options_.members_per_room + (over_ws ? 0 : options_.senders_per_room);
   // Member-major order, so connections fill every room evenly as they come.
+  // With several nodes each room's members are spread over them (node_of).
   std::size_t index = 0;
   for (std::size_t member = 0; member < per_room; ++member) {
     for (std::size_t room = 0; room < options_.rooms; ++room, ++index) {
@@ -70,12 +74,12 @@ void Runner::create_clients() {
       const bool sends = member < options_.senders_per_room;
       // Over HTTP the first members of a room are posters; the rest poll.
       const bool receives = over_ws || !sends;
+      const Placement placement{room, index, node_of(member, room, options_.nodes())};
       std::shared_ptr<Client> client;
       if (over_ws) {
-        client = std::make_shared<WsClient>(worker, room, index, receives, sends && !options_.idle);
+        client = std::make_shared<WsClient>(worker, placement, receives, sends && !options_.idle);
       } else {
-        client =
-            std::make_shared<HttpClient>(worker, room, index, receives, sends && !options_.idle);
+        client = std::make_shared<HttpClient>(worker, placement, receives, sends && !options_.idle);
       }
       worker.clients.push_back(std::move(client));
     }

@@ -14,10 +14,10 @@ constexpr std::uint64_t kMaxFrameBytes = 16 * 1024 * 1024;
 
 }  // namespace
 
-WsClient::WsClient(Worker& worker, std::size_t room, std::size_t index, bool receives, bool sends)
-    : Client(worker, room, index, receives, sends),
+WsClient::WsClient(Worker& worker, const Placement& placement, bool receives, bool sends)
+    : Client(worker, placement, receives, sends),
       socket_(worker.io),
-      mask_state_(static_cast<std::uint32_t>(index) * 2654435761u + 1) {}
+      mask_state_(static_cast<std::uint32_t>(placement.index) * 2654435761u + 1) {}
 
 void WsClient::start() {
   try {
@@ -26,7 +26,7 @@ void WsClient::start() {
     note_setup_failed(failure.what());
     return;
   }
-  socket_.async_connect(run().server, [this](boost::system::error_code e) { on_connect(e); });
+  socket_.async_connect(server(), [this](boost::system::error_code e) { on_connect(e); });
 }
 
 void WsClient::on_connect(boost::system::error_code error) {

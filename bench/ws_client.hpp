@@ -16,7 +16,7 @@ namespace parley::bench {
 
 class WsClient final : public Client {
  public:
-  WsClient(Worker& worker, std::size_t room, std::size_t index, bool receives, bool sends);
+  WsClient(Worker& worker, const Placement& placement, bool receives, bool sends);
 
   void start() override;
 

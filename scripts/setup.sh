@@ -7,12 +7,14 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
-  libsqlite3-dev libsodium-dev zlib1g-dev
+  libsqlite3-dev libsodium-dev zlib1g-dev libhiredis-dev
 )
 if [[ "${1:-}" == "--tests" ]]; then
   # Browser tests drive Debian's Chromium with playwright-core from npm. A
   # Node.js that is already there (from another source) is used as it is.
   packages+=(libgtest-dev chromium)
+  # Tests of several nodes fan out through a private Redis (scripts/services/redis.sh).
+  packages+=(redis-server)
   command -v node >/dev/null || packages+=(nodejs)
   command -v npm >/dev/null || packages+=(npm)
 fi
