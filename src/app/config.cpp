@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include <boost/program_options.hpp>
+#include <cstdlib>
 #include <iostream>
 
 #ifndef PARLEY_DEFAULT_WEB_DIR
@@ -54,6 +55,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   std::size_t frame_rate = config.transport.ws_frame_rate;
   std::size_t frame_burst = config.transport.ws_frame_burst;
   long typing_interval_ms = config.service.typing_interval.count();
+  std::string redis_url;
+  long gap_wait_ms = config.service.gap_wait.count();
 
   po::options_description options(
       "parley: a real-time chat server (WebSocket, HTTP, SQLite)\n\n"
@@ -67,6 +70,12 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
      "TCP port to listen on; 0 picks a free one (the ready line names it)")
     ("data-dir", po::value(&data_dir)->default_value(data_dir),
      "folder for the SQLite database (parley.db), created when absent")
+    ("redis", po::value(&redis_url),
+     "redis://[:password@]host[:port]: share events with the other nodes of a cluster "
+     "through Redis pub/sub (also PARLEY_REDIS_URL; without it, one node alone)")
+    ("gap-wait-ms", po::value(&gap_wait_ms)->default_value(gap_wait_ms),
+     "milliseconds a room waits for a missing message from another node before reading "
+     "it from the database")
     ("log-level", po::value(&log_level)->default_value(log_level),
      "debug, info, warn or error")
     ("store", po::value(&store)->default_value(store),
@@ -184,6 +193,17 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
     return {std::nullopt, 2};
   };
   if (port > 65535) return refuse("--port must be 0-65535");
+  if (redis_url.empty()) {
+    if (const char* from_environment = std::getenv("PARLEY_REDIS_URL")) {
+      redis_url = from_environment;
+    }
+  }
+  if (!redis_url.empty()) {
+    config.redis = bus::parse_redis_url(redis_url);
+    if (!config.redis) return refuse("--redis must be redis://[:password@]host[:port]");
+  }
+  if (gap_wait_ms < 0 || gap_wait_ms > 60000) return refuse("--gap-wait-ms must be 0-60000");
+  config.service.gap_wait = std::chrono::milliseconds(gap_wait_ms);
   config.port = static_cast<std::uint16_t>(port);
   auto level = obs::parse_log_level(log_level);
   if (!level) return refuse("--log-level must be debug, info, warn or error");

@@ -9,13 +9,14 @@
 #include <string>
 
 #include "auth/identity_settings.hpp"
+#include "bus/redis/redis_address.hpp"
 #include "core/room.hpp"
+#include "net/server_context.hpp"
 #include "obs/log.hpp"
 #include "service/chat_service.hpp"
 #include "service/poll_service.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store_worker.hpp"
-#include "net/server_context.hpp"
 
 namespace parley::app {
 
@@ -44,6 +45,8 @@ struct Config {
   service::PollLimits polls;
   core::RoomLimits rooms;
   store::StoreWorkerLimits store_worker;
+  // Redis, for a cluster of nodes; none: this node is alone (LocalBus).
+  std::optional<bus::RedisAddress> redis;
 };
 
 struct ParsedCommandLine {

@@ -14,6 +14,7 @@
 
 #include "auth/secrets.hpp"
 #include "bus/local_bus.hpp"
+#include "bus/redis/redis_bus.hpp"
 #include "obs/log.hpp"
 #include "store/memory_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -70,8 +71,9 @@ int lock_data_dir(const std::filesystem::path& dir) {
   return fd;
 }
 
-std::unique_ptr<bus::Bus> open_bus(const Config&) {
-  return std::make_unique<bus::LocalBus>();
+std::unique_ptr<bus::Bus> open_bus(const Config& config, asio::io_context& io) {
+  if (!config.redis) return std::make_unique<bus::LocalBus>();
+  return std::make_unique<bus::RedisBus>(*config.redis, io.get_executor());
 }
 
 std::unique_ptr<store::Store> open_store(const Config& config) {
@@ -100,7 +102,7 @@ Server::Server(Config config)
   authenticator_ = std::make_unique<auth::Authenticator>(*store_, clock_, config_.identity);
   accounts_ = std::make_unique<service::AccountService>(*store_, *hasher_, *authenticator_, guests_,
                                                         clock_, config_.identity);
-  bus_ = open_bus(config_);
+  bus_ = open_bus(config_, *io_);
   chat_ = std::make_unique<service::ChatService>(*store_, *bus_, io_->get_executor(),
                                                  config_.service, config_.rooms, *memory_, clock_);
   polls_ = std::make_unique<service::PollService>(*chat_, *store_, clock_, *memory_, config_.polls);
@@ -152,6 +154,7 @@ Server::~Server() {
   // the io_context: they go while it is alive.
   hasher_.reset();
   if (store_) store_->stop();
+  if (bus_) bus_->stop();
   // Timers and signals belong to the io_context's services: they go first.
   signals_.reset();
   deadline_.reset();
@@ -185,6 +188,7 @@ int Server::run() {
   io_->run();
   hasher_->stop();
   store_->stop();
+  bus_->stop();
   obs::log_info("parley stopped");
   return 0;
 }

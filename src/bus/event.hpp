@@ -17,7 +17,8 @@ enum class EventKind : std::uint8_t {
   presence,          // room, identity, user, present: an identity's first or last connection
                      // to a room on the publishing node came or went
   credential_ended,  // subject: a session or token (its digest) or an identity id that ended
-  heartbeat,         // the node is alive; `snapshot` says who it has in which room
+  heartbeat,         // the node is alive; `snapshot` says who it has in which room,
+                     // `positions` how far its rooms are
 };
 
 // One identity present in one room on the publishing node.
@@ -44,6 +45,9 @@ struct Event {
   bool present = false;                 // presence: came (true) or went
   std::string subject;                  // credential_ended
   std::vector<PresenceEntry> snapshot;  // heartbeat
+  // heartbeat: the last seq this node released per open room, so that a node
+  // that missed the last messages of a quiet room reads them from the store.
+  std::vector<std::pair<std::string, std::uint64_t>> positions;
 };
 
 }  // namespace parley::bus

@@ -32,7 +32,8 @@ std::string render_metrics(const std::vector<std::pair<std::string, double>>& ga
       {"parley_bus_events_published_total", &c.bus_events_published},
       {"parley_bus_events_received_total", &c.bus_events_received},
       {"parley_bus_events_refused_total", &c.bus_events_refused},
-      {"parley_bus_reconnects_total", &c.bus_reconnects},
+      {"parley_bus_events_dropped_total", &c.bus_events_dropped},
+      {"parley_bus_subscriptions_total", &c.bus_subscriptions},
   };
   std::ostringstream out;
   for (const auto& [name, value] : totals) {

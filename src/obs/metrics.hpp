@@ -35,7 +35,8 @@ struct Counters {
   std::atomic<std::uint64_t> bus_events_published{0};  // sent to other nodes
   std::atomic<std::uint64_t> bus_events_received{0};   // from other nodes
   std::atomic<std::uint64_t> bus_events_refused{0};    // from other nodes, unreadable
-  std::atomic<std::uint64_t> bus_reconnects{0};
+  std::atomic<std::uint64_t> bus_events_dropped{0};    // waited too long for Redis
+  std::atomic<std::uint64_t> bus_subscriptions{0};     // subscriptions made (the first counts)
 };
 
 Counters& counters();

@@ -91,6 +91,13 @@ void ChatService::on_heartbeat(const bus::Event& event) {
   for (const core::PresenceChange& change : remote_.replace(event.node, users, clock_.now_ms())) {
     tell_members(change);
   }
+  // A room here behind the other node's: its last messages never came (lost
+  // while the bus was down): read them.
+  for (const auto& [key, seq] : event.positions) {
+    const core::Room* room = hub_.find_by_key(key);
+    if (room == nullptr || room->delivered_seq() >= seq) continue;
+    if (fetching_.insert(key).second) fetch_missing(key, seq);
+  }
 }
 
 std::vector<bus::PresenceEntry> ChatService::presence_snapshot() const {
@@ -110,6 +117,10 @@ void ChatService::tick() {
     last_heartbeat_ms_ = now;
     bus::Event heartbeat(bus::EventKind::heartbeat);
     heartbeat.snapshot = presence_snapshot();
+    heartbeat.positions.reserve(hub_.room_count());
+    for (const auto& [key, room] : hub_.rooms()) {
+      heartbeat.positions.emplace_back(key, room->delivered_seq());
+    }
     bus_.publish(std::move(heartbeat));
   }
   for (const core::PresenceChange& change : remote_.expire(now - limits_.node_timeout.count())) {
