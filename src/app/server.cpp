@@ -250,7 +250,9 @@ void Server::give_back_freed_memory() {
 
 void Server::sweep_expired_sessions() {
   store_->run<std::size_t>(
-      [now = clock_.now_ms()](store::Store& store) { return store.delete_expired_sessions(now); },
+      [now = clock_.now_ms()](store::IdentityStore& store) {
+        return store.delete_expired_sessions(now);
+      },
       [](store::Result<std::size_t> deleted) {
         if (!deleted) {
           obs::log_warn("cannot delete expired sessions: " + deleted.error().message());

@@ -67,7 +67,7 @@ void Authenticator::authenticate_token(const std::string& token, Done done) {
     return;
   }
   store_.run<std::optional<store::TokenRecord>>(
-      [digest](store::Store& store) { return store.find_token(digest); },
+      [digest](store::IdentityStore& store) { return store.find_token(digest); },
       [this, digest, identity_of, issued = generation_,
        done = std::move(done)](store::Result<std::optional<store::TokenRecord>> found) {
         if (!found) return done(kStoreFailed);
@@ -101,7 +101,7 @@ void Authenticator::authenticate_session(const std::string& secret, Done done) {
   }
   const std::int64_t now = clock_.now_ms();
   store_.run<std::optional<store::SessionRecord>>(
-      [digest, now](store::Store& store) { return store.find_session(digest, now); },
+      [digest, now](store::IdentityStore& store) { return store.find_session(digest, now); },
       [this, digest, issued = generation_,
        done = std::move(done)](store::Result<std::optional<store::SessionRecord>> found) {
         if (!found) return done(kStoreFailed);
@@ -135,7 +135,7 @@ Caller Authenticator::caller_for(store::SessionRecord session) {
     session.expires_ms = now + lifetime_ms + refresh_ms;
     extended = true;
     store_.run<bool>(
-        [digest = session.id_digest, expires = session.expires_ms](store::Store& store) {
+        [digest = session.id_digest, expires = session.expires_ms](store::IdentityStore& store) {
           auto extended = store.extend_session(digest, expires);
           if (!extended)
             return store::Result<bool>(boost::system::in_place_error, extended.error());

@@ -67,27 +67,27 @@ void AccountService::register_account(const core::UserName& name, std::string pa
   if (!slot) return done(busy());
   // Counted whatever the outcome (each costs a hash), unless it is dropped.
   registrations_by_address_.record(address, now);
-  hasher_.hash(std::move(*slot), std::move(password), std::move(gone),
-               [this, name, address, done = std::move(done)](auth::Hashed hashed) mutable {
-                 using Status = auth::Hashed::Status;
-                 if (hashed.status == Status::skipped) {
-                   return registrations_by_address_.take_back(address);
-                 }
-                 if (hashed.status == Status::failed) return done(store_failed());
-                 // A `?name=` guest may have taken the name during the hash; one
-                 // that comes later is checked by the store after this commit.
-                 if (guest_names_.is_held(name))
-                   return done(Refusal{ErrorCode::conflict, "that name is taken"});
-                 store_.run<bool>(
-                     [name, hash = std::move(hashed.encoded), now = clock_.now_ms()](
-                         store::Store& store) { return store.create_account(name, hash, now); },
-                     [this, name, done = std::move(done)](store::Result<bool> created) mutable {
-                       if (!created) return done(store_failed());
-                       if (!*created)
-                         return done(Refusal{ErrorCode::conflict, "that name is taken"});
-                       start_session(name, false, std::move(done));
-                     });
-               });
+  hasher_.hash(
+      std::move(*slot), std::move(password), std::move(gone),
+      [this, name, address, done = std::move(done)](auth::Hashed hashed) mutable {
+        using Status = auth::Hashed::Status;
+        if (hashed.status == Status::skipped) {
+          return registrations_by_address_.take_back(address);
+        }
+        if (hashed.status == Status::failed) return done(store_failed());
+        // A `?name=` guest may have taken the name during the hash; one
+        // that comes later is checked by the store after this commit.
+        if (guest_names_.is_held(name))
+          return done(Refusal{ErrorCode::conflict, "that name is taken"});
+        store_.run<bool>(
+            [name, hash = std::move(hashed.encoded), now = clock_.now_ms()](
+                store::IdentityStore& store) { return store.create_account(name, hash, now); },
+            [this, name, done = std::move(done)](store::Result<bool> created) mutable {
+              if (!created) return done(store_failed());
+              if (!*created) return done(Refusal{ErrorCode::conflict, "that name is taken"});
+              start_session(name, false, std::move(done));
+            });
+      });
 }
 
 void AccountService::log_in(const core::UserName& name, std::string password,
@@ -112,7 +112,7 @@ void AccountService::log_in(const core::UserName& name, std::string password,
   // shares it, and requests refused or dropped must not lock them all out.
   failures_by_account_.record(name.key(), now);
   store_.run<std::optional<store::Account>>(
-      [name](store::Store& store) { return store.find_account(name); },
+      [name](store::IdentityStore& store) { return store.find_account(name); },
       [this, name, address, password = std::move(password), gone = std::move(gone),
        slot = std::make_shared<auth::PasswordHasher::Slot>(std::move(*slot)),
        done = std::move(done)](store::Result<std::optional<store::Account>> account) mutable {
@@ -172,7 +172,7 @@ void AccountService::start_session(const core::UserName& name, bool guest,
                                now + ms(lifetime) + ms(settings_.session_refresh),
                                identity.id};
   store_.run<bool>(
-      [session, now](store::Store& store) { return store.create_session(session, now); },
+      [session, now](store::IdentityStore& store) { return store.create_session(session, now); },
       [this, identity, session, secret = std::move(secret), lifetime,
        done = std::move(done)](store::Result<bool> created) {
         if (!created) return done(store_failed());
@@ -185,7 +185,7 @@ void AccountService::start_session(const core::UserName& name, bool guest,
 void AccountService::log_out(const store::SessionRecord& session, Done<bool> done) {
   authenticator_.forget_session(session.id_digest);
   store_.run<bool>(
-      [digest = session.id_digest](store::Store& store) {
+      [digest = session.id_digest](store::IdentityStore& store) {
         auto deleted = store.delete_session(digest);
         if (!deleted) return failed<bool>(deleted.error());
         return store::Result<bool>(true);
@@ -205,7 +205,7 @@ void AccountService::create_token(const auth::Identity& identity, Done<TokenCrea
   // take the last place.
   store_.run<bool>(
       [record, user = identity.user,
-       limit = settings_.max_tokens_per_user](store::Store& store) -> store::Result<bool> {
+       limit = settings_.max_tokens_per_user](store::IdentityStore& store) -> store::Result<bool> {
         if (limit > 0) {
           auto live = store.count_live_tokens(user);
           if (!live) return failed<bool>(live.error());
@@ -231,7 +231,7 @@ void AccountService::list_tokens(const auth::Identity& identity,
                                  Done<std::vector<store::TokenRecord>> done) {
   if (identity.is_guest()) return done(Refusal{ErrorCode::forbidden, "guests cannot have tokens"});
   store_.run<std::vector<store::TokenRecord>>(
-      [user = identity.user](store::Store& store) { return store.list_tokens(user); },
+      [user = identity.user](store::IdentityStore& store) { return store.list_tokens(user); },
       [done = std::move(done)](store::Result<std::vector<store::TokenRecord>> tokens) {
         if (!tokens) return done(store_failed());
         done(std::move(*tokens));
@@ -243,7 +243,7 @@ void AccountService::revoke_token(const auth::Identity& identity, const std::str
   if (identity.is_guest()) return done(Refusal{ErrorCode::forbidden, "guests cannot have tokens"});
   store_.run<std::optional<store::TokenRecord>>(
       [user = identity.user,
-       id](store::Store& store) -> store::Result<std::optional<store::TokenRecord>> {
+       id](store::IdentityStore& store) -> store::Result<std::optional<store::TokenRecord>> {
         // Read the digest first, so the cache on this node can drop it.
         auto tokens = store.list_tokens(user);
         if (!tokens) return tokens.error();
@@ -264,12 +264,12 @@ void AccountService::revoke_token(const auth::Identity& identity, const std::str
 }
 
 void AccountService::check_guest_name(const core::UserName& name, Done<bool> done) {
-  store_.run<bool>(
-      [name, now = clock_.now_ms()](store::Store& store) { return store.is_name_taken(name, now); },
-      [done = std::move(done)](store::Result<bool> taken) {
-        if (!taken) return done(store_failed());
-        done(!*taken);
-      });
+  store_.run<bool>([name, now = clock_.now_ms()](
+                       store::IdentityStore& store) { return store.is_name_taken(name, now); },
+                   [done = std::move(done)](store::Result<bool> taken) {
+                     if (!taken) return done(store_failed());
+                     done(!*taken);
+                   });
 }
 
 }  // namespace parley::service

@@ -177,7 +177,7 @@ void ChatService::fetch_missing(const std::string& room_key, std::uint64_t up_to
   store::RangeQuery query{room->name(),         room->delivered_seq(),      up_to,
                           limits_.replay_limit, limits_.replay_piece_bytes, store::Keep::oldest};
   store_.run<Missing>(
-      [query](store::Store& store) mutable -> store::Result<Missing> {
+      [query](store::MessageStore& store) mutable -> store::Result<Missing> {
         if (query.up_to == 0) {
           auto record = store.open_room(query.room);
           if (!record) return record.error();

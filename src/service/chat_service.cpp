@@ -36,23 +36,23 @@ void ChatService::open_room(const core::RoomName& name, Opened opened) {
   waiting.push_back(std::move(opened));
   if (waiting.size() > 1) return;  // a read for this room is under way already
 
-  store_.run<store::RoomRecord>([name](store::Store& store) { return store.open_room(name); },
-                                [this, name](store::Result<store::RoomRecord> record) {
-                                  auto node = opening_.extract(name.key());
-                                  core::Room* room = nullptr;
-                                  if (record) {
-                                    // The store's spelling wins: a room is shown as first written.
-                                    auto shown = core::RoomName::parse(record->name);
-                                    room = &hub_.open(shown ? *shown : name, record->last_seq);
-                                    // Messages other nodes stored after the read: the gate drops
-                                    // the ones the read saw.
-                                    for (auto& [seq, frame] : node.mapped().messages)
-                                      room->publish(seq, std::move(frame));
-                                    if (room->has_gap()) fill_gap_later(*room);
-                                  }
-                                  for (Opened& opened : node.mapped().waiting) opened(room);
-                                  if (room != nullptr) hub_.close_if_empty(*room);
-                                });
+  store_.run<store::RoomRecord>(
+      [name](store::MessageStore& store) { return store.open_room(name); },
+      [this, name](store::Result<store::RoomRecord> record) {
+        auto node = opening_.extract(name.key());
+        core::Room* room = nullptr;
+        if (record) {
+          // The store's spelling wins: a room is shown as first written.
+          auto shown = core::RoomName::parse(record->name);
+          room = &hub_.open(shown ? *shown : name, record->last_seq);
+          // Messages other nodes stored after the read: the gate drops the
+          // ones the read saw.
+          for (auto& [seq, frame] : node.mapped().messages) room->publish(seq, std::move(frame));
+          if (room->has_gap()) fill_gap_later(*room);
+        }
+        for (Opened& opened : node.mapped().waiting) opened(room);
+        if (room != nullptr) hub_.close_if_empty(*room);
+      });
 }
 
 void ChatService::join(const ConnectionPtr& connection, protocol::JoinCommand command, Done done) {
@@ -124,7 +124,7 @@ void ChatService::replay_next_piece(std::shared_ptr<ReplayCursor> cursor) {
     store_.run<std::vector<store::StoredMessage>>(
         [query = store::RangeQuery{cursor->room, cursor->after, cursor->up_to, limits_.replay_limit,
                                    limits_.replay_piece_bytes, store::Keep::oldest}](
-            store::Store& store) { return store.read_messages(query); },
+            store::MessageStore& store) { return store.read_messages(query); },
         [this, cursor, lease = std::make_shared<core::MemoryBudget::Lease>(std::move(lease))](
             store::Result<std::vector<store::StoredMessage>> messages) {
           auto [connection, room] = replay_target(*cursor);

@@ -66,7 +66,7 @@ PollService::~PollService() {
 
 void PollService::list_rooms(std::size_t limit, Done<std::vector<RoomSummary>> done) {
   store_.run<std::vector<store::RoomRecord>>(
-      [limit](store::Store& store) { return store.list_rooms(limit); },
+      [limit](store::MessageStore& store) { return store.list_rooms(limit); },
       [this, done = std::move(done)](store::Result<std::vector<store::RoomRecord>> records) {
         if (!records) return done(store_failed());
         std::vector<RoomSummary> rooms;
@@ -101,7 +101,7 @@ void PollService::read_before(const core::RoomName& room, std::optional<std::uin
   if (refused_as_busy(done)) return;
   store_.run<Read>(
       [room, before, limit,
-       max_bytes = limits_.max_page_bytes](store::Store& store) -> store::Result<Read> {
+       max_bytes = limits_.max_page_bytes](store::MessageStore& store) -> store::Result<Read> {
         auto record = store.open_room(room);
         if (!record) return record.error();
         const std::uint64_t up_to = before ? (*before == 0 ? 0 : *before - 1) : record->last_seq;
@@ -151,7 +151,7 @@ void PollService::read_after(const core::Room& room, std::uint64_t after, std::s
   if (refused_as_busy(done)) return;
   store_.run<std::vector<store::StoredMessage>>(
       [query = store::RangeQuery{room.name(), after, up_to, limit, limits_.max_page_bytes,
-                                 store::Keep::oldest}](store::Store& store) {
+                                 store::Keep::oldest}](store::MessageStore& store) {
         return store.read_messages(query);
       },
       [this, name = room.name().text(), last_seq, wanted = up_to - after,

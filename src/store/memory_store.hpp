@@ -11,11 +11,14 @@ namespace parley::store {
 
 class MemoryStore : public Store {
  public:
+  // MessageStore
   Result<RoomRecord> open_room(const core::RoomName& room) override;
   Result<std::vector<Appended>> append_batch(std::span<const AppendRequest> requests,
                                              std::int64_t now_ms) override;
   Result<std::vector<StoredMessage>> read_messages(const RangeQuery& query) override;
   Result<std::vector<RoomRecord>> list_rooms(std::size_t limit) override;
+
+  // IdentityStore
   Result<bool> create_account(const core::UserName& user, const std::string& password_hash,
                               std::int64_t now_ms) override;
   Result<std::optional<Account>> find_account(const core::UserName& user) override;
@@ -31,6 +34,8 @@ class MemoryStore : public Store {
   Result<std::vector<TokenRecord>> list_tokens(const core::UserName& user) override;
   Result<std::size_t> count_live_tokens(const core::UserName& user) override;
   Result<bool> revoke_token(const core::UserName& user, const std::string& id) override;
+
+  // Store
   Result<void> check() override { return {}; }
 
  private:

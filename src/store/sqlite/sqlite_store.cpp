@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "store/sqlite/sqlite_migrations.hpp"
+
 namespace parley::store {
 namespace {
 
@@ -20,80 +22,6 @@ class SqliteCategory final : public boost::system::error_category {
 boost::system::error_code make_error(int code) {
   return {code, sqlite_category()};
 }
-
-// Schema migrations, applied in order; user_version counts those applied.
-constexpr const char* kMigrations[] = {
-    R"sql(
-    CREATE TABLE rooms (
-      id INTEGER PRIMARY KEY,
-      key TEXT NOT NULL UNIQUE,
-      name TEXT NOT NULL,
-      last_seq INTEGER NOT NULL DEFAULT 0,
-      created_ms INTEGER NOT NULL,
-      last_active_ms INTEGER NOT NULL
-    );
-    CREATE INDEX rooms_by_activity ON rooms (last_active_ms DESC);
-    CREATE TABLE messages (
-      room_id INTEGER NOT NULL REFERENCES rooms (id),
-      seq INTEGER NOT NULL,
-      ts INTEGER NOT NULL,
-      user_key TEXT NOT NULL,
-      user_name TEXT NOT NULL,
-      text TEXT NOT NULL,
-      client_id TEXT NOT NULL,
-      PRIMARY KEY (room_id, seq)
-    ) WITHOUT ROWID;
-    CREATE UNIQUE INDEX messages_by_client_id ON messages (room_id, user_key, client_id);
-    )sql",
-    R"sql(
-    CREATE TABLE accounts (
-      key TEXT PRIMARY KEY,
-      name TEXT NOT NULL,
-      password_hash TEXT NOT NULL,
-      created_ms INTEGER NOT NULL
-    );
-    CREATE TABLE sessions (
-      id_digest TEXT PRIMARY KEY,
-      user_key TEXT NOT NULL,
-      user_name TEXT NOT NULL,
-      guest INTEGER NOT NULL,
-      csrf_token TEXT NOT NULL,
-      created_ms INTEGER NOT NULL,
-      expires_ms INTEGER NOT NULL
-    );
-    CREATE INDEX sessions_by_guest_name ON sessions (user_key, guest, expires_ms);
-    CREATE TABLE tokens (
-      id TEXT PRIMARY KEY,
-      digest TEXT NOT NULL UNIQUE,
-      user_key TEXT NOT NULL,
-      user_name TEXT NOT NULL,
-      created_ms INTEGER NOT NULL,
-      revoked INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE INDEX tokens_by_user ON tokens (user_key);
-    )sql",
-    // Names change hands (a guest logs out, someone registers the name): a
-    // message's author and a session's owner become identities, and
-    // idempotency keys on the author's identity, not the name. Rows from
-    // before: a name with an account was that account's; any other was a
-    // guest's, kept as the `?name=` guest of that name (a session guest's
-    // owner is new and random, so no account or session inherits them, and
-    // a `?name=` client resending across the upgrade is still recognised).
-    R"sql(
-    ALTER TABLE messages ADD COLUMN author_id TEXT NOT NULL DEFAULT '';
-    ALTER TABLE messages ADD COLUMN guest INTEGER NOT NULL DEFAULT 0;
-    UPDATE messages SET
-      guest = NOT EXISTS (SELECT 1 FROM accounts WHERE accounts.key = messages.user_key),
-      author_id = CASE WHEN EXISTS (SELECT 1 FROM accounts WHERE accounts.key = messages.user_key)
-                       THEN 'a:' || user_key ELSE 'n:' || user_key END;
-    DROP INDEX messages_by_client_id;
-    CREATE UNIQUE INDEX messages_by_author_and_client_id ON messages (room_id, author_id, client_id);
-    ALTER TABLE sessions ADD COLUMN owner TEXT NOT NULL DEFAULT '';
-    UPDATE sessions SET owner = CASE WHEN guest = 0 THEN 'a:' || user_key
-                                     ELSE 'g:' || lower(hex(randomblob(12))) END;
-    CREATE INDEX sessions_by_expiry ON sessions (expires_ms);
-    )sql",
-};
 
 }  // namespace
 
@@ -160,17 +88,24 @@ SqliteStore::SqliteStore(const SqliteOptions& options) : max_cached_rooms_(optio
     sqlite3_close(db_);
     throw std::runtime_error("cannot open database " + options.path.string() + ": " + reason);
   }
-  sqlite3_extended_result_codes(db_, 1);
-  sqlite3_busy_timeout(db_, options.busy_timeout_ms);
-  const std::string pragmas =
-      std::string("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = ") +
-      (options.durability == Durability::full ? "FULL;" : "NORMAL;");
-  if (!execute(pragmas.c_str())) {
-    throw std::runtime_error("cannot configure database: " + std::string(sqlite3_errmsg(db_)));
+  try {
+    sqlite3_extended_result_codes(db_, 1);
+    sqlite3_busy_timeout(db_, options.busy_timeout_ms);
+    const std::string pragmas =
+        std::string("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = ") +
+        (options.durability == Durability::full ? "FULL;" : "NORMAL;");
+    if (!execute(pragmas.c_str())) {
+      throw std::runtime_error("cannot configure database: " + std::string(sqlite3_errmsg(db_)));
+    }
+    migrate_sqlite_schema(db_);
+    Statement::Use latest(statement("SELECT COALESCE(MAX(last_active_ms), 0) FROM rooms"));
+    if (latest->step() == SQLITE_ROW) latest_activity_ = latest->integer(0);
+  } catch (...) {
+    // No destructor runs for a constructor that throws.
+    statements_.clear();
+    sqlite3_close(db_);
+    throw;
   }
-  migrate();
-  Statement::Use latest(statement("SELECT COALESCE(MAX(last_active_ms), 0) FROM rooms"));
-  if (latest->step() == SQLITE_ROW) latest_activity_ = latest->integer(0);
 }
 
 std::int64_t SqliteStore::next_activity(std::int64_t now_ms) {
@@ -183,28 +118,6 @@ std::int64_t SqliteStore::next_activity(std::int64_t now_ms) {
 SqliteStore::~SqliteStore() {
   statements_.clear();
   sqlite3_close(db_);
-}
-
-void SqliteStore::migrate() {
-  std::int64_t version = 0;
-  {
-    Statement::Use query(statement("PRAGMA user_version"));
-    if (query->step() == SQLITE_ROW) version = query->integer(0);
-  }
-  constexpr auto count = static_cast<std::int64_t>(std::size(kMigrations));
-  if (version > count) {
-    throw std::runtime_error("database schema is newer than this parley (version " +
-                             std::to_string(version) + ")");
-  }
-  for (std::int64_t next = version; next < count; ++next) {
-    const std::string script = std::string("BEGIN;") + kMigrations[next] +
-                               "PRAGMA user_version = " + std::to_string(next + 1) + "; COMMIT;";
-    if (!execute(script.c_str())) {
-      const std::string reason = sqlite3_errmsg(db_);
-      run("ROLLBACK");
-      throw std::runtime_error("cannot migrate database: " + reason);
-    }
-  }
 }
 
 Result<void> SqliteStore::execute(const char* sql) {

@@ -38,11 +38,14 @@ class SqliteStore final : public Store {
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
+  // MessageStore
   Result<RoomRecord> open_room(const core::RoomName& room) override;
   Result<std::vector<Appended>> append_batch(std::span<const AppendRequest> requests,
                                              std::int64_t now_ms) override;
   Result<std::vector<StoredMessage>> read_messages(const RangeQuery& query) override;
   Result<std::vector<RoomRecord>> list_rooms(std::size_t limit) override;
+
+  // IdentityStore
   Result<bool> create_account(const core::UserName& user, const std::string& password_hash,
                               std::int64_t now_ms) override;
   Result<std::optional<Account>> find_account(const core::UserName& user) override;
@@ -58,6 +61,8 @@ class SqliteStore final : public Store {
   Result<std::vector<TokenRecord>> list_tokens(const core::UserName& user) override;
   Result<std::size_t> count_live_tokens(const core::UserName& user) override;
   Result<bool> revoke_token(const core::UserName& user, const std::string& id) override;
+
+  // Store
   Result<void> check() override;
   bool last_failure_is_transient() const override { return last_failure_transient_; }
 
@@ -71,7 +76,6 @@ class SqliteStore final : public Store {
     std::uint64_t last_seq;
   };
 
-  void migrate();
   Statement& statement(const char* sql);
   Result<CachedRoom*> find_or_create_room(const core::RoomName& room, std::int64_t now_ms,
                                           std::int64_t active_ms);

@@ -1,0 +1,79 @@
+// Who may act: accounts, the sessions of browsers and guests, and API tokens.
+// One half of a Store (the other is MessageStore); used by one thread only,
+// the StoreWorker's. Secrets never reach it: sessions and tokens are found by
+// digests of theirs.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/names.hpp"
+#include "store/result.hpp"
+
+namespace parley::store {
+
+struct Account {
+  std::string name;  // as registered
+  std::string password_hash;
+};
+
+struct SessionRecord {
+  std::string id_digest;  // digest of the cookie's secret, never the secret
+  std::string user_name;
+  bool guest = false;
+  std::string csrf_token;
+  std::int64_t expires_ms = 0;
+  // The identity id of whoever the session acts as: "a:" + user key for an
+  // account, "g:" + a random public id for a guest (never from the secret).
+  std::string owner;
+};
+
+struct TokenRecord {
+  std::string id;      // public handle, for listing and revoking
+  std::string digest;  // digest of the bearer secret
+  std::string user_name;
+  std::int64_t created_ms = 0;
+};
+
+class IdentityStore {
+ public:
+  virtual ~IdentityStore() = default;
+
+  // Creates the account unless the name is taken by an account or by a guest
+  // session that has not expired; answers whether it was created.
+  virtual Result<bool> create_account(const core::UserName& user, const std::string& password_hash,
+                                      std::int64_t now_ms) = 0;
+  virtual Result<std::optional<Account>> find_account(const core::UserName& user) = 0;
+
+  // True when an account, or a guest session unexpired at `now_ms`, has the name.
+  virtual Result<bool> is_name_taken(const core::UserName& user, std::int64_t now_ms) = 0;
+
+  // Stores a session. A guest session is refused (false) when its name is
+  // taken, checked in the same step.
+  virtual Result<bool> create_session(const SessionRecord& session, std::int64_t now_ms) = 0;
+  // The session, if it exists and has not expired at `now_ms` (it expires
+  // when expires_ms <= now_ms).
+  virtual Result<std::optional<SessionRecord>> find_session(const std::string& id_digest,
+                                                            std::int64_t now_ms) = 0;
+  virtual Result<void> extend_session(const std::string& id_digest, std::int64_t expires_ms) = 0;
+  virtual Result<void> delete_session(const std::string& id_digest) = 0;
+  // Deletes every session expired at `now_ms` (expires_ms <= now_ms, as
+  // find_session sees them); answers how many went.
+  virtual Result<std::size_t> delete_expired_sessions(std::int64_t now_ms) = 0;
+
+  virtual Result<void> create_token(const TokenRecord& token) = 0;
+  // The token with this digest, unless it was revoked.
+  virtual Result<std::optional<TokenRecord>> find_token(const std::string& digest) = 0;
+  // The unrevoked tokens of `user`, oldest first.
+  virtual Result<std::vector<TokenRecord>> list_tokens(const core::UserName& user) = 0;
+  // How many unrevoked tokens `user` has.
+  virtual Result<std::size_t> count_live_tokens(const core::UserName& user) = 0;
+  // Answers whether a token of `user` with this id was there to revoke; a
+  // token of anyone else is left alone.
+  virtual Result<bool> revoke_token(const core::UserName& user, const std::string& id) = 0;
+};
+
+}  // namespace parley::store

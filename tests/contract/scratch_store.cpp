@@ -1,0 +1,99 @@
+#include "contract/scratch_store.hpp"
+
+namespace parley::contract {
+
+ScratchStore::ScratchStore(std::unique_ptr<store::Store> backend, std::function<void()> remove_data)
+    : backend_(std::move(backend)), remove_data_(std::move(remove_data)) {}
+
+ScratchStore::~ScratchStore() {
+  backend_.reset();  // closed first: its files or database are in use until then
+  if (remove_data_) remove_data_();
+}
+
+store::Result<store::RoomRecord> ScratchStore::open_room(const core::RoomName& room) {
+  return backend_->open_room(room);
+}
+
+store::Result<std::vector<store::Appended>> ScratchStore::append_batch(
+    std::span<const store::AppendRequest> requests, std::int64_t now_ms) {
+  return backend_->append_batch(requests, now_ms);
+}
+
+store::Result<std::vector<store::StoredMessage>> ScratchStore::read_messages(
+    const store::RangeQuery& query) {
+  return backend_->read_messages(query);
+}
+
+store::Result<std::vector<store::RoomRecord>> ScratchStore::list_rooms(std::size_t limit) {
+  return backend_->list_rooms(limit);
+}
+
+store::Result<bool> ScratchStore::create_account(const core::UserName& user,
+                                                 const std::string& password_hash,
+                                                 std::int64_t now_ms) {
+  return backend_->create_account(user, password_hash, now_ms);
+}
+
+store::Result<std::optional<store::Account>> ScratchStore::find_account(
+    const core::UserName& user) {
+  return backend_->find_account(user);
+}
+
+store::Result<bool> ScratchStore::is_name_taken(const core::UserName& user, std::int64_t now_ms) {
+  return backend_->is_name_taken(user, now_ms);
+}
+
+store::Result<bool> ScratchStore::create_session(const store::SessionRecord& session,
+                                                 std::int64_t now_ms) {
+  return backend_->create_session(session, now_ms);
+}
+
+store::Result<std::optional<store::SessionRecord>> ScratchStore::find_session(
+    const std::string& id_digest, std::int64_t now_ms) {
+  return backend_->find_session(id_digest, now_ms);
+}
+
+store::Result<void> ScratchStore::extend_session(const std::string& id_digest,
+                                                 std::int64_t expires_ms) {
+  return backend_->extend_session(id_digest, expires_ms);
+}
+
+store::Result<void> ScratchStore::delete_session(const std::string& id_digest) {
+  return backend_->delete_session(id_digest);
+}
+
+store::Result<std::size_t> ScratchStore::delete_expired_sessions(std::int64_t now_ms) {
+  return backend_->delete_expired_sessions(now_ms);
+}
+
+store::Result<void> ScratchStore::create_token(const store::TokenRecord& token) {
+  return backend_->create_token(token);
+}
+
+store::Result<std::optional<store::TokenRecord>> ScratchStore::find_token(
+    const std::string& digest) {
+  return backend_->find_token(digest);
+}
+
+store::Result<std::vector<store::TokenRecord>> ScratchStore::list_tokens(
+    const core::UserName& user) {
+  return backend_->list_tokens(user);
+}
+
+store::Result<std::size_t> ScratchStore::count_live_tokens(const core::UserName& user) {
+  return backend_->count_live_tokens(user);
+}
+
+store::Result<bool> ScratchStore::revoke_token(const core::UserName& user, const std::string& id) {
+  return backend_->revoke_token(user, id);
+}
+
+store::Result<void> ScratchStore::check() {
+  return backend_->check();
+}
+
+bool ScratchStore::last_failure_is_transient() const {
+  return backend_->last_failure_is_transient();
+}
+
+}  // namespace parley::contract

@@ -1,0 +1,54 @@
+// A Store made for one test: forwards every call to the backend it holds and,
+// once that backend is closed, removes whatever held its data (a temporary
+// folder, a database), so no test sees another's data or leaves any behind.
+// One thread, like every Store.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "store/store.hpp"
+
+namespace parley::contract {
+
+class ScratchStore final : public store::Store {
+ public:
+  ScratchStore(std::unique_ptr<store::Store> backend, std::function<void()> remove_data);
+  ~ScratchStore() override;
+  ScratchStore(const ScratchStore&) = delete;
+  ScratchStore& operator=(const ScratchStore&) = delete;
+
+  store::Result<store::RoomRecord> open_room(const core::RoomName& room) override;
+  store::Result<std::vector<store::Appended>> append_batch(
+      std::span<const store::AppendRequest> requests, std::int64_t now_ms) override;
+  store::Result<std::vector<store::StoredMessage>> read_messages(
+      const store::RangeQuery& query) override;
+  store::Result<std::vector<store::RoomRecord>> list_rooms(std::size_t limit) override;
+
+  store::Result<bool> create_account(const core::UserName& user, const std::string& password_hash,
+                                     std::int64_t now_ms) override;
+  store::Result<std::optional<store::Account>> find_account(const core::UserName& user) override;
+  store::Result<bool> is_name_taken(const core::UserName& user, std::int64_t now_ms) override;
+  store::Result<bool> create_session(const store::SessionRecord& session,
+                                     std::int64_t now_ms) override;
+  store::Result<std::optional<store::SessionRecord>> find_session(const std::string& id_digest,
+                                                                  std::int64_t now_ms) override;
+  store::Result<void> extend_session(const std::string& id_digest,
+                                     std::int64_t expires_ms) override;
+  store::Result<void> delete_session(const std::string& id_digest) override;
+  store::Result<std::size_t> delete_expired_sessions(std::int64_t now_ms) override;
+  store::Result<void> create_token(const store::TokenRecord& token) override;
+  store::Result<std::optional<store::TokenRecord>> find_token(const std::string& digest) override;
+  store::Result<std::vector<store::TokenRecord>> list_tokens(const core::UserName& user) override;
+  store::Result<std::size_t> count_live_tokens(const core::UserName& user) override;
+  store::Result<bool> revoke_token(const core::UserName& user, const std::string& id) override;
+
+  store::Result<void> check() override;
+  bool last_failure_is_transient() const override;
+
+ private:
+  std::unique_ptr<store::Store> backend_;
+  std::function<void()> remove_data_;
+};
+
+}  // namespace parley::contract

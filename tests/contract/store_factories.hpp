@@ -1,0 +1,39 @@
+// The backends the contract suites run against. Each suite is instantiated
+// once per backend, so a backend joins every suite with one
+// INSTANTIATE_TEST_SUITE_P line per suite over its factories; a backend that
+// needs a server (PostgreSQL, through a URL in an environment variable)
+// answers no factory when that is not set, and its tests are simply absent.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "store/store.hpp"
+
+namespace parley::contract {
+
+struct StoreFactory {
+  std::string name;  // the last part of each test's name: .../memory, .../sqlite
+  // A fresh, empty store, which leaves nothing behind when destroyed.
+  std::function<std::unique_ptr<store::Store>()> make;
+  // A fresh, empty store whose every write of a message with text `text`
+  // fails, as a full disk or a lost connection would. Empty for a backend
+  // whose writes cannot fail (memory): the tests of failures skip it.
+  std::function<std::unique_ptr<store::Store>(const std::string& text)> make_failing_on;
+};
+
+// Each in memory.
+std::vector<StoreFactory> memory_stores();
+// Each a SQLite file in a temporary folder of its own.
+std::vector<StoreFactory> sqlite_stores();
+
+// Names the test after the factory (instead of printing its bytes).
+std::string name_of(const ::testing::TestParamInfo<StoreFactory>& info);
+void PrintTo(const StoreFactory& factory, std::ostream* out);
+
+}  // namespace parley::contract
