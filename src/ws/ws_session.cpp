@@ -15,9 +15,6 @@ using ws::CloseCode;
 
 namespace {
 
-// Frames gathered into one write: enough to empty a burst in one system
-// call, few enough for an array on the stack (two buffers each).
-constexpr std::size_t kFramesPerWrite = 32;  // Asio passes at most 64 buffers
 // Reads in one turn before other connections get theirs.
 constexpr int kReadsPerTurn = 4;
 
@@ -38,7 +35,8 @@ WsSession::WsSession(tcp::socket&& socket, core::ConnectionQuota::Slot slot, Ser
       credential_(std::move(credential)),
       decoder_(context.limits.ws_max_frame_bytes),
       frame_allowance_(static_cast<double>(context.limits.ws_frame_burst)),
-      allowance_at_(std::chrono::steady_clock::now()) {}
+      allowance_at_(std::chrono::steady_clock::now()),
+      queue_(context.limits.ws_max_queued_bytes) {}
 
 WsSession::~WsSession() {
   finish();
@@ -60,7 +58,7 @@ void WsSession::run(std::string handshake, std::string_view received) {
   }
   obs::count(obs::counters().ws_connections_opened);
   // The 101 answer and the hello leave in one write.
-  enqueue(shared_bytes(std::move(handshake)), ws::FrameHeader{});
+  enqueue(shared_bytes(std::move(handshake)), ws::Framing::prebuilt);
   send(protocol::encode_hello(identity_.user.text(), identity_.is_guest()));
   unread_.assign(received);
   read_available();
@@ -209,9 +207,10 @@ bool WsSession::handle(const ws::Event& event) {
       // read is a slow reader.
       if (event.payload.empty()) {
         static const core::Frame empty_pong = shared_bytes(ws::control_frame(ws::Opcode::pong, {}));
-        enqueue_bounded(empty_pong, {});
+        enqueue_bounded(empty_pong, ws::Framing::prebuilt);
       } else {
-        enqueue_bounded(shared_bytes(ws::control_frame(ws::Opcode::pong, event.payload)), {});
+        enqueue_bounded(shared_bytes(ws::control_frame(ws::Opcode::pong, event.payload)),
+                        ws::Framing::prebuilt);
       }
       return true;
     case ws::Event::Kind::pong:
@@ -289,7 +288,7 @@ void WsSession::start_join(protocol::JoinCommand command) {
   // replay written: a client that does not read cannot pile up replays.
   join_pending_ = true;
   context_.chat.join(shared_from_this(), std::move(command), [self = shared_from_this()] {
-    if (self->replayed_bytes_ > 0) {
+    if (self->queue_.has_replay_unwritten()) {
       self->replay_unwritten_ = true;
       return;
     }
@@ -302,33 +301,30 @@ void WsSession::start_join(protocol::JoinCommand command) {
 
 void WsSession::send(const core::Frame& frame) {
   if (state_ != State::open) return;
-  enqueue_bounded(frame, ws::header_for(ws::Opcode::text, frame->size()));
+  enqueue_bounded(frame, ws::Framing::text_message);
 }
 
 void WsSession::send_ephemeral(const core::Frame& frame) {
-  if (state_ != State::open || overflowed_) return;
+  if (state_ != State::open || queue_.has_overflowed()) return;
   // Only while the queue is well within its bound: a client that is busy
   // reading messages is not sent who is typing, and never closed for it.
-  if (queued_bytes_ + core::queued_cost(*frame) > context_.limits.ws_max_queued_bytes / 2) {
+  if (!queue_.has_room_for_ephemeral(*frame)) {
     obs::count(obs::counters().ws_ephemeral_dropped);
     return;
   }
-  enqueue(frame, ws::header_for(ws::Opcode::text, frame->size()));
+  enqueue(frame, ws::Framing::text_message);
 }
 
 void WsSession::send_replay_piece(std::span<const core::Frame> frames,
                                   core::MemoryBudget::Lease lease, std::function<void()> written) {
-  if (state_ != State::open || overflowed_) return;
-  for (const core::Frame& frame : frames) {
-    enqueue(frame, ws::header_for(ws::Opcode::text, frame->size()), /*replayed=*/true);
-  }
-  replay_lease_ = std::move(lease);
+  if (state_ != State::open || queue_.has_overflowed()) return;
+  queue_.push_replay_piece(frames, std::move(lease));
+  if (!frames.empty()) schedule_flush();
   replay_written_ = std::move(written);
-  if (replayed_bytes_ == 0) on_replay_piece_written();  // an empty piece
+  if (!queue_.has_replay_unwritten()) on_replay_piece_written();  // an empty piece
 }
 
 void WsSession::on_replay_piece_written() {
-  replay_lease_.release();
   if (auto next = std::exchange(replay_written_, nullptr)) {
     // Not from here: the caller is writing this session's queue.
     asio::post(socket_.get_executor(), std::move(next));
@@ -340,31 +336,25 @@ void WsSession::on_replay_piece_written() {
   }
 }
 
-void WsSession::enqueue_bounded(core::Frame bytes, ws::FrameHeader header) {
-  if (overflowed_) return;
+void WsSession::enqueue_bounded(core::Frame bytes, ws::Framing framing) {
+  if (queue_.has_overflowed()) return;
   // One bound for everything queued for this client, its replay piece
   // included (what the room holds back during a replay has its own share).
-  const auto over_bound = [&] {
-    return queued_bytes_ + core::queued_cost(*bytes) > context_.limits.ws_max_queued_bytes;
-  };
   // One turn can queue a lot for a client that reads promptly (a batch of
   // commits, the frames held during a replay): what the socket takes now
   // does not count, unless it was full already. A failed write is left to the
   // next flush, which ends the session (not here, inside a fan-out).
-  if (over_bound() && !write_waiting_) write_now();
-  if (over_bound()) {
+  if (!queue_.fits(*bytes) && !write_waiting_) write_now();
+  if (!queue_.fits(*bytes)) {
     fall_behind();
     return;
   }
-  enqueue(std::move(bytes), header);
+  enqueue(std::move(bytes), framing);
 }
 
-void WsSession::enqueue(core::Frame bytes, ws::FrameHeader header, bool replayed) {
+void WsSession::enqueue(core::Frame bytes, ws::Framing framing) {
   if (state_ == State::closed || close_sent_) return;
-  const std::size_t cost = core::queued_cost(*bytes);
-  queued_bytes_ += cost;
-  if (replayed) replayed_bytes_ += cost;
-  queue_.push_back(Outgoing{std::move(bytes), header, replayed});
+  queue_.push(std::move(bytes), framing);
   schedule_flush();
 }
 
@@ -383,7 +373,7 @@ void WsSession::flush() {
 bool WsSession::write_now() {
   switch (write_queued()) {
     case WriteResult::all_written:
-      on_written_all();
+      linger_if_closed();
       return true;
     case WriteResult::would_block:
       wait_writable();
@@ -395,53 +385,17 @@ bool WsSession::write_now() {
 }
 
 WsSession::WriteResult WsSession::write_queued() {
-  while (queue_head_ < queue_.size()) {
-    // Gather the queue into one write: header and payload of each frame,
-    // skipping what a short write already sent.
-    std::array<asio::const_buffer, 2 * kFramesPerWrite> buffers;
-    std::size_t count = 0;
-    std::size_t skip = written_;
-    for (std::size_t i = queue_head_; i < queue_.size() && count + 2 <= buffers.size(); ++i) {
-      for (std::string_view part :
-           {queue_[i].header.view(), std::string_view(*queue_[i].payload)}) {
-        if (skip >= part.size()) {
-          skip -= part.size();
-          continue;
-        }
-        buffers[count++] = asio::buffer(part.data() + skip, part.size() - skip);
-        skip = 0;
-      }
-    }
+  while (queue_.has_unsent()) {
+    const ws::OutboundQueue::Batch batch = queue_.next_batch();
+    std::array<asio::const_buffer, 2 * ws::OutboundQueue::kFramesPerWrite> buffers;
+    for (std::size_t i = 0; i < batch.count; ++i) buffers[i] = asio::buffer(batch.parts[i]);
     boost::system::error_code error;
-    std::size_t sent =
-        socket_.write_some(std::span<const asio::const_buffer>(buffers.data(), count), error);
+    const std::size_t sent =
+        socket_.write_some(std::span<const asio::const_buffer>(buffers.data(), batch.count), error);
     if (error == asio::error::would_block) return WriteResult::would_block;
     if (error) return WriteResult::failed;
     written_since_tick_ = true;
-    // Drop what went out whole; remember how far into the next it got.
-    sent += written_;
-    while (queue_head_ < queue_.size()) {
-      Outgoing& front = queue_[queue_head_];
-      const std::size_t size = front.header.size + front.payload->size();
-      if (sent < size) break;
-      sent -= size;
-      const std::size_t cost = core::queued_cost(*front.payload);
-      queued_bytes_ -= cost;
-      if (front.replayed) {
-        replayed_bytes_ -= cost;
-        if (replayed_bytes_ == 0) on_replay_piece_written();
-      }
-      front.payload.reset();
-      ++queue_head_;
-      upgrade_answered_ = true;  // the 101 is always the first frame
-    }
-    written_ = sent;
-    // Entries written stay until the queue empties; a queue that never does
-    // (a reader exactly as slow as its room) must not grow by them.
-    if (queue_head_ >= 64 && queue_head_ * 2 >= queue_.size()) {
-      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_));
-      queue_head_ = 0;
-    }
+    if (queue_.mark_written(sent).finished_replay_piece) on_replay_piece_written();
   }
   return WriteResult::all_written;
 }
@@ -459,26 +413,13 @@ void WsSession::wait_writable() {
                      });
 }
 
-void WsSession::on_written_all() {
-  queue_head_ = 0;
-  written_ = 0;
-  // A burst's worth of capacity is kept; an idle connection keeps little.
-  if (queue_.capacity() > 16) {
-    std::vector<Outgoing>().swap(queue_);
-  } else {
-    queue_.clear();
-  }
-  linger_if_closed();
-}
-
 void WsSession::linger_if_closed() {
   // Both sides have said goodbye, and ours has been written.
-  if (close_sent_ && close_received_ && queue_head_ == queue_.size()) linger();
+  if (close_sent_ && close_received_ && !queue_.has_unsent()) linger();
 }
 
 void WsSession::fall_behind() {
-  if (overflowed_) return;
-  overflowed_ = true;
+  if (!queue_.mark_overflowed()) return;
   // Never close in the middle of a fan-out: the room is still iterating.
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     obs::count(obs::counters().ws_slow_clients_closed);
@@ -503,21 +444,10 @@ void WsSession::close_with(CloseCode code, bool drop_queue, std::string_view rea
   state_ = State::closing;
   // No room may deliver to a closing connection.
   context_.chat.disconnect(*this);
-  if (drop_queue) {
-    // All but a frame partly written, which must be completed, and the 101
-    // answer, without which the client never sees the close frame.
-    std::size_t keep = queue_head_ + (written_ > 0 ? 1 : 0);
-    if (!upgrade_answered_) keep = std::max<std::size_t>(keep, 1);
-    for (std::size_t i = keep; i < queue_.size(); ++i) {
-      const std::size_t cost = core::queued_cost(*queue_[i].payload);
-      queued_bytes_ -= cost;
-      if (queue_[i].replayed) replayed_bytes_ -= cost;
-    }
-    queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(keep), queue_.end());
-  }
+  if (drop_queue) queue_.drop_unsent();
   // What was queued before the close still goes out (acks at shutdown).
   // Built when needed: at most one per connection.
-  enqueue(shared_bytes(ws::close_frame(code, reason)), {});
+  enqueue(shared_bytes(ws::close_frame(code, reason)), ws::Framing::prebuilt);
   close_sent_ = true;
   // The peer's answer is read even when reads were paused.
   read_available();
@@ -533,7 +463,7 @@ void WsSession::tick() {
   // While its reads pause (a join or sends waiting on the store), a client
   // is not silent: it is not being listened to. One whose replay waits to be
   // written is listened to once it has read it: it is alive while that moves.
-  const bool replay_pending = replay_unwritten_ || replayed_bytes_ > 0;
+  const bool replay_pending = replay_unwritten_ || queue_.has_replay_unwritten();
   const bool waited_on_us = read_stopped_ && !replay_pending;
   silent_ticks_ = heard_since_tick_ || waited_on_us || (replay_pending && written_since_tick_)
                       ? 0
@@ -550,7 +480,7 @@ void WsSession::tick() {
   // Half-way to the limit, a ping asks the client to prove it is there.
   if (silent_ticks_ == (idle_limit + 1) / 2) {
     static const core::Frame ping = shared_bytes(ws::control_frame(ws::Opcode::ping, {}));
-    enqueue(ping, {});
+    enqueue(ping, ws::Framing::prebuilt);
   }
   if (credential_ && ++ticks_since_check_ >= context_.identity.session_check.count()) {
     ticks_since_check_ = 0;
@@ -626,7 +556,6 @@ void WsSession::finish() {
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   queue_.clear();
-  replay_lease_.release();
   // The replay ends with the connection, and so does a pause. What they
   // hold (the session itself, maybe) goes later, so that no caller of
   // finish() outlives the session.

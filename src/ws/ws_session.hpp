@@ -12,9 +12,10 @@
 #include <vector>
 
 #include "auth/identity.hpp"
+#include "net/server_context.hpp"
 #include "protocol/client_frame.hpp"
 #include "service/connection.hpp"
-#include "net/server_context.hpp"
+#include "ws/outbound_queue.hpp"
 #include "ws/ws_framing.hpp"
 
 namespace parley::transport {
@@ -70,12 +71,6 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
  private:
   enum class State { open, closing, closed };
 
-  // A queued frame: its header (none for pre-framed bytes) and payload.
-  struct Outgoing {
-    core::Frame payload;
-    ws::FrameHeader header;
-    bool replayed = false;  // part of a join's replay: not counted against the bound
-  };
   enum class WriteResult { all_written, would_block, failed };
 
   bool may_dispatch();
@@ -95,9 +90,9 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   void start_join(protocol::JoinCommand command);
   // Queues a frame unless the queue would pass its bound even after writing
   // what the socket takes now (then: 1008).
-  void enqueue_bounded(core::Frame bytes, ws::FrameHeader header);
-  void enqueue(core::Frame bytes, ws::FrameHeader header, bool replayed = false);
-  // The replay piece in the queue is written: its lease ends, the next may come.
+  void enqueue_bounded(core::Frame bytes, ws::Framing framing);
+  void enqueue(core::Frame bytes, ws::Framing framing);
+  // The replay piece in the queue is written: the next may come.
   void on_replay_piece_written();
   // Writes from the queue until it is empty or the socket is full.
   WriteResult write_queued();
@@ -106,7 +101,6 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   bool write_now();
   void schedule_flush();
   void wait_writable();
-  void on_written_all();
   void close_with(ws::CloseCode code, bool drop_queue, std::string_view reason = {});
   void check_credential();
   // After the closing handshake: half-close, and read until the peer closes.
@@ -147,19 +141,11 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   // must not overtake them).
   std::unique_ptr<protocol::JoinCommand> deferred_join_;
 
-  // Writing: queue_[queue_head_...] waits; `written_` bytes of the first of
-  // them are already out.
-  std::vector<Outgoing> queue_;
-  std::size_t queue_head_ = 0;
-  std::size_t written_ = 0;
-  std::size_t queued_bytes_ = 0;
-  std::size_t replayed_bytes_ = 0;          // of queued_bytes_, the replay piece's
-  core::MemoryBudget::Lease replay_lease_;  // the piece's share of the server's budget
-  std::function<void()> replay_written_;    // asks for the next piece
+  // Writing.
+  ws::OutboundQueue queue_;
+  std::function<void()> replay_written_;  // asks for the next replay piece
   bool flush_scheduled_ = false;
-  bool write_waiting_ = false;     // the socket was full: an async_wait is pending
-  bool overflowed_ = false;        // the queue hit its bound: closing with 1008
-  bool upgrade_answered_ = false;  // the 101 (the first frame queued) is out
+  bool write_waiting_ = false;  // the socket was full: an async_wait is pending
 
   // Closing handshake and deadlines, in ticks (seconds).
   bool close_sent_ = false;
