@@ -34,8 +34,9 @@ WsSession::WsSession(tcp::socket&& socket, core::ConnectionQuota::Slot slot, Ser
       claim_(claim),
       credential_(std::move(credential)),
       decoder_(context.limits.ws_max_frame_bytes),
-      frame_allowance_(static_cast<double>(context.limits.ws_frame_burst)),
-      allowance_at_(std::chrono::steady_clock::now()),
+      gate_({.max_in_flight_sends = context.limits.ws_max_in_flight_sends,
+             .frame_rate = context.limits.ws_frame_rate,
+             .frame_burst = context.limits.ws_frame_burst}),
       queue_(context.limits.ws_max_queued_bytes) {}
 
 WsSession::~WsSession() {
@@ -71,42 +72,22 @@ asio::any_io_executor WsSession::get_executor() {
 // ---- Reading ----
 
 bool WsSession::may_dispatch() {
-  // Backpressure: a client that waits on a join, has too many sends awaiting
-  // their commit, or has used up its frame allowance, is not read until that
-  // settles.
   if (state_ == State::closing) return true;  // only its close frame matters now
-  return state_ == State::open && !join_pending_ &&
-         in_flight_sends_ < context_.limits.ws_max_in_flight_sends && has_frame_allowance();
-}
-
-bool WsSession::has_frame_allowance() {
-  if (frame_allowance_ >= 1 || context_.limits.ws_frame_rate == 0) return true;
-  const auto now = std::chrono::steady_clock::now();
-  const double elapsed = std::chrono::duration<double>(now - allowance_at_).count();
-  allowance_at_ = now;
-  frame_allowance_ =
-      std::min(static_cast<double>(context_.limits.ws_frame_burst),
-               frame_allowance_ + elapsed * static_cast<double>(context_.limits.ws_frame_rate));
-  if (frame_allowance_ >= 1) return true;
-  obs::count(obs::counters().ws_reads_throttled);
-  // The tick tries again. Nothing else waits for this session meanwhile (no
-  // read, no store answer): it keeps itself alive until then.
-  paused_self_ = shared_from_this();
-  return false;
-}
-
-void WsSession::spend_frame_allowance() {
-  if (context_.limits.ws_frame_rate == 0) return;
-  if (frame_allowance_ >= context_.limits.ws_frame_burst) {
-    allowance_at_ = std::chrono::steady_clock::now();  // full: the refill starts now
+  if (state_ != State::open) return false;
+  const ws::ReadGate::Verdict verdict = gate_.check();
+  if (verdict == ws::ReadGate::Verdict::wait_for_allowance) {
+    obs::count(obs::counters().ws_reads_throttled);
+    // The tick tries again. Nothing else waits for this session meanwhile (no
+    // read, no store answer): it keeps itself alive until then.
+    gate_.hold_while_paused(shared_from_this());
   }
-  frame_allowance_ -= 1;
+  return verdict == ws::ReadGate::Verdict::read;
 }
 
 void WsSession::read_available() {
   if (reading_ || read_waiting_ || state_ == State::closed || close_received_) return;
   reading_ = true;
-  read_stopped_ = false;
+  gate_.note_reading();
   const auto self = shared_from_this();  // a handler may end the session
   // Frames held from an earlier read come first.
   if (!unread_.empty()) {
@@ -172,19 +153,18 @@ void WsSession::wait_readable() {
 }
 
 void WsSession::resume_reading() {
-  if (!read_stopped_ || !may_dispatch()) return;
-  read_stopped_ = false;
+  if (!gate_.is_paused() || !may_dispatch()) return;
+  const std::shared_ptr<void> held = gate_.resume();
   // Not from here: the caller may be inside another session's dispatch,
   // and the read buffer is shared. (The read holds the session now.)
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->read_available(); });
-  paused_self_.reset();
 }
 
 bool WsSession::decode(std::span<char>& input) {
   for (;;) {
     if (state_ == State::closed) return false;
     if (!may_dispatch()) {
-      read_stopped_ = true;
+      gate_.pause();
       return false;
     }
     const std::optional<ws::Event> event = decoder_.next(input);
@@ -202,7 +182,7 @@ bool WsSession::handle(const ws::Event& event) {
       if (state_ == State::open) dispatch(event.payload);
       return true;
     case ws::Event::Kind::ping:
-      spend_frame_allowance();
+      gate_.spend_frame_allowance();
       // Bounded like any answer: a ping flood from a client that does not
       // read is a slow reader.
       if (event.payload.empty()) {
@@ -214,7 +194,7 @@ bool WsSession::handle(const ws::Event& event) {
       }
       return true;
     case ws::Event::Kind::pong:
-      spend_frame_allowance();
+      gate_.spend_frame_allowance();
       return true;
     case ws::Event::Kind::close:
       close_received_ = true;
@@ -241,7 +221,7 @@ void WsSession::dispatch(std::string_view text) {
   // every other frame comes out of the allowance.
   const auto* command = std::get_if<protocol::ClientCommand>(&parsed);
   if (command == nullptr || !std::holds_alternative<protocol::SendCommand>(*command)) {
-    spend_frame_allowance();
+    gate_.spend_frame_allowance();
   }
   if (auto* refused = std::get_if<protocol::FrameError>(&parsed)) {
     obs::count(obs::counters().ws_frames_refused);
@@ -254,19 +234,11 @@ void WsSession::dispatch(std::string_view text) {
       [&](auto& typed) {
         using T = std::decay_t<decltype(typed)>;
         if constexpr (std::is_same_v<T, protocol::JoinCommand>) {
-          if (typed.since && in_flight_sends_ > 0) {
-            // Its replay must not overtake the acks of earlier sends.
-            deferred_join_ = std::make_unique<protocol::JoinCommand>(std::move(typed));
-            join_pending_ = true;
-          } else {
-            start_join(std::move(typed));
-          }
+          if (auto join = gate_.admit_join(std::move(typed))) start_join(std::move(*join));
         } else if constexpr (std::is_same_v<T, protocol::SendCommand>) {
-          ++in_flight_sends_;
+          gate_.start_send();
           chat.send(self, std::move(typed), [self] {
-            --self->in_flight_sends_;
-            if (self->in_flight_sends_ == 0 && self->deferred_join_) {
-              const auto join = std::move(self->deferred_join_);
+            if (auto join = self->gate_.finish_send()) {
               self->start_join(std::move(*join));
               return;
             }
@@ -284,16 +256,11 @@ void WsSession::dispatch(std::string_view text) {
 }
 
 void WsSession::start_join(protocol::JoinCommand command) {
-  // Reads stay paused until the join, and its replay if any, is done, and the
-  // replay written: a client that does not read cannot pile up replays.
-  join_pending_ = true;
+  gate_.start_join();
   context_.chat.join(shared_from_this(), std::move(command), [self = shared_from_this()] {
-    if (self->queue_.has_replay_unwritten()) {
-      self->replay_unwritten_ = true;
-      return;
-    }
-    self->join_pending_ = false;
-    self->resume_reading();
+    self->gate_.finish_join(self->queue_.has_replay_unwritten() ? ws::ReadGate::Replay::unwritten
+                                                                : ws::ReadGate::Replay::written);
+    if (!self->gate_.is_waiting_for_replay()) self->resume_reading();
   });
 }
 
@@ -329,9 +296,8 @@ void WsSession::on_replay_piece_written() {
     // Not from here: the caller is writing this session's queue.
     asio::post(socket_.get_executor(), std::move(next));
   }
-  if (replay_unwritten_) {
-    replay_unwritten_ = false;
-    join_pending_ = false;
+  if (gate_.is_waiting_for_replay()) {
+    gate_.finish_replay();
     resume_reading();  // posted: not from inside this write
   }
 }
@@ -463,8 +429,8 @@ void WsSession::tick() {
   // While its reads pause (a join or sends waiting on the store), a client
   // is not silent: it is not being listened to. One whose replay waits to be
   // written is listened to once it has read it: it is alive while that moves.
-  const bool replay_pending = replay_unwritten_ || queue_.has_replay_unwritten();
-  const bool waited_on_us = read_stopped_ && !replay_pending;
+  const bool replay_pending = gate_.is_waiting_for_replay() || queue_.has_replay_unwritten();
+  const bool waited_on_us = gate_.is_paused() && !replay_pending;
   silent_ticks_ = heard_since_tick_ || waited_on_us || (replay_pending && written_since_tick_)
                       ? 0
                       : silent_ticks_ + 1;
@@ -559,9 +525,10 @@ void WsSession::finish() {
   // The replay ends with the connection, and so does a pause. What they
   // hold (the session itself, maybe) goes later, so that no caller of
   // finish() outlives the session.
-  if (paused_self_ || replay_written_) {
+  std::shared_ptr<void> held = gate_.let_go();
+  if (held || replay_written_) {
     asio::post(socket_.get_executor(),
-               [held = std::move(paused_self_), next = std::move(replay_written_)] {});
+               [held = std::move(held), next = std::move(replay_written_)] {});
     replay_written_ = nullptr;
   }
 }

@@ -5,17 +5,17 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
-#include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
-#include <vector>
 
 #include "auth/identity.hpp"
 #include "net/server_context.hpp"
 #include "protocol/client_frame.hpp"
 #include "service/connection.hpp"
 #include "ws/outbound_queue.hpp"
+#include "ws/read_gate.hpp"
 #include "ws/ws_framing.hpp"
 
 namespace parley::transport {
@@ -73,12 +73,9 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
 
   enum class WriteResult { all_written, would_block, failed };
 
+  // Whether the next frame may be handled now (see ws::ReadGate; a closing
+  // session reads only its peer's close).
   bool may_dispatch();
-  // Frames other than sends are rationed (a token bucket): a flood of them
-  // pauses this client's reads, costing the others nothing. True when one
-  // may be handled now.
-  bool has_frame_allowance();
-  void spend_frame_allowance();
   void read_available();
   void wait_readable();
   void resume_reading();
@@ -125,21 +122,7 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   std::string unread_;
   bool read_waiting_ = false;  // an async_wait for readability is pending
   bool reading_ = false;       // inside read_available: no nested reads
-  bool read_stopped_ = false;  // paused by backpressure, to resume later
-  // From a join until its replay is in: nothing else is read meanwhile, so no
-  // leave or second join can overtake it.
-  bool join_pending_ = false;
-  bool replay_unwritten_ = false;  // the join is done, its replay not yet written
-  std::uint32_t in_flight_sends_ = 0;
-  // Frame allowance: tokens, refilled at ws_frame_rate per second up to
-  // ws_frame_burst, as of `allowance_at_`.
-  double frame_allowance_ = 0;
-  std::chrono::steady_clock::time_point allowance_at_{};
-  // Held while reads pause for the allowance, when nothing else holds it.
-  std::shared_ptr<WsSession> paused_self_;
-  // A join with `since` that waits for the acks of earlier sends (a replay
-  // must not overtake them).
-  std::unique_ptr<protocol::JoinCommand> deferred_join_;
+  ws::ReadGate gate_;
 
   // Writing.
   ws::OutboundQueue queue_;
