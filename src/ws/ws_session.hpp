@@ -1,6 +1,8 @@
 // One WebSocket connection: decodes client frames and hands them to the chat
-// service; queues server frames, bounded, and writes whatever is queued in
-// one gathered write at the end of the I/O turn that queued it.
+// service while its ws::ReadGate allows; queues server frames in its
+// ws::OutboundQueue, bounded, and writes whatever is queued in one gathered
+// write at the end of the I/O turn that queued it. The session does the I/O;
+// those two units decide. Closing and the tick: ws_session_closing.cpp.
 // Owned by its pending operations (shared_from_this); I/O thread only.
 #pragma once
 
@@ -70,6 +72,9 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
 
  private:
   enum class State { open, closing, closed };
+
+  // Reads in one turn before other connections get theirs.
+  static constexpr int kReadsPerTurn = 4;
 
   enum class WriteResult { all_written, would_block, failed };
 
