@@ -7,17 +7,18 @@
 namespace parley::transport::ws {
 
 void OutboundQueue::push(core::Frame payload, Framing framing) {
-  append(std::move(payload), framing, /*replayed=*/false);
+  append(std::move(payload), framing, Origin::live);
 }
 
 void OutboundQueue::push_replay_piece(std::span<const core::Frame> frames,
                                       core::MemoryBudget::Lease lease) {
-  for (const core::Frame& frame : frames) append(frame, Framing::text_message, /*replayed=*/true);
+  for (const core::Frame& frame : frames) append(frame, Framing::text_message, Origin::replay);
   replay_lease_ = std::move(lease);
   if (replayed_bytes_ == 0) replay_lease_.release();  // an empty piece
 }
 
-void OutboundQueue::append(core::Frame payload, Framing framing, bool replayed) {
+void OutboundQueue::append(core::Frame payload, Framing framing, Origin origin) {
+  const bool replayed = origin == Origin::replay;
   const std::size_t cost = core::queued_cost(*payload);
   queued_bytes_ += cost;
   if (replayed) replayed_bytes_ += cost;

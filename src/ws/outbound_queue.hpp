@@ -92,7 +92,8 @@ class OutboundQueue {
     bool replayed = false;  // part of the replay piece
   };
 
-  void append(core::Frame payload, Framing framing, bool replayed);
+  enum class Origin { live, replay };
+  void append(core::Frame payload, Framing framing, Origin origin);
   void forget(const Entry& entry);
   // Once everything is written: a burst's worth of entries is kept, an idle
   // connection keeps little.
