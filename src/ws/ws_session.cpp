@@ -15,12 +15,6 @@ using ws::CloseCode;
 
 namespace {
 
-// Frames gathered into one write: enough to empty a burst in one system
-// call, few enough for an array on the stack (two buffers each).
-constexpr std::size_t kFramesPerWrite = 32;  // Asio passes at most 64 buffers
-// Reads in one turn before other connections get theirs.
-constexpr int kReadsPerTurn = 4;
-
 core::Frame shared_bytes(std::string bytes) {
   return std::make_shared<const std::string>(std::move(bytes));
 }
@@ -37,8 +31,10 @@ WsSession::WsSession(tcp::socket&& socket, core::ConnectionQuota::Slot slot, Ser
       claim_(claim),
       credential_(std::move(credential)),
       decoder_(context.limits.ws_max_frame_bytes),
-      frame_allowance_(static_cast<double>(context.limits.ws_frame_burst)),
-      allowance_at_(std::chrono::steady_clock::now()) {}
+      gate_({.max_in_flight_sends = context.limits.ws_max_in_flight_sends,
+             .frame_rate = context.limits.ws_frame_rate,
+             .frame_burst = context.limits.ws_frame_burst}),
+      queue_(context.limits.ws_max_queued_bytes) {}
 
 WsSession::~WsSession() {
   finish();
@@ -60,7 +56,7 @@ void WsSession::run(std::string handshake, std::string_view received) {
   }
   obs::count(obs::counters().ws_connections_opened);
   // The 101 answer and the hello leave in one write.
-  enqueue(shared_bytes(std::move(handshake)), ws::FrameHeader{});
+  enqueue(shared_bytes(std::move(handshake)), ws::Framing::prebuilt);
   send(protocol::encode_hello(identity_.user.text(), identity_.is_guest()));
   unread_.assign(received);
   read_available();
@@ -73,42 +69,22 @@ asio::any_io_executor WsSession::get_executor() {
 // ---- Reading ----
 
 bool WsSession::may_dispatch() {
-  // Backpressure: a client that waits on a join, has too many sends awaiting
-  // their commit, or has used up its frame allowance, is not read until that
-  // settles.
   if (state_ == State::closing) return true;  // only its close frame matters now
-  return state_ == State::open && !join_pending_ &&
-         in_flight_sends_ < context_.limits.ws_max_in_flight_sends && has_frame_allowance();
-}
-
-bool WsSession::has_frame_allowance() {
-  if (frame_allowance_ >= 1 || context_.limits.ws_frame_rate == 0) return true;
-  const auto now = std::chrono::steady_clock::now();
-  const double elapsed = std::chrono::duration<double>(now - allowance_at_).count();
-  allowance_at_ = now;
-  frame_allowance_ =
-      std::min(static_cast<double>(context_.limits.ws_frame_burst),
-               frame_allowance_ + elapsed * static_cast<double>(context_.limits.ws_frame_rate));
-  if (frame_allowance_ >= 1) return true;
-  obs::count(obs::counters().ws_reads_throttled);
-  // The tick tries again. Nothing else waits for this session meanwhile (no
-  // read, no store answer): it keeps itself alive until then.
-  paused_self_ = shared_from_this();
-  return false;
-}
-
-void WsSession::spend_frame_allowance() {
-  if (context_.limits.ws_frame_rate == 0) return;
-  if (frame_allowance_ >= context_.limits.ws_frame_burst) {
-    allowance_at_ = std::chrono::steady_clock::now();  // full: the refill starts now
+  if (state_ != State::open) return false;
+  const ws::ReadGate::Verdict verdict = gate_.check();
+  if (verdict == ws::ReadGate::Verdict::wait_for_allowance) {
+    obs::count(obs::counters().ws_reads_throttled);
+    // The tick tries again. Nothing else waits for this session meanwhile (no
+    // read, no store answer): it keeps itself alive until then.
+    gate_.hold_while_paused(shared_from_this());
   }
-  frame_allowance_ -= 1;
+  return verdict == ws::ReadGate::Verdict::read;
 }
 
 void WsSession::read_available() {
   if (reading_ || read_waiting_ || state_ == State::closed || close_received_) return;
   reading_ = true;
-  read_stopped_ = false;
+  gate_.note_reading();
   const auto self = shared_from_this();  // a handler may end the session
   // Frames held from an earlier read come first.
   if (!unread_.empty()) {
@@ -174,19 +150,18 @@ void WsSession::wait_readable() {
 }
 
 void WsSession::resume_reading() {
-  if (!read_stopped_ || !may_dispatch()) return;
-  read_stopped_ = false;
+  if (!gate_.is_paused() || !may_dispatch()) return;
+  const std::shared_ptr<void> held = gate_.resume();
   // Not from here: the caller may be inside another session's dispatch,
   // and the read buffer is shared. (The read holds the session now.)
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->read_available(); });
-  paused_self_.reset();
 }
 
 bool WsSession::decode(std::span<char>& input) {
   for (;;) {
     if (state_ == State::closed) return false;
     if (!may_dispatch()) {
-      read_stopped_ = true;
+      gate_.pause();
       return false;
     }
     const std::optional<ws::Event> event = decoder_.next(input);
@@ -204,18 +179,19 @@ bool WsSession::handle(const ws::Event& event) {
       if (state_ == State::open) dispatch(event.payload);
       return true;
     case ws::Event::Kind::ping:
-      spend_frame_allowance();
+      gate_.spend_frame_allowance();
       // Bounded like any answer: a ping flood from a client that does not
       // read is a slow reader.
       if (event.payload.empty()) {
         static const core::Frame empty_pong = shared_bytes(ws::control_frame(ws::Opcode::pong, {}));
-        enqueue_bounded(empty_pong, {});
+        enqueue_bounded(empty_pong, ws::Framing::prebuilt);
       } else {
-        enqueue_bounded(shared_bytes(ws::control_frame(ws::Opcode::pong, event.payload)), {});
+        enqueue_bounded(shared_bytes(ws::control_frame(ws::Opcode::pong, event.payload)),
+                        ws::Framing::prebuilt);
       }
       return true;
     case ws::Event::Kind::pong:
-      spend_frame_allowance();
+      gate_.spend_frame_allowance();
       return true;
     case ws::Event::Kind::close:
       close_received_ = true;
@@ -242,7 +218,7 @@ void WsSession::dispatch(std::string_view text) {
   // every other frame comes out of the allowance.
   const auto* command = std::get_if<protocol::ClientCommand>(&parsed);
   if (command == nullptr || !std::holds_alternative<protocol::SendCommand>(*command)) {
-    spend_frame_allowance();
+    gate_.spend_frame_allowance();
   }
   if (auto* refused = std::get_if<protocol::FrameError>(&parsed)) {
     obs::count(obs::counters().ws_frames_refused);
@@ -255,19 +231,11 @@ void WsSession::dispatch(std::string_view text) {
       [&](auto& typed) {
         using T = std::decay_t<decltype(typed)>;
         if constexpr (std::is_same_v<T, protocol::JoinCommand>) {
-          if (typed.since && in_flight_sends_ > 0) {
-            // Its replay must not overtake the acks of earlier sends.
-            deferred_join_ = std::make_unique<protocol::JoinCommand>(std::move(typed));
-            join_pending_ = true;
-          } else {
-            start_join(std::move(typed));
-          }
+          if (auto join = gate_.admit_join(std::move(typed))) start_join(std::move(*join));
         } else if constexpr (std::is_same_v<T, protocol::SendCommand>) {
-          ++in_flight_sends_;
+          gate_.start_send();
           chat.send(self, std::move(typed), [self] {
-            --self->in_flight_sends_;
-            if (self->in_flight_sends_ == 0 && self->deferred_join_) {
-              const auto join = std::move(self->deferred_join_);
+            if (auto join = self->gate_.finish_send()) {
               self->start_join(std::move(*join));
               return;
             }
@@ -285,16 +253,11 @@ void WsSession::dispatch(std::string_view text) {
 }
 
 void WsSession::start_join(protocol::JoinCommand command) {
-  // Reads stay paused until the join, and its replay if any, is done, and the
-  // replay written: a client that does not read cannot pile up replays.
-  join_pending_ = true;
+  gate_.start_join();
   context_.chat.join(shared_from_this(), std::move(command), [self = shared_from_this()] {
-    if (self->replayed_bytes_ > 0) {
-      self->replay_unwritten_ = true;
-      return;
-    }
-    self->join_pending_ = false;
-    self->resume_reading();
+    self->gate_.finish_join(self->queue_.has_replay_unwritten() ? ws::ReadGate::Replay::unwritten
+                                                                : ws::ReadGate::Replay::written);
+    if (!self->gate_.is_waiting_for_replay()) self->resume_reading();
   });
 }
 
@@ -302,69 +265,59 @@ void WsSession::start_join(protocol::JoinCommand command) {
 
 void WsSession::send(const core::Frame& frame) {
   if (state_ != State::open) return;
-  enqueue_bounded(frame, ws::header_for(ws::Opcode::text, frame->size()));
+  enqueue_bounded(frame, ws::Framing::text_message);
 }
 
 void WsSession::send_ephemeral(const core::Frame& frame) {
-  if (state_ != State::open || overflowed_) return;
+  if (state_ != State::open || queue_.has_overflowed()) return;
   // Only while the queue is well within its bound: a client that is busy
   // reading messages is not sent who is typing, and never closed for it.
-  if (queued_bytes_ + core::queued_cost(*frame) > context_.limits.ws_max_queued_bytes / 2) {
+  if (!queue_.has_room_for_ephemeral(*frame)) {
     obs::count(obs::counters().ws_ephemeral_dropped);
     return;
   }
-  enqueue(frame, ws::header_for(ws::Opcode::text, frame->size()));
+  enqueue(frame, ws::Framing::text_message);
 }
 
 void WsSession::send_replay_piece(std::span<const core::Frame> frames,
                                   core::MemoryBudget::Lease lease, std::function<void()> written) {
-  if (state_ != State::open || overflowed_) return;
-  for (const core::Frame& frame : frames) {
-    enqueue(frame, ws::header_for(ws::Opcode::text, frame->size()), /*replayed=*/true);
-  }
-  replay_lease_ = std::move(lease);
+  if (state_ != State::open || queue_.has_overflowed()) return;
+  queue_.push_replay_piece(frames, std::move(lease));
+  if (!frames.empty()) schedule_flush();
   replay_written_ = std::move(written);
-  if (replayed_bytes_ == 0) on_replay_piece_written();  // an empty piece
+  if (!queue_.has_replay_unwritten()) on_replay_piece_written();  // an empty piece
 }
 
 void WsSession::on_replay_piece_written() {
-  replay_lease_.release();
   if (auto next = std::exchange(replay_written_, nullptr)) {
     // Not from here: the caller is writing this session's queue.
     asio::post(socket_.get_executor(), std::move(next));
   }
-  if (replay_unwritten_) {
-    replay_unwritten_ = false;
-    join_pending_ = false;
+  if (gate_.is_waiting_for_replay()) {
+    gate_.finish_replay();
     resume_reading();  // posted: not from inside this write
   }
 }
 
-void WsSession::enqueue_bounded(core::Frame bytes, ws::FrameHeader header) {
-  if (overflowed_) return;
+void WsSession::enqueue_bounded(core::Frame bytes, ws::Framing framing) {
+  if (queue_.has_overflowed()) return;
   // One bound for everything queued for this client, its replay piece
   // included (what the room holds back during a replay has its own share).
-  const auto over_bound = [&] {
-    return queued_bytes_ + core::queued_cost(*bytes) > context_.limits.ws_max_queued_bytes;
-  };
   // One turn can queue a lot for a client that reads promptly (a batch of
   // commits, the frames held during a replay): what the socket takes now
   // does not count, unless it was full already. A failed write is left to the
   // next flush, which ends the session (not here, inside a fan-out).
-  if (over_bound() && !write_waiting_) write_now();
-  if (over_bound()) {
+  if (!queue_.fits(*bytes) && !write_waiting_) write_now();
+  if (!queue_.fits(*bytes)) {
     fall_behind();
     return;
   }
-  enqueue(std::move(bytes), header);
+  enqueue(std::move(bytes), framing);
 }
 
-void WsSession::enqueue(core::Frame bytes, ws::FrameHeader header, bool replayed) {
+void WsSession::enqueue(core::Frame bytes, ws::Framing framing) {
   if (state_ == State::closed || close_sent_) return;
-  const std::size_t cost = core::queued_cost(*bytes);
-  queued_bytes_ += cost;
-  if (replayed) replayed_bytes_ += cost;
-  queue_.push_back(Outgoing{std::move(bytes), header, replayed});
+  queue_.push(std::move(bytes), framing);
   schedule_flush();
 }
 
@@ -383,7 +336,7 @@ void WsSession::flush() {
 bool WsSession::write_now() {
   switch (write_queued()) {
     case WriteResult::all_written:
-      on_written_all();
+      linger_if_closed();
       return true;
     case WriteResult::would_block:
       wait_writable();
@@ -395,53 +348,17 @@ bool WsSession::write_now() {
 }
 
 WsSession::WriteResult WsSession::write_queued() {
-  while (queue_head_ < queue_.size()) {
-    // Gather the queue into one write: header and payload of each frame,
-    // skipping what a short write already sent.
-    std::array<asio::const_buffer, 2 * kFramesPerWrite> buffers;
-    std::size_t count = 0;
-    std::size_t skip = written_;
-    for (std::size_t i = queue_head_; i < queue_.size() && count + 2 <= buffers.size(); ++i) {
-      for (std::string_view part :
-           {queue_[i].header.view(), std::string_view(*queue_[i].payload)}) {
-        if (skip >= part.size()) {
-          skip -= part.size();
-          continue;
-        }
-        buffers[count++] = asio::buffer(part.data() + skip, part.size() - skip);
-        skip = 0;
-      }
-    }
+  while (queue_.has_unsent()) {
+    const ws::OutboundQueue::Batch batch = queue_.next_batch();
+    std::array<asio::const_buffer, 2 * ws::OutboundQueue::kFramesPerWrite> buffers;
+    for (std::size_t i = 0; i < batch.count; ++i) buffers[i] = asio::buffer(batch.parts[i]);
     boost::system::error_code error;
-    std::size_t sent =
-        socket_.write_some(std::span<const asio::const_buffer>(buffers.data(), count), error);
+    const std::size_t sent =
+        socket_.write_some(std::span<const asio::const_buffer>(buffers.data(), batch.count), error);
     if (error == asio::error::would_block) return WriteResult::would_block;
     if (error) return WriteResult::failed;
     written_since_tick_ = true;
-    // Drop what went out whole; remember how far into the next it got.
-    sent += written_;
-    while (queue_head_ < queue_.size()) {
-      Outgoing& front = queue_[queue_head_];
-      const std::size_t size = front.header.size + front.payload->size();
-      if (sent < size) break;
-      sent -= size;
-      const std::size_t cost = core::queued_cost(*front.payload);
-      queued_bytes_ -= cost;
-      if (front.replayed) {
-        replayed_bytes_ -= cost;
-        if (replayed_bytes_ == 0) on_replay_piece_written();
-      }
-      front.payload.reset();
-      ++queue_head_;
-      upgrade_answered_ = true;  // the 101 is always the first frame
-    }
-    written_ = sent;
-    // Entries written stay until the queue empties; a queue that never does
-    // (a reader exactly as slow as its room) must not grow by them.
-    if (queue_head_ >= 64 && queue_head_ * 2 >= queue_.size()) {
-      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_));
-      queue_head_ = 0;
-    }
+    if (queue_.mark_written(sent).finished_replay_piece) on_replay_piece_written();
   }
   return WriteResult::all_written;
 }
@@ -457,184 +374,6 @@ void WsSession::wait_writable() {
                        }
                        self->flush();
                      });
-}
-
-void WsSession::on_written_all() {
-  queue_head_ = 0;
-  written_ = 0;
-  // A burst's worth of capacity is kept; an idle connection keeps little.
-  if (queue_.capacity() > 16) {
-    std::vector<Outgoing>().swap(queue_);
-  } else {
-    queue_.clear();
-  }
-  linger_if_closed();
-}
-
-void WsSession::linger_if_closed() {
-  // Both sides have said goodbye, and ours has been written.
-  if (close_sent_ && close_received_ && queue_head_ == queue_.size()) linger();
-}
-
-void WsSession::fall_behind() {
-  if (overflowed_) return;
-  overflowed_ = true;
-  // Never close in the middle of a fan-out: the room is still iterating.
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    obs::count(obs::counters().ws_slow_clients_closed);
-    obs::log_info("closing a client that fell too far behind (user " + self->user().text() + ")");
-    self->close_with(CloseCode::policy, true);
-  });
-}
-
-// ---- Closing ----
-
-void WsSession::shut_down() {
-  close_with(CloseCode::going_away, false);
-}
-
-void WsSession::end_session() {
-  obs::log_debug("closing a WebSocket whose session or token ended (user " + user().text() + ")");
-  close_with(CloseCode::session_ended, false, "session ended");
-}
-
-void WsSession::close_with(CloseCode code, bool drop_queue, std::string_view reason) {
-  if (state_ != State::open) return;
-  state_ = State::closing;
-  // No room may deliver to a closing connection.
-  context_.chat.disconnect(*this);
-  if (drop_queue) {
-    // All but a frame partly written, which must be completed, and the 101
-    // answer, without which the client never sees the close frame.
-    std::size_t keep = queue_head_ + (written_ > 0 ? 1 : 0);
-    if (!upgrade_answered_) keep = std::max<std::size_t>(keep, 1);
-    for (std::size_t i = keep; i < queue_.size(); ++i) {
-      const std::size_t cost = core::queued_cost(*queue_[i].payload);
-      queued_bytes_ -= cost;
-      if (queue_[i].replayed) replayed_bytes_ -= cost;
-    }
-    queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(keep), queue_.end());
-  }
-  // What was queued before the close still goes out (acks at shutdown).
-  // Built when needed: at most one per connection.
-  enqueue(shared_bytes(ws::close_frame(code, reason)), {});
-  close_sent_ = true;
-  // The peer's answer is read even when reads were paused.
-  read_available();
-}
-
-void WsSession::tick() {
-  if (state_ == State::closed) return;
-  if (state_ == State::closing) {
-    // A peer that does not read or answer cannot finish the handshake.
-    if (++closing_ticks_ >= context_.limits.ws_close_timeout.count()) finish();
-    return;
-  }
-  // While its reads pause (a join or sends waiting on the store), a client
-  // is not silent: it is not being listened to. One whose replay waits to be
-  // written is listened to once it has read it: it is alive while that moves.
-  const bool replay_pending = replay_unwritten_ || replayed_bytes_ > 0;
-  const bool waited_on_us = read_stopped_ && !replay_pending;
-  silent_ticks_ = heard_since_tick_ || waited_on_us || (replay_pending && written_since_tick_)
-                      ? 0
-                      : silent_ticks_ + 1;
-  heard_since_tick_ = false;
-  written_since_tick_ = false;
-  resume_reading();  // reads paused by the frame allowance go on as it refills
-  const auto idle_limit = static_cast<std::uint32_t>(context_.limits.ws_idle_timeout.count());
-  if (silent_ticks_ >= idle_limit) {
-    obs::log_debug("closing a silent WebSocket client (user " + user().text() + ")");
-    finish();
-    return;
-  }
-  // Half-way to the limit, a ping asks the client to prove it is there.
-  if (silent_ticks_ == (idle_limit + 1) / 2) {
-    static const core::Frame ping = shared_bytes(ws::control_frame(ws::Opcode::ping, {}));
-    enqueue(ping, {});
-  }
-  if (credential_ && ++ticks_since_check_ >= context_.identity.session_check.count()) {
-    ticks_since_check_ = 0;
-    check_credential();
-  }
-}
-
-void WsSession::check_credential() {
-  // Using the session is also what extends it; a socket uses it all along.
-  context_.authenticator.recheck(
-      credential_->presented,
-      [weak = weak_from_this()](const std::variant<auth::Caller, core::Error>& checked) {
-        auto self = weak.lock();
-        if (!self) return;
-        // A store that cannot answer now proves nothing: the socket stays.
-        const auto* error = std::get_if<core::Error>(&checked);
-        const bool ended = error != nullptr ? error->code == core::ErrorCode::unauthorized
-                                            : std::get<auth::Caller>(checked).is_anonymous();
-        if (ended) self->end_session();
-      });
-}
-
-void WsSession::linger() {
-  if (lingering_) return;
-  lingering_ = true;
-  // Our side is done. Closing now, with the peer's bytes unread, would
-  // answer them with a reset that can destroy our close frame before the
-  // peer reads it: take what it still sends until it closes too.
-  boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_send, ignored);
-  // Posted: the caller may be decoding from the shared read buffer.
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->drain(); });
-}
-
-void WsSession::drain() {
-  const std::span<char> buffer = context_.ws_sessions.read_buffer();
-  for (int reads = 0;; ++reads) {
-    if (reads == kReadsPerTurn) {
-      // A peer that keeps sending does not hold the thread; the close
-      // deadline ends it.
-      asio::post(socket_.get_executor(), [self = shared_from_this()] { self->drain(); });
-      return;
-    }
-    boost::system::error_code error;
-    socket_.read_some(asio::buffer(buffer.data(), buffer.size()), error);
-    if (error == asio::error::would_block) break;
-    if (error) {
-      finish();
-      return;
-    }
-  }
-  socket_.async_wait(tcp::socket::wait_read,
-                     [self = shared_from_this()](boost::system::error_code error) {
-                       if (error) {
-                         self->finish();
-                         return;
-                       }
-                       self->drain();
-                     });
-}
-
-void WsSession::finish() {
-  if (finished_) return;
-  finished_ = true;
-  state_ = State::closed;
-  context_.chat.disconnect(*this);
-  if (claim_ == NameClaim::held) context_.guests.release(identity_.user);
-  if (credential_) context_.credential_holders.release(credential_->key, held_);
-  context_.ws_sessions.remove(this);
-  slot_ = {};  // its place within the connection limits is free now
-  // Pending waits end with operation_aborted and let go of the session.
-  boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
-  queue_.clear();
-  replay_lease_.release();
-  // The replay ends with the connection, and so does a pause. What they
-  // hold (the session itself, maybe) goes later, so that no caller of
-  // finish() outlives the session.
-  if (paused_self_ || replay_written_) {
-    asio::post(socket_.get_executor(),
-               [held = std::move(paused_self_), next = std::move(replay_written_)] {});
-    replay_written_ = nullptr;
-  }
 }
 
 }  // namespace parley::transport

@@ -1,20 +1,23 @@
 // One WebSocket connection: decodes client frames and hands them to the chat
-// service; queues server frames, bounded, and writes whatever is queued in
-// one gathered write at the end of the I/O turn that queued it.
+// service while its ws::ReadGate allows; queues server frames in its
+// ws::OutboundQueue, bounded, and writes whatever is queued in one gathered
+// write at the end of the I/O turn that queued it. The session does the I/O;
+// those two units decide. Closing and the tick: ws_session_closing.cpp.
 // Owned by its pending operations (shared_from_this); I/O thread only.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
-#include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
-#include <vector>
 
 #include "auth/identity.hpp"
+#include "net/server_context.hpp"
 #include "protocol/client_frame.hpp"
 #include "service/connection.hpp"
-#include "net/server_context.hpp"
+#include "ws/outbound_queue.hpp"
+#include "ws/read_gate.hpp"
 #include "ws/ws_framing.hpp"
 
 namespace parley::transport {
@@ -70,20 +73,14 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
  private:
   enum class State { open, closing, closed };
 
-  // A queued frame: its header (none for pre-framed bytes) and payload.
-  struct Outgoing {
-    core::Frame payload;
-    ws::FrameHeader header;
-    bool replayed = false;  // part of a join's replay: not counted against the bound
-  };
+  // Reads in one turn before other connections get theirs.
+  static constexpr int kReadsPerTurn = 4;
+
   enum class WriteResult { all_written, would_block, failed };
 
+  // Whether the next frame may be handled now (see ws::ReadGate; a closing
+  // session reads only its peer's close).
   bool may_dispatch();
-  // Frames other than sends are rationed (a token bucket): a flood of them
-  // pauses this client's reads, costing the others nothing. True when one
-  // may be handled now.
-  bool has_frame_allowance();
-  void spend_frame_allowance();
   void read_available();
   void wait_readable();
   void resume_reading();
@@ -95,9 +92,9 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   void start_join(protocol::JoinCommand command);
   // Queues a frame unless the queue would pass its bound even after writing
   // what the socket takes now (then: 1008).
-  void enqueue_bounded(core::Frame bytes, ws::FrameHeader header);
-  void enqueue(core::Frame bytes, ws::FrameHeader header, bool replayed = false);
-  // The replay piece in the queue is written: its lease ends, the next may come.
+  void enqueue_bounded(core::Frame bytes, ws::Framing framing);
+  void enqueue(core::Frame bytes, ws::Framing framing);
+  // The replay piece in the queue is written: the next may come.
   void on_replay_piece_written();
   // Writes from the queue until it is empty or the socket is full.
   WriteResult write_queued();
@@ -106,7 +103,6 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   bool write_now();
   void schedule_flush();
   void wait_writable();
-  void on_written_all();
   void close_with(ws::CloseCode code, bool drop_queue, std::string_view reason = {});
   void check_credential();
   // After the closing handshake: half-close, and read until the peer closes.
@@ -131,35 +127,13 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   std::string unread_;
   bool read_waiting_ = false;  // an async_wait for readability is pending
   bool reading_ = false;       // inside read_available: no nested reads
-  bool read_stopped_ = false;  // paused by backpressure, to resume later
-  // From a join until its replay is in: nothing else is read meanwhile, so no
-  // leave or second join can overtake it.
-  bool join_pending_ = false;
-  bool replay_unwritten_ = false;  // the join is done, its replay not yet written
-  std::uint32_t in_flight_sends_ = 0;
-  // Frame allowance: tokens, refilled at ws_frame_rate per second up to
-  // ws_frame_burst, as of `allowance_at_`.
-  double frame_allowance_ = 0;
-  std::chrono::steady_clock::time_point allowance_at_{};
-  // Held while reads pause for the allowance, when nothing else holds it.
-  std::shared_ptr<WsSession> paused_self_;
-  // A join with `since` that waits for the acks of earlier sends (a replay
-  // must not overtake them).
-  std::unique_ptr<protocol::JoinCommand> deferred_join_;
+  ws::ReadGate gate_;
 
-  // Writing: queue_[queue_head_...] waits; `written_` bytes of the first of
-  // them are already out.
-  std::vector<Outgoing> queue_;
-  std::size_t queue_head_ = 0;
-  std::size_t written_ = 0;
-  std::size_t queued_bytes_ = 0;
-  std::size_t replayed_bytes_ = 0;          // of queued_bytes_, the replay piece's
-  core::MemoryBudget::Lease replay_lease_;  // the piece's share of the server's budget
-  std::function<void()> replay_written_;    // asks for the next piece
+  // Writing.
+  ws::OutboundQueue queue_;
+  std::function<void()> replay_written_;  // asks for the next replay piece
   bool flush_scheduled_ = false;
-  bool write_waiting_ = false;     // the socket was full: an async_wait is pending
-  bool overflowed_ = false;        // the queue hit its bound: closing with 1008
-  bool upgrade_answered_ = false;  // the 101 (the first frame queued) is out
+  bool write_waiting_ = false;  // the socket was full: an async_wait is pending
 
   // Closing handshake and deadlines, in ticks (seconds).
   bool close_sent_ = false;
