@@ -7,19 +7,20 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "auth/identity_settings.hpp"
 #include "core/room.hpp"
+#include "net/server_context.hpp"
 #include "obs/log.hpp"
 #include "service/chat_service.hpp"
 #include "service/poll_service.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store_worker.hpp"
-#include "net/server_context.hpp"
 
 namespace parley::app {
 
-enum class StoreKind { sqlite, memory };
+enum class StoreKind { sqlite, memory, postgres };
 
 struct Config {
   std::string host = "127.0.0.1";
@@ -28,6 +29,9 @@ struct Config {
   std::filesystem::path web_dir;  // default: the web/ folder of the source tree
   obs::LogLevel log_level = obs::LogLevel::info;
   StoreKind store = StoreKind::sqlite;
+  // With StoreKind::postgres: postgresql://user@host:port/database (--database,
+  // or PARLEY_DATABASE_URL).
+  std::string database_url;
   store::Durability durability = store::Durability::full;
   std::chrono::seconds shutdown_timeout{4};
   std::size_t password_threads = 1;
@@ -51,7 +55,14 @@ struct ParsedCommandLine {
   int exit_code = 0;
 };
 
-// Parses argv; prints help or the reason for a refusal itself.
+// Parses argv, with PARLEY_DATABASE_URL from the environment; prints help or
+// the reason for a refusal itself.
 ParsedCommandLine parse_command_line(int argc, const char* const argv[]);
+// The same, with the environment's database URL given (nullptr: unset).
+ParsedCommandLine parse_command_line(int argc, const char* const argv[],
+                                     const char* database_url_from_environment);
+
+// True for a URL --database accepts: postgresql:// or postgres://.
+bool is_postgres_url(std::string_view url);
 
 }  // namespace parley::app

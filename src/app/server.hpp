@@ -13,12 +13,12 @@
 #include "auth/guest_names.hpp"
 #include "auth/password_hasher.hpp"
 #include "core/clock.hpp"
+#include "net/listener.hpp"
+#include "net/server_context.hpp"
 #include "service/account_service.hpp"
 #include "service/chat_service.hpp"
 #include "service/poll_service.hpp"
 #include "store/store_worker.hpp"
-#include "net/listener.hpp"
-#include "net/server_context.hpp"
 
 namespace parley::app {
 
