@@ -7,12 +7,14 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
-  libsqlite3-dev libsodium-dev zlib1g-dev libhiredis-dev
+  libsqlite3-dev libpq-dev libsodium-dev zlib1g-dev libhiredis-dev
 )
 if [[ "${1:-}" == "--tests" ]]; then
   # Browser tests drive Debian's Chromium with playwright-core from npm. A
   # Node.js that is already there (from another source) is used as it is.
-  packages+=(libgtest-dev chromium)
+  # PostgreSQL's server for the private instance CTest starts and stops
+  # (scripts/services/postgres.sh); nothing is started here.
+  packages+=(libgtest-dev chromium postgresql-15)
   # Tests of several nodes fan out through a private Redis (scripts/services/redis.sh).
   packages+=(redis-server)
   command -v node >/dev/null || packages+=(nodejs)
@@ -32,7 +34,14 @@ if [[ $(id -u) -ne 0 ]]; then
   command -v sudo >/dev/null || { echo "setup: need root to install: ${missing[*]}" >&2; exit 1; }
   as_root=(sudo)
 fi
+# Debian's PostgreSQL packages would create (and try to start) a cluster of
+# their own: the tests need only the binaries.
+if [[ " ${missing[*]} " == *" postgresql-15 "* && ! -e /etc/postgresql-common/createcluster.conf ]]; then
+  "${as_root[@]}" mkdir -p /etc/postgresql-common
+  echo "create_main_cluster = false" | "${as_root[@]}" tee /etc/postgresql-common/createcluster.conf >/dev/null
+fi
 echo "setup: installing ${missing[*]}"
 "${as_root[@]}" apt-get update -qq
 DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends \
+  -o Dpkg::Options::=--force-confold \
   "${missing[@]}" >/dev/null

@@ -12,8 +12,21 @@ namespace parley::app {
 
 namespace po = boost::program_options;
 
+bool is_postgres_url(std::string_view url) {
+  for (const std::string_view scheme : {"postgresql://", "postgres://"}) {
+    if (url.starts_with(scheme) && url.size() > scheme.size()) return true;
+  }
+  return false;
+}
+
 ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
+  return parse_command_line(argc, argv, std::getenv("PARLEY_DATABASE_URL"));
+}
+
+ParsedCommandLine parse_command_line(int argc, const char* const argv[],
+                                     const char* database_url_from_environment) {
   Config config;
+  std::string database_url;
   std::string log_level = "info";
   std::string store = "sqlite";
   std::string durability = "full";
@@ -59,7 +72,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
   long gap_wait_ms = config.service.gap_wait.count();
 
   po::options_description options(
-      "parley: a real-time chat server (WebSocket, HTTP, SQLite)\n\n"
+      "parley: a real-time chat server (WebSocket, HTTP, SQLite or PostgreSQL)\n\n"
       "Usage: parley [options]\n\nOptions");
   // clang-format off
   options.add_options()
@@ -79,7 +92,11 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
     ("log-level", po::value(&log_level)->default_value(log_level),
      "debug, info, warn or error")
     ("store", po::value(&store)->default_value(store),
-     "sqlite (durable) or memory (history lost at exit; for tests)")
+     "sqlite (durable) or memory (history lost at exit; for tests); --database chooses "
+     "PostgreSQL instead")
+    ("database", po::value(&database_url),
+     "PostgreSQL to store in, shared by any number of nodes: postgresql://user@host:port/db "
+     "(default: PARLEY_DATABASE_URL when set, else SQLite in --data-dir)")
     ("durability", po::value(&durability)->default_value(durability),
      "full: fsync every commit, acked messages survive power loss; "
      "normal: acked messages survive a process crash only")
@@ -214,6 +231,23 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
     config.store = StoreKind::memory;
   } else {
     return refuse("--store must be sqlite or memory");
+  }
+  // The flag wins over the environment; an explicit --store wins over the
+  // environment too, but contradicts the flag.
+  const bool store_chosen = !values["store"].defaulted();
+  if (values.count("database")) {
+    if (store_chosen) return refuse("--store and --database exclude each other");
+  } else if (database_url_from_environment != nullptr && *database_url_from_environment != '\0' &&
+             !store_chosen) {
+    database_url = database_url_from_environment;
+  }
+  if (!database_url.empty() || values.count("database")) {
+    if (!is_postgres_url(database_url)) {
+      return refuse(
+          "--database (or PARLEY_DATABASE_URL) must be a postgresql:// or postgres:// URL");
+    }
+    config.store = StoreKind::postgres;
+    config.database_url = database_url;
   }
   if (durability == "full") {
     config.durability = store::Durability::full;

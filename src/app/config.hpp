@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "auth/identity_settings.hpp"
 #include "bus/redis/redis_address.hpp"
@@ -20,7 +21,7 @@
 
 namespace parley::app {
 
-enum class StoreKind { sqlite, memory };
+enum class StoreKind { sqlite, memory, postgres };
 
 struct Config {
   std::string host = "127.0.0.1";
@@ -29,6 +30,9 @@ struct Config {
   std::filesystem::path web_dir;  // default: the web/ folder of the source tree
   obs::LogLevel log_level = obs::LogLevel::info;
   StoreKind store = StoreKind::sqlite;
+  // With StoreKind::postgres: postgresql://user@host:port/database (--database,
+  // or PARLEY_DATABASE_URL).
+  std::string database_url;
   store::Durability durability = store::Durability::full;
   std::chrono::seconds shutdown_timeout{4};
   std::size_t password_threads = 1;
@@ -54,7 +58,14 @@ struct ParsedCommandLine {
   int exit_code = 0;
 };
 
-// Parses argv; prints help or the reason for a refusal itself.
+// Parses argv, with PARLEY_DATABASE_URL from the environment; prints help or
+// the reason for a refusal itself.
 ParsedCommandLine parse_command_line(int argc, const char* const argv[]);
+// The same, with the environment's database URL given (nullptr: unset).
+ParsedCommandLine parse_command_line(int argc, const char* const argv[],
+                                     const char* database_url_from_environment);
+
+// True for a URL --database accepts: postgresql:// or postgres://.
+bool is_postgres_url(std::string_view url);
 
 }  // namespace parley::app

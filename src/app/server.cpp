@@ -17,6 +17,7 @@
 #include "bus/redis/redis_bus.hpp"
 #include "obs/log.hpp"
 #include "store/memory_store.hpp"
+#include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "ws/ws_session.hpp"
 
@@ -78,6 +79,11 @@ std::unique_ptr<bus::Bus> open_bus(const Config& config, asio::io_context& io) {
 
 std::unique_ptr<store::Store> open_store(const Config& config) {
   if (config.store == StoreKind::memory) return std::make_unique<store::MemoryStore>();
+  if (config.store == StoreKind::postgres) {
+    store::PostgresOptions options;
+    options.connection.url = config.database_url;
+    return std::make_unique<store::PostgresStore>(std::move(options));
+  }
   return std::make_unique<store::SqliteStore>(
       store::SqliteOptions{config.data_dir / "parley.db", config.durability});
 }

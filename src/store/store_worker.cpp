@@ -62,7 +62,15 @@ void StoreWorker::loop() {
     {
       std::unique_lock lock(mutex_);
       state_ = State::idle;
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      const auto has_work = [this] { return stopping_ || !queue_.empty(); };
+      if (healthy_.load() || failed_for_good_) {
+        wake_.wait(lock, has_work);
+      } else if (!wake_.wait_for(lock, limits_.probe_interval, has_work)) {
+        state_ = State::busy;
+        lock.unlock();
+        probe();
+        continue;
+      }
       state_ = State::busy;
       if (queue_.empty()) return;  // stopping, and everything is done
       take_queue(taken);
@@ -109,6 +117,12 @@ void StoreWorker::pace(std::unique_lock<std::mutex>& lock, std::deque<Task>& tak
     return std::holds_alternative<PendingAppend>(task);
   }));
   take_queue(taken);
+}
+
+void StoreWorker::probe() {
+  if (!guarded<void>([this] { return store_->check(); })) return;
+  // The next commit may still fail; then it is unhealthy again at once.
+  if (!healthy_.exchange(true)) obs::log_info("the store answers again");
 }
 
 void StoreWorker::log_thrown(const std::exception& thrown) {

@@ -24,6 +24,9 @@ namespace parley::store {
 
 struct StoreWorkerLimits {
   std::size_t max_batch = 1024;  // appends in one transaction
+  // While unhealthy and idle, how often the store is asked whether it can
+  // serve again (a database server that was down).
+  std::chrono::milliseconds probe_interval{1000};
   // How long a small batch may wait for more appends to share its commit
   // (CommitPacer); zero commits at once.
   std::chrono::microseconds commit_window{1000};
@@ -50,7 +53,9 @@ class StoreWorker {
   void run(std::function<Result<T>(Store&)> work, std::function<void(Result<T>)> done);
 
   // False while commits fail: after the last commit failed, until one works
-  // (after a failure of unknown outcome, none will until a restart).
+  // or, while no append comes, until the store answers check() again (a
+  // database that came back); after a failure of unknown outcome, none will
+  // until a restart.
   bool is_healthy() const { return healthy_.load(); }
 
   // Finishes every queued job, then ends the thread. Idempotent.
@@ -88,6 +93,9 @@ class StoreWorker {
   // Holds mutex_ through `lock` (released while waiting).
   void pace(std::unique_lock<std::mutex>& lock, std::deque<Task>& taken);
   void commit(std::vector<PendingAppend>& batch);
+  // Unhealthy after a transient failure and idle: healthy again if the store
+  // answers. Called without mutex_.
+  void probe();
   void post_reply(std::function<void()> reply);
 
   std::unique_ptr<Store> store_;

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "api/api_test.hpp"
+#include "support/postgres_database.hpp"
 
 namespace parley::test {
 namespace {
@@ -141,12 +142,17 @@ TEST_F(SessionEndTest, ALoggedOutGuestWhoPolledIsNoLongerPresent) {
 }
 
 TEST_F(SessionEndTest, AnExpiredSessionClosesItsSocketAtTheNextCheck) {
-  // SQLite, so that the test can end the session behind the server's back,
-  // as a logout on another node or the passing of its expiry would.
+  // SQLite or PostgreSQL, so that the test can end the session behind the
+  // server's back, as a logout on another node or the passing of its expiry would.
   server_ =
       std::make_unique<ServerProcess>(std::vector<std::string>{"--session-check-seconds", "1"});
   const Session gus = start_guest("gus");
   auto socket = connect_ws(gus);
+  if (const auto database = server().database_url()) {
+    execute_postgres(*database, "UPDATE sessions SET expires_ms = 1");
+    EXPECT_EQ(socket->wait_for_close(5s), std::optional<int>(kSessionEnded));
+    return;
+  }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((server().data_dir() / "parley.db").c_str(), &db), SQLITE_OK);
   sqlite3_busy_timeout(db, 5000);

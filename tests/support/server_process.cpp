@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "support/postgres_database.hpp"
+
 #ifndef PARLEY_BINARY
 #error "PARLEY_BINARY must name the parley executable"
 #endif
@@ -22,9 +24,26 @@ std::string parley_binary_path() {
   return from_environment != nullptr ? from_environment : PARLEY_BINARY;
 }
 
+bool is_postgres_run() {
+  return postgres_test_server_url().has_value();
+}
+
 namespace {
 
 using namespace std::chrono_literals;
+
+// `arguments` without any `--store X`: the database chooses the store.
+std::vector<std::string> without_store(std::vector<std::string> arguments) {
+  std::vector<std::string> kept;
+  for (std::size_t i = 0; i < arguments.size(); ++i) {
+    if (arguments[i] == "--store" && i + 1 < arguments.size()) {
+      ++i;
+      continue;
+    }
+    kept.push_back(std::move(arguments[i]));
+  }
+  return kept;
+}
 
 constexpr auto kReadyTimeout = 10s;
 constexpr std::string_view kReadyMarker = "parley listening on http://";
@@ -55,6 +74,11 @@ std::uint16_t port_in_ready_line(std::string_view line) {
 ServerProcess::ServerProcess(std::vector<std::string> arguments)
     : arguments_(std::move(arguments)), data_dir_(make_data_dir()) {
   try {
+    if (auto server_url = postgres_test_server_url()) {
+      database_ = std::make_unique<PostgresTestDatabase>(*server_url);
+      arguments_ = without_store(std::move(arguments_));
+      arguments_.insert(arguments_.begin(), {"--database", database_->url()});
+    }
     start();
   } catch (...) {
     std::error_code ignored;
@@ -68,6 +92,12 @@ ServerProcess::~ServerProcess() {
   if (stderr_reader_.joinable()) stderr_reader_.join();
   std::error_code ignored;
   std::filesystem::remove_all(data_dir_, ignored);
+  database_.reset();  // after the server is gone: no connection holds it
+}
+
+std::optional<std::string> ServerProcess::database_url() const {
+  if (!database_) return std::nullopt;
+  return database_->url();
 }
 
 void ServerProcess::restart() {

@@ -1,5 +1,6 @@
 // A parley server in a child process, for integration tests: started on a
-// free port (--port 0) with a fresh data folder under /tmp, its stderr kept
+// free port (--port 0) with a fresh data folder under /tmp (and, when the run
+// is against PostgreSQL, a fresh database there instead of --store), its stderr kept
 // (drained on a thread so that the server never blocks on a full pipe), and
 // stopped politely (SIGTERM) or killed (SIGKILL). Used by one thread; it must
 // be the thread that started it, because the child dies with that thread
@@ -12,6 +13,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -19,6 +21,8 @@
 #include <vector>
 
 namespace parley::test {
+
+class PostgresTestDatabase;
 
 struct ExitStatus {
   bool exited = false;  // true: it called exit() with `code`; false: `signal` ended it
@@ -28,6 +32,9 @@ struct ExitStatus {
   std::chrono::milliseconds elapsed{0};  // from the signal sent to it until it was reaped
 };
 
+// True when this run's servers store in PostgreSQL (see postgres_database.hpp).
+bool is_postgres_run();
+
 // The parley executable the tests start: PARLEY_BINARY from the build, or the
 // environment variable of that name when set.
 std::string parley_binary_path();
@@ -36,8 +43,9 @@ class ServerProcess {
  public:
   // Starts parley with `arguments` after the fixed ones (--host 127.0.0.1
   // --port 0 --data-dir DIR --log-level info); throws if it is not ready in
-  // time. The binary is PARLEY_BINARY from the build, or the environment
-  // variable of that name when set.
+  // time. Against PostgreSQL (postgres_test_server_url()) a `--store X` in
+  // `arguments` gives way to --database with a database of its own. The binary is PARLEY_BINARY
+  // from the build, or the environment variable of that name when set.
   explicit ServerProcess(std::vector<std::string> arguments);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
@@ -46,10 +54,12 @@ class ServerProcess {
   std::uint16_t port() const { return port_; }
   pid_t pid() const { return pid_; }
   const std::filesystem::path& data_dir() const { return data_dir_; }
+  // The server's PostgreSQL database, when the run is against PostgreSQL.
+  std::optional<std::string> database_url() const;
   bool is_running() const { return pid_ > 0; }
 
-  // Starts the server again on the same data folder (a new port); it must
-  // have stopped first.
+  // Starts the server again on the same data folder and database (a new
+  // port); it must have stopped first.
   void restart();
 
   void send_signal(int signal);
@@ -72,6 +82,7 @@ class ServerProcess {
 
   std::vector<std::string> arguments_;
   std::filesystem::path data_dir_;
+  std::unique_ptr<PostgresTestDatabase> database_;  // when the run is against PostgreSQL
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   std::chrono::steady_clock::time_point signalled_at_{};

@@ -12,7 +12,16 @@ ParsedCommandLine parse(std::vector<std::string> arguments) {
   arguments.insert(arguments.begin(), "parley");
   std::vector<const char*> argv;
   for (const std::string& argument : arguments) argv.push_back(argument.c_str());
-  return parse_command_line(static_cast<int>(argv.size()), argv.data());
+  return parse_command_line(static_cast<int>(argv.size()), argv.data(), nullptr);
+}
+
+// With PARLEY_DATABASE_URL set to `database_url`.
+ParsedCommandLine parse_with_environment(std::vector<std::string> arguments,
+                                         const char* database_url) {
+  arguments.insert(arguments.begin(), "parley");
+  std::vector<const char*> argv;
+  for (const std::string& argument : arguments) argv.push_back(argument.c_str());
+  return parse_command_line(static_cast<int>(argv.size()), argv.data(), database_url);
 }
 
 TEST(Config, TheCommitWindowIsOneMillisecondByDefault) {
@@ -92,6 +101,62 @@ TEST(Config, AnAccountHoldsAHundredTokensByDefault) {
   const ParsedCommandLine off = parse({"--max-tokens-per-user", "0"});
   ASSERT_TRUE(off.config);
   EXPECT_EQ(off.config->identity.max_tokens_per_user, 0u);
+}
+
+TEST(Config, WithoutADatabaseUrlTheStoreIsTheSqliteFileInTheDataFolder) {
+  const ParsedCommandLine parsed = parse({});
+  ASSERT_TRUE(parsed.config);
+  EXPECT_EQ(parsed.config->store, StoreKind::sqlite);
+  EXPECT_TRUE(parsed.config->database_url.empty());
+}
+
+TEST(Config, ADatabaseUrlChoosesPostgresql) {
+  for (const char* url : {"postgresql://parley@127.0.0.1:5432/chat", "postgres://db/chat"}) {
+    const ParsedCommandLine parsed = parse({"--database", url});
+    ASSERT_TRUE(parsed.config) << url;
+    EXPECT_EQ(parsed.config->store, StoreKind::postgres);
+    EXPECT_EQ(parsed.config->database_url, url);
+  }
+}
+
+TEST(Config, TheEnvironmentsDatabaseUrlChoosesPostgresqlAndTheFlagWins) {
+  const ParsedCommandLine from_environment =
+      parse_with_environment({}, "postgresql://127.0.0.1/from_environment");
+  ASSERT_TRUE(from_environment.config);
+  EXPECT_EQ(from_environment.config->store, StoreKind::postgres);
+  EXPECT_EQ(from_environment.config->database_url, "postgresql://127.0.0.1/from_environment");
+
+  const ParsedCommandLine flag_wins =
+      parse_with_environment({"--database", "postgresql://127.0.0.1/from_flag"},
+                             "postgresql://127.0.0.1/from_environment");
+  ASSERT_TRUE(flag_wins.config);
+  EXPECT_EQ(flag_wins.config->database_url, "postgresql://127.0.0.1/from_flag");
+
+  const ParsedCommandLine empty = parse_with_environment({}, "");
+  ASSERT_TRUE(empty.config);
+  EXPECT_EQ(empty.config->store, StoreKind::sqlite) << "an empty variable counts as unset";
+}
+
+TEST(Config, AnExplicitStoreWinsOverTheEnvironmentButContradictsTheFlag) {
+  const ParsedCommandLine memory =
+      parse_with_environment({"--store", "memory"}, "postgresql://127.0.0.1/chat");
+  ASSERT_TRUE(memory.config);
+  EXPECT_EQ(memory.config->store, StoreKind::memory);
+
+  const ParsedCommandLine both = parse({"--store", "memory", "--database", "postgresql://h/db"});
+  EXPECT_FALSE(both.config);
+  EXPECT_EQ(both.exit_code, 2);
+}
+
+TEST(Config, ADatabaseUrlThatIsNotPostgresqlIsRefused) {
+  for (const char* url : {"", "mysql://127.0.0.1/chat", "postgresql://", "127.0.0.1:5432"}) {
+    const ParsedCommandLine parsed = parse({"--database", url});
+    EXPECT_FALSE(parsed.config) << url;
+    EXPECT_EQ(parsed.exit_code, 2) << url;
+  }
+  const ParsedCommandLine from_environment = parse_with_environment({}, "sqlite:///var/db");
+  EXPECT_FALSE(from_environment.config);
+  EXPECT_EQ(from_environment.exit_code, 2);
 }
 
 }  // namespace

@@ -1,0 +1,84 @@
+// The PostgreSQL Store: one libpq connection, owned by the store worker's
+// thread (its blocking calls never run on the event loop). Several nodes may
+// share the database: per-room seqs stay gap-free because appends take the
+// room's row lock, and an append is acked only after its COMMIT. When the
+// server goes away every call answers an error and a later call reconnects.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <unordered_set>
+
+#include "store/postgres/pg_connection.hpp"
+#include "store/store.hpp"
+
+namespace parley::store {
+
+struct PostgresOptions {
+  PgOptions connection;
+  // Attempts of one batch that meets a conflict with another node (the same
+  // idempotency key stored meanwhile, a deadlock): each rolls back entirely,
+  // and the next finds what the other node committed.
+  int append_attempts = 3;
+  // Room keys known to exist, so their INSERT is skipped; past it the set
+  // starts again empty.
+  std::size_t known_rooms = 10000;
+};
+
+class PostgresStore : public Store {
+ public:
+  // Connects and migrates the schema; throws std::runtime_error when it
+  // cannot, which is a start-up failure.
+  explicit PostgresStore(PostgresOptions options);
+  ~PostgresStore() override;
+  PostgresStore(const PostgresStore&) = delete;
+  PostgresStore& operator=(const PostgresStore&) = delete;
+
+  Result<RoomRecord> open_room(const core::RoomName& room) override;
+  Result<std::vector<Appended>> append_batch(std::span<const AppendRequest> requests,
+                                             std::int64_t now_ms) override;
+  Result<std::vector<StoredMessage>> read_messages(const RangeQuery& query) override;
+  Result<std::vector<RoomRecord>> list_rooms(std::size_t limit) override;
+  Result<bool> create_account(const core::UserName& user, const std::string& password_hash,
+                              std::int64_t now_ms) override;
+  Result<std::optional<Account>> find_account(const core::UserName& user) override;
+  Result<bool> is_name_taken(const core::UserName& user, std::int64_t now_ms) override;
+  Result<bool> create_session(const SessionRecord& session, std::int64_t now_ms) override;
+  Result<std::optional<SessionRecord>> find_session(const std::string& id_digest,
+                                                    std::int64_t now_ms) override;
+  Result<void> extend_session(const std::string& id_digest, std::int64_t expires_ms) override;
+  Result<void> delete_session(const std::string& id_digest) override;
+  Result<std::size_t> delete_expired_sessions(std::int64_t now_ms) override;
+  Result<void> create_token(const TokenRecord& token) override;
+  Result<std::optional<TokenRecord>> find_token(const std::string& digest) override;
+  Result<std::vector<TokenRecord>> list_tokens(const core::UserName& user) override;
+  Result<std::size_t> count_live_tokens(const core::UserName& user) override;
+  Result<bool> revoke_token(const core::UserName& user, const std::string& id) override;
+  Result<void> check() override;
+  // True unless the server reported itself broken (SQLSTATE class XX): every
+  // other failure left the database as it was or, for a commit cut off, in a
+  // state a retry reads back (appends are idempotent by client id).
+  bool last_failure_is_transient() const override { return last_failure_transient_; }
+
+ private:
+  Result<std::vector<Appended>> append_once(std::span<const AppendRequest> requests,
+                                            std::int64_t now_ms);
+  // Inserts the rooms not known to exist (none exist twice: ON CONFLICT).
+  Result<void> create_rooms(std::span<const AppendRequest> requests, std::int64_t now_ms);
+  // The name check and the insert of an account or guest session, in one
+  // transaction under a lock on the name, so that two nodes cannot both take it.
+  Result<bool> insert_claiming_name(const core::UserName& user, const PgStatement& insert,
+                                    std::initializer_list<std::string_view> parameters);
+  std::int64_t next_activity(std::int64_t now_ms);
+  // Notes how a failure may be retried; answers `error`.
+  boost::system::error_code failed(boost::system::error_code error);
+
+  PgConnection connection_;
+  int append_attempts_;
+  std::size_t max_known_rooms_;
+  std::unordered_set<std::string> known_rooms_;  // room keys committed to exist
+  std::int64_t latest_activity_ = 0;             // the highest activity stamp given here
+  bool last_failure_transient_ = false;
+};
+
+}  // namespace parley::store
