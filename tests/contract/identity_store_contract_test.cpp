@@ -260,10 +260,14 @@ TEST_P(IdentityStoreContract, RevokingAnUnknownOrRevokedTokenAnswersFalse) {
   EXPECT_FALSE(*store->revoke_token(user("alice"), "t1")) << "already revoked";
 }
 
+#ifdef PARLEY_CONTRACT_POSTGRES
+INSTANTIATE_TEST_SUITE_P(Postgres, IdentityStoreContract, ::testing::ValuesIn(postgres_stores()), name_of);
+#else
 INSTANTIATE_TEST_SUITE_P(Memory, IdentityStoreContract, ::testing::ValuesIn(memory_stores()),
                          name_of);
 INSTANTIATE_TEST_SUITE_P(Sqlite, IdentityStoreContract, ::testing::ValuesIn(sqlite_stores()),
                          name_of);
+#endif
 
 }  // namespace
 }  // namespace parley::contract

@@ -386,10 +386,14 @@ TEST_P(MessageStoreContract, AnOpenStoreCanServe) {
   EXPECT_TRUE(checked) << checked.error().message();
 }
 
+#ifdef PARLEY_CONTRACT_POSTGRES
+INSTANTIATE_TEST_SUITE_P(Postgres, MessageStoreContract, ::testing::ValuesIn(postgres_stores()), name_of);
+#else
 INSTANTIATE_TEST_SUITE_P(Memory, MessageStoreContract, ::testing::ValuesIn(memory_stores()),
                          name_of);
 INSTANTIATE_TEST_SUITE_P(Sqlite, MessageStoreContract, ::testing::ValuesIn(sqlite_stores()),
                          name_of);
+#endif
 
 }  // namespace
 }  // namespace parley::contract

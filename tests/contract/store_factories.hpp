@@ -31,6 +31,9 @@ struct StoreFactory {
 std::vector<StoreFactory> memory_stores();
 // Each a SQLite file in a temporary folder of its own.
 std::vector<StoreFactory> sqlite_stores();
+// Each a fresh database on the run's PostgreSQL test server (built into
+// parley_contract_pg_tests only, which CTest runs with that server).
+std::vector<StoreFactory> postgres_stores();
 
 // Names the test after the factory (instead of printing its bytes).
 std::string name_of(const ::testing::TestParamInfo<StoreFactory>& info);
