@@ -62,20 +62,20 @@ void ChatService::on_presence(const bus::Event& event) {
     // The identity's first or last connection here. Members hear of it unless
     // it is on another node too (they saw it come, and it has not left).
     if (shutting_down_ || remote_.is_present(event.room, event.identity)) return;
-    return tell_members({user, event.present});
+    return tell_members({user, event.present}, Origin::this_node);
   }
   const std::int64_t now = clock_.now_ms();
   const bool changed = event.present ? remote_.add(event.node, user, now)
                                      : remote_.remove(event.node, event.room, event.identity, now);
-  if (changed) tell_members({user, event.present});
+  if (changed) tell_members({user, event.present}, Origin::other_node);
 }
 
-void ChatService::tell_members(const core::PresenceChange& change) {
+void ChatService::tell_members(const core::PresenceChange& change, Origin origin) {
   core::Room* room = hub_.find_by_key(change.user.room);
   if (room == nullptr) return;
-  // Present here, on this node, the identity is in the room whatever others say.
-  const bool local = room->has_user(change.user.identity);
-  if (local && !change.present) return;
+  // Another node's news about an identity that is here too changes nothing
+  // for the members: they saw it come, and it has not left.
+  if (origin == Origin::other_node && room->has_user(change.user.identity)) return;
   const auto frame =
       protocol::encode_presence(room->name().text(), change.user.user,
                                 change.present ? PresenceEvent::join : PresenceEvent::leave);
@@ -89,7 +89,7 @@ void ChatService::on_heartbeat(const bus::Event& event) {
     users.push_back({entry.room, entry.room_name, entry.identity, entry.user});
   }
   for (const core::PresenceChange& change : remote_.replace(event.node, users, clock_.now_ms())) {
-    tell_members(change);
+    tell_members(change, Origin::other_node);
   }
   // A room here behind the other node's: its last messages never came (lost
   // while the bus was down): read them.
@@ -124,7 +124,7 @@ void ChatService::tick() {
     bus_.publish(std::move(heartbeat));
   }
   for (const core::PresenceChange& change : remote_.expire(now - limits_.node_timeout.count())) {
-    tell_members(change);
+    tell_members(change, Origin::other_node);
   }
 }
 

@@ -134,7 +134,10 @@ class ChatService {
   void on_presence(const bus::Event& event);
   void on_heartbeat(const bus::Event& event);
   void announce_presence(const core::Room& room, const core::Identity& identity, bool present);
-  void tell_members(const core::PresenceChange& change);
+  // Where presence news comes from: this node's own first or last
+  // connection, or another node's.
+  enum class Origin { this_node, other_node };
+  void tell_members(const core::PresenceChange& change, Origin origin);
   std::vector<bus::PresenceEntry> presence_snapshot() const;
   // The gate of `room` holds messages past a missing seq: read it from the
   // store unless it arrives within gap_wait.
