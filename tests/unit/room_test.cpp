@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/hub.hpp"
 
 namespace parley::core {
@@ -195,6 +197,139 @@ TEST(Room, OneIdentityWithTwoConnectionsIsOneUser) {
   EXPECT_FALSE(room.leave(tab).last_of_user);
   EXPECT_TRUE(room.leave(other_tab).last_of_user);
   EXPECT_EQ(room.user_count(), 0u);
+}
+
+// What a room's release observer saw: "seq:frame", in the order told.
+struct ReleaseLog {
+  Room::Released observer() {
+    return [this](const Room& room, std::uint64_t seq, const Frame& frame) {
+      rooms.push_back(room.name().text());
+      released.push_back(std::to_string(seq) + ":" + *frame);
+    };
+  }
+  std::vector<std::string> rooms;
+  std::vector<std::string> released;
+};
+
+TEST(Room, TheReleaseObserverSeesEverySeqOnceInOrder) {
+  ReleaseLog log;
+  Room room(room_name(), 0, {}, log.observer());
+  room.publish(1, frame("m1"));
+  room.publish(1, frame("again"));
+  room.publish(3, frame("m3"));
+  room.publish(5, frame("m5"));
+  room.publish(4, frame("m4"));
+  EXPECT_EQ(log.released, (std::vector<std::string>{"1:m1"})) << "3 to 5 wait for 2";
+  room.publish(3, frame("m3 again"));
+  room.publish(2, frame("m2"));
+  EXPECT_EQ(log.released, (std::vector<std::string>{"1:m1", "2:m2", "3:m3", "4:m4", "5:m5"}));
+  room.publish(4, frame("late"));
+  room.publish(6, frame("m6"));
+  EXPECT_EQ(log.released.back(), "6:m6");
+  EXPECT_EQ(log.released.size(), 6u);
+  EXPECT_EQ(log.rooms, std::vector<std::string>(6, "lobby"));
+}
+
+TEST(Room, TheReleaseObserverIsToldAfterTheMembersGotTheMessage) {
+  RecordingMember alice("alice");
+  std::vector<std::size_t> received_when_told;
+  Room room(room_name(), 0, {}, [&](const Room&, std::uint64_t, const Frame&) {
+    received_when_told.push_back(alice.received.size());
+  });
+  room.join(alice, Replay::none);
+  room.publish(2, frame("m2"));
+  room.publish(1, frame("m1"));
+  EXPECT_EQ(received_when_told, (std::vector<std::size_t>{1, 2}));
+}
+
+TEST(Room, TheReleaseObserverSeesWhatTheGateGivesUpWaitingFor) {
+  ReleaseLog log;
+  Room room(room_name(), 10,
+            RoomLimits{.max_held_bytes_per_member = 8 * 1024, .max_held_by_gate = 2},
+            log.observer());
+  room.publish(13, frame("m13"));
+  room.publish(12, frame("m12"));
+  EXPECT_TRUE(log.released.empty());
+  room.publish(15, frame("m15"));  // past the bound: 11 is given up on
+  EXPECT_EQ(log.released, (std::vector<std::string>{"12:m12", "13:m13"}));
+  EXPECT_EQ(room.delivered_seq(), 13u);
+  EXPECT_TRUE(room.has_gap()) << "14 is still missing";
+  room.publish(11, frame("too late"));
+  room.publish(14, frame("m14"));
+  EXPECT_EQ(log.released, (std::vector<std::string>{"12:m12", "13:m13", "14:m14", "15:m15"}));
+}
+
+TEST(Room, TheReleaseObserverSeesMessagesOfARoomWithoutMembers) {
+  ReleaseLog log;
+  Hub hub({}, log.observer());
+  Room& room = hub.open(room_name("Kitchen"), 0);
+  room.publish(1, frame("m1"));
+  EXPECT_EQ(log.released, (std::vector<std::string>{"1:m1"}));
+  EXPECT_EQ(log.rooms, (std::vector<std::string>{"Kitchen"}));
+}
+
+TEST(Room, HasAGapWhileItHoldsMessagesPastAMissingSeq) {
+  Room room(room_name(), 4);
+  EXPECT_FALSE(room.has_gap());
+  EXPECT_EQ(room.held_from(), 0u);
+  room.publish(8, frame("m8"));
+  room.publish(7, frame("m7"));
+  EXPECT_TRUE(room.has_gap());
+  EXPECT_EQ(room.held_from(), 7u) << "the first held seq";
+  room.publish(5, frame("m5"));
+  EXPECT_TRUE(room.has_gap()) << "6 still missing";
+  EXPECT_EQ(room.held_from(), 7u);
+  EXPECT_EQ(room.delivered_seq(), 5u);
+  room.publish(6, frame("m6"));
+  EXPECT_FALSE(room.has_gap());
+  EXPECT_EQ(room.held_from(), 0u);
+  EXPECT_EQ(room.delivered_seq(), 8u);
+  room.publish(3, frame("old"));
+  EXPECT_FALSE(room.has_gap()) << "what was released already is not held";
+}
+
+TEST(Room, HasUserAndUsersAnswerByIdentity) {
+  Room room(room_name(), 0);
+  RecordingMember guest("carol", "g:session1"), account("Carol"), tab("Carol");
+  room.join(guest, Replay::none);
+  room.join(account, Replay::none);
+  room.join(tab, Replay::none);
+  EXPECT_TRUE(room.has_user("g:session1"));
+  EXPECT_TRUE(room.has_user(account.identity().id));
+  EXPECT_FALSE(room.has_user("carol"));
+  auto users = room.users();
+  std::sort(users.begin(), users.end());
+  EXPECT_EQ(users, (std::vector<std::pair<std::string, std::string>>{
+                       {account.identity().id, "Carol"}, {"g:session1", "carol"}}));
+  room.leave(account);
+  EXPECT_TRUE(room.has_user(account.identity().id)) << "another tab of the account stays";
+  room.leave(tab);
+  EXPECT_FALSE(room.has_user(account.identity().id));
+}
+
+TEST(Room, BroadcastWithoutAnExceptionReachesEveryMember) {
+  Room room(room_name(), 0);
+  RecordingMember alice("alice"), bob("bob");
+  room.join(alice, Replay::none);
+  room.join(bob, Replay::none);
+  room.broadcast(frame("presence"));
+  EXPECT_EQ(alice.received, (std::vector<std::string>{"presence"}));
+  EXPECT_EQ(bob.received, (std::vector<std::string>{"presence"}));
+  room.broadcast(frame("typing"), "a:nobody", Delivery::ephemeral);
+  EXPECT_EQ(alice.ephemeral, (std::vector<std::string>{"typing"}));
+  EXPECT_EQ(bob.ephemeral, (std::vector<std::string>{"typing"}));
+}
+
+TEST(Room, AReliableBroadcastWaitsBehindAReplay) {
+  Room room(room_name(), 0);
+  RecordingMember alice("alice"), bob("bob");
+  room.join(alice, Replay::pending);
+  room.join(bob, Replay::none);
+  room.broadcast(frame("presence"), bob.identity().id);
+  EXPECT_TRUE(alice.received.empty());
+  room.finish_replay(alice);
+  EXPECT_EQ(alice.received, (std::vector<std::string>{"presence"}));
+  EXPECT_TRUE(bob.received.empty());
 }
 
 TEST(Hub, ClosesARoomWhenTheLastMemberLeaves) {

@@ -65,6 +65,11 @@ void RedisBus::stop() {
   *stopped_ = true;
   if (publisher_.joinable()) publisher_.join();
   if (subscriber_.joinable()) subscriber_.join();
+  // The threads end without noting that they are down, yet from now on
+  // nothing reaches the other nodes: is_healthy() says so (Bus's contract),
+  // rather than the last state the threads saw.
+  publisher_up_ = false;
+  subscriber_up_ = false;
 }
 
 void RedisBus::publish(Event event) {
