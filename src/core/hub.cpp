@@ -1,6 +1,7 @@
 #include "core/hub.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace parley::core {
 
@@ -9,6 +10,10 @@ Room* Hub::find(const RoomName& name) {
 }
 
 Room* Hub::find_by_key(const std::string& key) {
+  return const_cast<Room*>(std::as_const(*this).find_by_key(key));
+}
+
+const Room* Hub::find_by_key(const std::string& key) const {
   auto it = rooms_.find(key);
   return it == rooms_.end() ? nullptr : it->second.get();
 }

@@ -21,6 +21,7 @@ class Hub {
 
   Room* find(const RoomName& name);
   Room* find_by_key(const std::string& key);
+  const Room* find_by_key(const std::string& key) const;
 
   // The room in memory, created with `last_seq` if it was not open. A room
   // already open keeps its own delivered seq, which is never behind the store.

@@ -137,7 +137,7 @@ std::vector<std::string> ChatService::user_names(const core::Room& room) const {
 }
 
 std::size_t ChatService::online(const std::string& room_key) const {
-  const core::Room* room = const_cast<core::Hub&>(hub_).find_by_key(room_key);
+  const core::Room* room = hub_.find_by_key(room_key);
   std::size_t count = room != nullptr ? room->user_count() : 0;
   for (const core::PresentUser& user : remote_.users_in(room_key)) {
     if (room == nullptr || !room->has_user(user.identity)) ++count;
