@@ -6,13 +6,15 @@
 #                          stopped first); prints its URL and writes it to DIR/url
 #   redis.sh stop DIR      stops it by its pid and removes DIR
 #   redis.sh restart DIR   stops it and starts it again on the same port, empty
+#   redis.sh halt DIR      stops it and keeps its port, so that `restart`
+#                          brings it back there (an outage of some length)
 #
 # DIR holds redis.pid, redis.log, port and url (redis://127.0.0.1:PORT).
 # `start` returns once the server answers PING.
 set -euo pipefail
 
 usage() {
-  echo "usage: redis.sh start|stop|restart DIR" >&2
+  echo "usage: redis.sh start|stop|restart|halt DIR" >&2
   exit 2
 }
 [[ $# -eq 2 ]] || usage
@@ -140,6 +142,10 @@ case $command in
     done
     echo "redis.sh: port $port stayed taken" >&2
     exit 1
+    ;;
+  halt)
+    [[ -f $dir/port ]] || { echo "redis.sh: nothing was started in $dir" >&2; exit 1; }
+    stop_server
     ;;
   stop)
     [[ -d $dir ]] || exit 0

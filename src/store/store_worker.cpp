@@ -65,11 +65,20 @@ void StoreWorker::loop() {
       const auto has_work = [this] { return stopping_ || !queue_.empty(); };
       if (healthy_.load() || failed_for_good_) {
         wake_.wait(lock, has_work);
-      } else if (!wake_.wait_for(lock, limits_.probe_interval, has_work)) {
-        state_ = State::busy;
-        lock.unlock();
-        probe();
-        continue;
+      } else {
+        // Unhealthy: the store is asked when a probe is due, whether or not
+        // work came meanwhile. Jobs arriving more often than probe_interval
+        // (a balancer polling /healthz, which is a job) would otherwise keep
+        // the probe from ever running, and the node would stay 503 until a
+        // commit worked, which the balancer no longer sends it.
+        wake_.wait_until(lock, next_probe_, has_work);
+        if (std::chrono::steady_clock::now() >= next_probe_) {
+          next_probe_ = std::chrono::steady_clock::now() + limits_.probe_interval;
+          state_ = State::busy;
+          lock.unlock();
+          probe();
+          continue;  // the work that came is taken on the next turn
+        }
       }
       state_ = State::busy;
       if (queue_.empty()) return;  // stopping, and everything is done
@@ -161,6 +170,8 @@ void StoreWorker::commit(std::vector<PendingAppend>& batch) {
                                 : "nothing is written any more until parley is restarted"));
     }
     failed_for_good_ = failed_for_good_ || now_for_good;
+    // A failed commit answers what a probe would: the next is due later.
+    next_probe_ = std::chrono::steady_clock::now() + limits_.probe_interval;
   }
 
   auto done = std::make_shared<std::vector<PendingAppend>>(std::move(batch));

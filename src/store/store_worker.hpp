@@ -104,6 +104,8 @@ class StoreWorker {
   StoreWorkerLimits limits_;
   std::atomic<bool> healthy_{true};  // the last commit worked
   bool failed_for_good_ = false;     // a commit failed with an unknown outcome (store thread)
+  // When an unhealthy worker asks the store next (store thread).
+  std::chrono::steady_clock::time_point next_probe_{};
 
   std::mutex mutex_;
   std::condition_variable wake_;

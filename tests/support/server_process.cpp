@@ -45,6 +45,14 @@ std::vector<std::string> without_store(std::vector<std::string> arguments) {
   return kept;
 }
 
+// Whether `arguments` name a database of their own (several nodes sharing one).
+bool has_database(const std::vector<std::string>& arguments) {
+  for (const std::string& argument : arguments) {
+    if (argument == "--database" || argument.starts_with("--database=")) return true;
+  }
+  return false;
+}
+
 constexpr auto kReadyTimeout = 10s;
 constexpr std::string_view kReadyMarker = "parley listening on http://";
 
@@ -74,7 +82,8 @@ std::uint16_t port_in_ready_line(std::string_view line) {
 ServerProcess::ServerProcess(std::vector<std::string> arguments)
     : arguments_(std::move(arguments)), data_dir_(make_data_dir()) {
   try {
-    if (auto server_url = postgres_test_server_url()) {
+    const auto server_url = postgres_test_server_url();
+    if (server_url && !has_database(arguments_)) {
       database_ = std::make_unique<PostgresTestDatabase>(*server_url);
       arguments_ = without_store(std::move(arguments_));
       arguments_.insert(arguments_.begin(), {"--database", database_->url()});

@@ -44,8 +44,10 @@ class ServerProcess {
   // Starts parley with `arguments` after the fixed ones (--host 127.0.0.1
   // --port 0 --data-dir DIR --log-level info); throws if it is not ready in
   // time. Against PostgreSQL (postgres_test_server_url()) a `--store X` in
-  // `arguments` gives way to --database with a database of its own. The binary is PARLEY_BINARY
-  // from the build, or the environment variable of that name when set.
+  // `arguments` gives way to --database with a database of its own, unless
+  // `arguments` name a --database already (the nodes of a cluster share one).
+  // The binary is PARLEY_BINARY from the build, or the environment variable
+  // of that name when set.
   explicit ServerProcess(std::vector<std::string> arguments);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
