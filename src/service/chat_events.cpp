@@ -210,4 +210,25 @@ void ChatService::fetch_missing(const std::string& room_key, std::uint64_t up_to
       });
 }
 
+void ChatService::catch_up_to(const std::string& room_key, std::uint64_t seq, Done then) {
+  const core::Room* room = hub_.find_by_key(room_key);
+  if (room == nullptr || room->delivered_seq() >= seq) return then();
+  const std::uint64_t from = room->delivered_seq();
+  store_.run<std::vector<store::StoredMessage>>(
+      [query = store::RangeQuery{room->name(), from, seq, limits_.replay_limit,
+                                 limits_.replay_piece_bytes, store::Keep::oldest}](
+          store::MessageStore& store) { return store.read_messages(query); },
+      [this, room_key, seq, from,
+       then = std::move(then)](store::Result<std::vector<store::StoredMessage>> messages) mutable {
+        core::Room* room = hub_.find_by_key(room_key);
+        if (room == nullptr || !messages || messages->empty()) return then();
+        for (const store::StoredMessage& message : *messages) {
+          room->publish(message.seq, history_.frame_of(room->name().text(), message));
+        }
+        if (room->has_gap()) fill_gap_later(*room);
+        if (room->delivered_seq() == from) return then();  // no progress: do not loop
+        catch_up_to(room_key, seq, std::move(then));
+      });
+}
+
 }  // namespace parley::service

@@ -68,23 +68,43 @@ void ChatService::join(const ConnectionPtr& connection, protocol::JoinCommand co
   std::weak_ptr<Connection> weak = connection;
   open_room(command.room,
             [this, weak, since = command.since, id = command.id, done](core::Room* room) {
-              auto connection = weak.lock();
-              if (connection && connection->is_open()) {
-                if (room == nullptr) {
-                  connection->send(
-                      protocol::encode_error(ErrorCode::internal, "the room cannot be opened", id));
-                } else if (complete_join(*connection, *room, since)) {
-                  // Done once the replay is in. Past the cap, the most recent.
-                  const std::uint64_t up_to = room->delivered_seq();
-                  const std::uint64_t after = std::max<std::uint64_t>(
-                      *since, up_to - std::min<std::uint64_t>(up_to, limits_.replay_limit));
-                  replay_next_piece(std::make_shared<ReplayCursor>(
-                      ReplayCursor{connection, room->name(), after, up_to, done}));
-                  return;
-                }
+              // The client saw more of the room than this node has released yet (it
+              // comes from another node, whose last messages are still on their way or
+              // were lost with it): the room first reads up to what the client saw, so
+              // that nothing it has comes again as live.
+              if (room != nullptr && since && *since > room->delivered_seq()) {
+                const core::RoomName name = room->name();
+                return catch_up_to(name.key(), *since, [this, weak, since, id, done, name] {
+                  // A room nobody was in closed meanwhile: opened again, it starts
+                  // from the store's last seq.
+                  open_room(name, [this, weak, since, id, done](core::Room* reopened) {
+                    finish_join(weak, reopened, since, id, done);
+                  });
+                });
               }
-              done();
+              finish_join(weak, room, since, id, done);
             });
+}
+
+void ChatService::finish_join(const std::weak_ptr<Connection>& weak, core::Room* room,
+                              std::optional<std::uint64_t> since,
+                              const std::optional<std::string>& id, const Done& done) {
+  auto connection = weak.lock();
+  if (connection && connection->is_open()) {
+    if (room == nullptr) {
+      connection->send(
+          protocol::encode_error(ErrorCode::internal, "the room cannot be opened", id));
+    } else if (complete_join(*connection, *room, since)) {
+      // Done once the replay is in. Past the cap, the most recent.
+      const std::uint64_t up_to = room->delivered_seq();
+      const std::uint64_t after = std::max<std::uint64_t>(
+          *since, up_to - std::min<std::uint64_t>(up_to, limits_.replay_limit));
+      replay_next_piece(std::make_shared<ReplayCursor>(
+          ReplayCursor{connection, room->name(), after, up_to, done}));
+      return;
+    }
+  }
+  done();
 }
 
 bool ChatService::complete_join(Connection& connection, core::Room& room,

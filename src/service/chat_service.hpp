@@ -110,6 +110,13 @@ class ChatService {
   HistoryFrames& history() { return history_; }
 
  private:
+  // The rest of a join once its room is open (null: it cannot be).
+  void finish_join(const std::weak_ptr<Connection>& weak, core::Room* room,
+                   std::optional<std::uint64_t> since, const std::optional<std::string>& id,
+                   const Done& done);
+  // Reads the room's messages from the store until it has released `seq`
+  // (or the store has no more), then runs `then`.
+  void catch_up_to(const std::string& room_key, std::uint64_t seq, Done then);
   // Joins and sends `joined`; true when a replay must follow.
   bool complete_join(Connection& connection, core::Room& room, std::optional<std::uint64_t> since);
   // Replays (after, up_to] to a member in pieces, each read once the last is

@@ -237,5 +237,40 @@ TEST_F(ClusterOutage, WhilePostgresIsDownNothingIsAckedAndAfterItReturnsSendsAre
   for (const Seen& message : seen) EXPECT_EQ(message.id, swapped[message.seq]);
 }
 
+// A node that missed a room's latest messages (Redis was down) while a member
+// there kept the room open: a client that saw them elsewhere joins it with
+// `since`; the node reads up to `since` before `joined`, so nothing the
+// client has comes again, not when Redis returns and the node catches up.
+TEST_F(ClusterOutage, AClientJoiningANodeThatMissedMessagesItSawGetsNoneOfThemAgain) {
+  PrivateRedis redis;
+  cluster_ = std::make_unique<Cluster>(2, ClusterServices{shared_postgres_url(), redis.url()});
+  auto carol = connect_ws(cluster_->port(1), "/ws?name=carol");  // keeps the room open on node 1
+  join_room(*carol, "lobby");
+  auto ada = connect_ws(cluster_->port(0), "/ws?name=ada");
+  join_room(*ada, "lobby");
+
+  redis.halt();
+  ASSERT_TRUE(eventually([&] { return healthz_status(cluster_->port(1)) == 503; }, 20s));
+  SendRecord sent;
+  for (int i = 1; i <= 5; ++i) ASSERT_TRUE(send_one(*ada, "lobby", "m" + std::to_string(i), sent));
+  const std::uint64_t seen_elsewhere = sent.acked.back().second;  // 5: what dan saw on node 0
+
+  auto dan = connect_ws(cluster_->port(1), "/ws?name=dan");
+  const Frame joined = join_room_since(*dan, "lobby", seen_elsewhere);
+  EXPECT_EQ(seq_of(joined), seen_elsewhere) << "node 1 caught up before answering joined";
+
+  redis.restart();
+  ASSERT_TRUE(eventually([&] { return healthz_status(cluster_->port(1)) == 200; }, 30s));
+  ASSERT_TRUE(send_one(*ada, "lobby", "m6", sent));
+  std::vector<Seen> seen;
+  std::string fault;
+  watch(
+      *dan, "lobby", seen, [](const std::vector<Seen>& so_far) { return !so_far.empty(); }, fault);
+  ASSERT_EQ(fault, "");
+  EXPECT_EQ(seen.front().seq, seen_elsewhere + 1)
+      << "dan's next message is the first he had not seen";
+  EXPECT_EQ(seen.front().id, "m6");
+}
+
 }  // namespace
 }  // namespace parley::test
