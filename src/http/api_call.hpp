@@ -9,8 +9,8 @@
 #include <boost/url/url_view.hpp>
 
 #include "auth/authenticator.hpp"
-#include "service/refusal.hpp"
 #include "http/http_response.hpp"
+#include "service/refusal.hpp"
 
 namespace parley::transport {
 

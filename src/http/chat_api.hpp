@@ -3,8 +3,8 @@
 #pragma once
 
 #include "http/api_call.hpp"
-#include "net/server_context.hpp"
 #include "http/shared_pages.hpp"
+#include "net/server_context.hpp"
 
 namespace parley::transport {
 

@@ -7,8 +7,8 @@
 #include <utility>
 
 #include "auth/origin_policy.hpp"
-#include "obs/log.hpp"
 #include "http/http_request.hpp"
+#include "obs/log.hpp"
 #include "ws/ws_framing.hpp"
 #include "ws/ws_session.hpp"
 

@@ -3,8 +3,8 @@
 #include <boost/json.hpp>
 
 #include "auth/cookies.hpp"
-#include "service/account_service.hpp"
 #include "http/http_request.hpp"
+#include "service/account_service.hpp"
 
 namespace parley::transport {
 

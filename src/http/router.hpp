@@ -4,9 +4,9 @@
 #pragma once
 
 #include "http/api_call.hpp"
-#include "net/server_context.hpp"
 #include "http/shared_pages.hpp"
 #include "http/static_files.hpp"
+#include "net/server_context.hpp"
 
 namespace parley::transport {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <unordered_map>
 
-#include "service/poll_service.hpp"
 #include "http/http_response.hpp"
+#include "service/poll_service.hpp"
 
 namespace parley::transport {
 

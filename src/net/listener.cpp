@@ -5,9 +5,9 @@
 #include <string_view>
 #include <variant>
 
+#include "http/http_session.hpp"
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
-#include "http/http_session.hpp"
 
 namespace parley::transport {
 

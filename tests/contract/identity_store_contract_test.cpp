@@ -261,7 +261,8 @@ TEST_P(IdentityStoreContract, RevokingAnUnknownOrRevokedTokenAnswersFalse) {
 }
 
 #ifdef PARLEY_CONTRACT_POSTGRES
-INSTANTIATE_TEST_SUITE_P(Postgres, IdentityStoreContract, ::testing::ValuesIn(postgres_stores()), name_of);
+INSTANTIATE_TEST_SUITE_P(Postgres, IdentityStoreContract, ::testing::ValuesIn(postgres_stores()),
+                         name_of);
 #else
 INSTANTIATE_TEST_SUITE_P(Memory, IdentityStoreContract, ::testing::ValuesIn(memory_stores()),
                          name_of);

@@ -387,7 +387,8 @@ TEST_P(MessageStoreContract, AnOpenStoreCanServe) {
 }
 
 #ifdef PARLEY_CONTRACT_POSTGRES
-INSTANTIATE_TEST_SUITE_P(Postgres, MessageStoreContract, ::testing::ValuesIn(postgres_stores()), name_of);
+INSTANTIATE_TEST_SUITE_P(Postgres, MessageStoreContract, ::testing::ValuesIn(postgres_stores()),
+                         name_of);
 #else
 INSTANTIATE_TEST_SUITE_P(Memory, MessageStoreContract, ::testing::ValuesIn(memory_stores()),
                          name_of);
