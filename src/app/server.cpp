@@ -193,6 +193,9 @@ int Server::run() {
                 std::to_string(endpoint.port()));
   io_->run();
   hasher_->stop();
+  // Pollers leave their rooms now, while the bus still carries their
+  // presence to the other nodes.
+  polls_.reset();
   store_->stop();
   bus_->stop();
   obs::log_info("parley stopped");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/member.hpp"
+#include "core/remote_presence.hpp"
 
 namespace parley::bus {
 
@@ -22,13 +23,7 @@ enum class EventKind : std::uint8_t {
 };
 
 // One identity present in one room on the publishing node.
-struct PresenceEntry {
-  std::string room;       // room key
-  std::string room_name;  // as first written
-  std::string identity;   // identity id
-  std::string user;       // user name
-  friend bool operator==(const PresenceEntry&, const PresenceEntry&) = default;
-};
+using PresenceEntry = core::PresentUser;
 
 struct Event {
   Event() = default;

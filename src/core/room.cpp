@@ -28,6 +28,7 @@ Room::JoinResult Room::join(Member& member, Replay replay) {
 
 Room::LeaveResult Room::leave(Member& member) {
   if (members_.erase(&member) == 0) return {.was_member = false, .last_of_user = false};
+  std::erase_if(after_release_, [&](const auto& entry) { return entry.second.first == &member; });
   auto user = users_.find(member.identity().id);
   const bool last = --user->second.connections == 0;
   if (last) users_.erase(user);
@@ -65,6 +66,7 @@ void Room::publish(std::uint64_t seq, Frame frame) {
     early_.emplace(seq, std::move(frame));
     if (early_.size() > limits_.max_held_by_gate) {
       delivered_seq_ = early_.begin()->first - 1;
+      send_waiting_up_to(delivered_seq_);
     } else {
       return;
     }
@@ -84,6 +86,7 @@ void Room::publish(std::uint64_t seq, Frame frame) {
 
 void Room::release(std::uint64_t seq, const Frame& frame) {
   for (auto& [member, state] : members_) deliver(*member, state, frame);
+  if (!after_release_.empty()) send_waiting_up_to(seq);
   if (on_release_) on_release_(*this, seq, frame);
 }
 
@@ -119,6 +122,18 @@ void Room::send_to(Member& member, const Frame& frame) {
     member.send(frame);
   } else {
     deliver(member, it->second, frame);
+  }
+}
+
+void Room::send_after(Member& member, std::uint64_t seq, Frame frame) {
+  if (seq <= delivered_seq_ || !members_.contains(&member)) return send_to(member, frame);
+  after_release_.emplace(seq, std::make_pair(&member, std::move(frame)));
+}
+
+void Room::send_waiting_up_to(std::uint64_t seq) {
+  while (!after_release_.empty() && after_release_.begin()->first <= seq) {
+    auto waiting = after_release_.extract(after_release_.begin());
+    send_to(*waiting.mapped().first, waiting.mapped().second);
   }
 }
 

@@ -91,6 +91,10 @@ class Room {
 
   // Sends to one member, behind its replay if one is pending.
   void send_to(Member& member, const Frame& frame);
+  // Sends to one member once the gate has released `seq` (at once if it has):
+  // an ack never overtakes the message it acknowledges, even when another
+  // node's earlier message holds that one back.
+  void send_after(Member& member, std::uint64_t seq, Frame frame);
 
   // The replay for `member` is written (its pieces went to the connection
   // directly): sends what was held meanwhile, and lets live frames through.
@@ -118,6 +122,8 @@ class Room {
   };
 
   void release(std::uint64_t seq, const Frame& frame);
+  // Sends what waited (send_after) for every seq up to `seq`.
+  void send_waiting_up_to(std::uint64_t seq);
   void deliver(Member& member, MemberState& state, const Frame& frame);
 
   RoomName name_;
@@ -125,6 +131,8 @@ class Room {
   Released on_release_;
   std::uint64_t delivered_seq_;
   std::map<std::uint64_t, Frame> early_;  // seq -> frame, waiting for a gap to fill
+  // seq -> (member, frame) to send once seq is released (acks).
+  std::multimap<std::uint64_t, std::pair<Member*, Frame>> after_release_;
   std::unordered_map<Member*, MemberState> members_;
   std::unordered_map<std::string, UserPresence> users_;  // by identity id
   std::uint64_t arrivals_ = 0;

@@ -11,6 +11,15 @@ namespace parley::service {
 
 using protocol::PresenceEvent;
 
+namespace {
+// Heartbeats and the silence of nodes are timed on a clock that never steps
+// back or leaps with the wall clock.
+std::int64_t monotonic_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
 void ChatService::on_event(const bus::Event& event) {
   switch (event.kind) {
     case bus::EventKind::message:
@@ -64,7 +73,7 @@ void ChatService::on_presence(const bus::Event& event) {
     if (shutting_down_ || remote_.is_present(event.room, event.identity)) return;
     return tell_members({user, event.present}, Origin::this_node);
   }
-  const std::int64_t now = clock_.now_ms();
+  const std::int64_t now = monotonic_ms();
   const bool changed = event.present ? remote_.add(event.node, user, now)
                                      : remote_.remove(event.node, event.room, event.identity, now);
   if (changed) tell_members({user, event.present}, Origin::other_node);
@@ -83,12 +92,8 @@ void ChatService::tell_members(const core::PresenceChange& change, Origin origin
 }
 
 void ChatService::on_heartbeat(const bus::Event& event) {
-  std::vector<core::PresentUser> users;
-  users.reserve(event.snapshot.size());
-  for (const bus::PresenceEntry& entry : event.snapshot) {
-    users.push_back({entry.room, entry.room_name, entry.identity, entry.user});
-  }
-  for (const core::PresenceChange& change : remote_.replace(event.node, users, clock_.now_ms())) {
+  for (const core::PresenceChange& change :
+       remote_.replace(event.node, event.snapshot, monotonic_ms())) {
     tell_members(change, Origin::other_node);
   }
   // A room here behind the other node's: its last messages never came (lost
@@ -112,7 +117,7 @@ std::vector<bus::PresenceEntry> ChatService::presence_snapshot() const {
 
 void ChatService::tick() {
   if (!bus_.has_peers()) return;
-  const std::int64_t now = clock_.now_ms();
+  const std::int64_t now = monotonic_ms();
   if (now - last_heartbeat_ms_ >= limits_.heartbeat_interval.count() && !shutting_down_) {
     last_heartbeat_ms_ = now;
     bus::Event heartbeat(bus::EventKind::heartbeat);
@@ -152,6 +157,7 @@ void ChatService::fill_gap_later(const core::Room& room) {
   timer->async_wait([this, timer, key](boost::system::error_code error) {
     if (error) return;
     const core::Room* room = hub_.find_by_key(key);
+    if (room != nullptr && catch_up_due_.erase(key) != 0) return fetch_missing(key, 0);
     if (room == nullptr || !room->has_gap()) {
       fetching_.erase(key);  // it came by itself
       return;
@@ -163,8 +169,16 @@ void ChatService::fill_gap_later(const core::Room& room) {
 
 void ChatService::catch_up_all() {
   for (const auto& [key, room] : hub_.rooms()) {
-    if (fetching_.insert(key).second) fetch_missing(key, 0);
+    // A room with a read under way catches up once that read is answered.
+    if (fetching_.insert(key).second) {
+      fetch_missing(key, 0);
+    } else {
+      catch_up_due_.insert(key);
+    }
   }
+  // A room being opened may have been read from the store while the bus was
+  // away: it catches up once open.
+  for (const auto& [key, opening] : opening_) catch_up_due_.insert(key);
 }
 
 void ChatService::fetch_missing(const std::string& room_key, std::uint64_t up_to) {
@@ -176,6 +190,7 @@ void ChatService::fetch_missing(const std::string& room_key, std::uint64_t up_to
   using Missing = std::pair<std::uint64_t, std::vector<store::StoredMessage>>;
   store::RangeQuery query{room->name(),         room->delivered_seq(),      up_to,
                           limits_.replay_limit, limits_.replay_piece_bytes, store::Keep::oldest};
+  const std::uint64_t from = query.after;
   store_.run<Missing>(
       [query](store::MessageStore& store) mutable -> store::Result<Missing> {
         if (query.up_to == 0) {
@@ -188,31 +203,45 @@ void ChatService::fetch_missing(const std::string& room_key, std::uint64_t up_to
         if (!messages) return messages.error();
         return Missing{query.up_to, std::move(*messages)};
       },
-      [this, room_key, up_to](store::Result<Missing> missing) {
+      [this, room_key, up_to, from](store::Result<Missing> missing) {
         fetching_.erase(room_key);
         core::Room* room = hub_.find_by_key(room_key);
-        if (room == nullptr) return;
+        if (room == nullptr) {
+          catch_up_due_.erase(room_key);
+          return;
+        }
         if (!missing) {
           obs::log_warn("cannot read missing messages of a room: " + missing.error().message());
-          if (room->has_gap()) fill_gap_later(*room);  // tried again after gap_wait
+          // Tried again after gap_wait, a catch-up as much as a gap.
+          if (up_to == 0) catch_up_due_.insert(room_key);
+          if (up_to == 0 || room->has_gap()) fill_gap_later(*room);
           return;
         }
         for (const store::StoredMessage& message : missing->second) {
           room->publish(message.seq, history_.frame_of(room->name().text(), message));
         }
-        if (room->has_gap()) {
-          fill_gap_later(*room);
-        } else if (up_to == 0 && room->delivered_seq() < missing->first &&
-                   !missing->second.empty()) {
-          fetching_.insert(room_key);  // a long absence: the next piece
-          fetch_missing(room_key, 0);
+        const bool progressed = room->delivered_seq() > from;
+        // A catch-up asked for while this read was under way, or the next
+        // piece of a long absence: at once.
+        if (catch_up_due_.erase(room_key) != 0 ||
+            (up_to == 0 && progressed && room->delivered_seq() < missing->first)) {
+          fetching_.insert(room_key);
+          return fetch_missing(room_key, 0);
         }
+        if (!room->has_gap()) return;
+        if (progressed) {
+          // The rest of a large gap follows at once; only a read that found
+          // nothing new waits gap_wait before the next.
+          fetching_.insert(room_key);
+          return fetch_missing(room_key, room->held_from() - 1);
+        }
+        fill_gap_later(*room);
       });
 }
 
-void ChatService::catch_up_to(const std::string& room_key, std::uint64_t seq, Done then) {
+void ChatService::catch_up_to(const std::string& room_key, std::uint64_t seq, CaughtUp then) {
   const core::Room* room = hub_.find_by_key(room_key);
-  if (room == nullptr || room->delivered_seq() >= seq) return then();
+  if (room == nullptr || room->delivered_seq() >= seq) return then(true);
   const std::uint64_t from = room->delivered_seq();
   store_.run<std::vector<store::StoredMessage>>(
       [query = store::RangeQuery{room->name(), from, seq, limits_.replay_limit,
@@ -220,13 +249,16 @@ void ChatService::catch_up_to(const std::string& room_key, std::uint64_t seq, Do
           store::MessageStore& store) { return store.read_messages(query); },
       [this, room_key, seq, from,
        then = std::move(then)](store::Result<std::vector<store::StoredMessage>> messages) mutable {
+        if (!messages) return then(false);
         core::Room* room = hub_.find_by_key(room_key);
-        if (room == nullptr || !messages || messages->empty()) return then();
+        // Nothing more in the store: the client's since is past the room's
+        // end, as a client may say; nothing of it can come twice.
+        if (room == nullptr || messages->empty()) return then(true);
         for (const store::StoredMessage& message : *messages) {
           room->publish(message.seq, history_.frame_of(room->name().text(), message));
         }
         if (room->has_gap()) fill_gap_later(*room);
-        if (room->delivered_seq() == from) return then();  // no progress: do not loop
+        if (room->delivered_seq() == from) return then(true);  // no progress: do not loop
         catch_up_to(room_key, seq, std::move(then));
       });
 }

@@ -48,7 +48,11 @@ void ChatService::open_room(const core::RoomName& name, Opened opened) {
           // Messages other nodes stored after the read: the gate drops the
           // ones the read saw.
           for (auto& [seq, frame] : node.mapped().messages) room->publish(seq, std::move(frame));
-          if (room->has_gap()) fill_gap_later(*room);
+          if (catch_up_due_.erase(name.key()) != 0 && fetching_.insert(name.key()).second) {
+            fetch_missing(name.key(), 0);  // read while the bus was away
+          } else if (room->has_gap()) {
+            fill_gap_later(*room);
+          }
         }
         for (Opened& opened : node.mapped().waiting) opened(room);
         if (room != nullptr) hub_.close_if_empty(*room);
@@ -66,24 +70,32 @@ void ChatService::join(const ConnectionPtr& connection, protocol::JoinCommand co
     }
   }
   std::weak_ptr<Connection> weak = connection;
-  open_room(command.room,
-            [this, weak, since = command.since, id = command.id, done](core::Room* room) {
-              // The client saw more of the room than this node has released yet (it
-              // comes from another node, whose last messages are still on their way or
-              // were lost with it): the room first reads up to what the client saw, so
-              // that nothing it has comes again as live.
-              if (room != nullptr && since && *since > room->delivered_seq()) {
-                const core::RoomName name = room->name();
-                return catch_up_to(name.key(), *since, [this, weak, since, id, done, name] {
-                  // A room nobody was in closed meanwhile: opened again, it starts
-                  // from the store's last seq.
-                  open_room(name, [this, weak, since, id, done](core::Room* reopened) {
-                    finish_join(weak, reopened, since, id, done);
-                  });
-                });
-              }
-              finish_join(weak, room, since, id, done);
-            });
+  open_room(command.room, [this, weak, since = command.since, id = command.id,
+                           done](core::Room* room) {
+    // The client saw more of the room than this node has released yet (it
+    // comes from another node, whose last messages are still on their way or
+    // were lost with it): the room first reads up to what the client saw, so
+    // that nothing it has comes again as live.
+    if (room != nullptr && since && *since > room->delivered_seq()) {
+      const core::RoomName name = room->name();
+      return catch_up_to(name.key(), *since, [this, weak, since, id, done, name](bool caught_up) {
+        if (!caught_up) {
+          // Joined now, it would get again what it saw: refused instead.
+          if (auto connection = weak.lock()) {
+            connection->send(
+                protocol::encode_error(ErrorCode::internal, "history cannot be read", id));
+          }
+          return done();
+        }
+        // A room nobody was in closed meanwhile: opened again, it
+        // starts from the store's last seq.
+        open_room(name, [this, weak, since, id, done](core::Room* reopened) {
+          finish_join(weak, reopened, since, id, done);
+        });
+      });
+    }
+    finish_join(weak, room, since, id, done);
+  });
 }
 
 void ChatService::finish_join(const std::weak_ptr<Connection>& weak, core::Room* room,
@@ -244,7 +256,7 @@ void ChatService::send(const ConnectionPtr& connection, protocol::SendCommand co
              auto ack = protocol::encode_ack(appended->room_name, id, appended->seq);
              core::Room* room = hub_.find_by_key(core::fold_case(appended->room_name));
              if (room != nullptr) {
-               room->send_to(*connection, ack);
+               room->send_after(*connection, appended->seq, std::move(ack));
              } else {
                connection->send(ack);
              }

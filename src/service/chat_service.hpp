@@ -116,7 +116,9 @@ class ChatService {
                    const Done& done);
   // Reads the room's messages from the store until it has released `seq`
   // (or the store has no more), then runs `then`.
-  void catch_up_to(const std::string& room_key, std::uint64_t seq, Done then);
+  // `then(false)`: the store could not be read.
+  using CaughtUp = std::function<void(bool caught_up)>;
+  void catch_up_to(const std::string& room_key, std::uint64_t seq, CaughtUp then);
   // Joins and sends `joined`; true when a replay must follow.
   bool complete_join(Connection& connection, core::Room& room, std::optional<std::uint64_t> since);
   // Replays (after, up_to] to a member in pieces, each read once the last is
@@ -172,6 +174,9 @@ class ChatService {
   std::unordered_map<std::string, Opening> opening_;
   core::RemotePresence remote_;
   std::unordered_set<std::string> fetching_;  // room keys with a store read for a gap
+  // Room keys that must read everything after their delivered seq once their
+  // read under way (or their opening) ends: the bus was cut off meanwhile.
+  std::unordered_set<std::string> catch_up_due_;
   std::int64_t last_heartbeat_ms_ = 0;
   std::vector<Published> listeners_;
   bool shutting_down_ = false;

@@ -32,6 +32,14 @@ TEST(RedisAddress, ReadsThePasswordDecoded) {
   EXPECT_EQ(parse_redis_url("redis://:@h")->password, "") << "an empty password is none";
 }
 
+TEST(RedisAddress, ReadsAUserForRedisAcls) {
+  const auto address = parse_redis_url("redis://parley:pw@h");
+  ASSERT_TRUE(address);
+  EXPECT_EQ(address->user, "parley");
+  EXPECT_EQ(address->password, "pw");
+  EXPECT_EQ(parse_redis_url("redis://:pw@h")->user, "") << "no user: the default one";
+}
+
 TEST(RedisAddress, ReadsAnIpv6HostWithoutItsBrackets) {
   const auto address = parse_redis_url("redis://[::1]:6390");
   ASSERT_TRUE(address);

@@ -49,6 +49,34 @@ TEST(Room, ReleasesMessagesInSeqOrderHoldingEarlyOnes) {
   EXPECT_EQ(room.delivered_seq(), 3u);
 }
 
+TEST(Room, AnAckWaitsForItsMessageHeldBehindAnotherNodesEarlierSeq) {
+  Room room(room_name(), 4);
+  RecordingMember alice("alice");
+  room.join(alice, Replay::none);
+  // This node stored 6; 5, stored by another node, has not arrived yet.
+  room.publish(6, frame("m6"));
+  room.send_after(alice, 6, frame("ack6"));
+  EXPECT_TRUE(alice.received.empty()) << "neither the message nor its ack before 5";
+  room.publish(5, frame("m5"));
+  EXPECT_EQ(alice.received, (std::vector<std::string>{"m5", "m6", "ack6"}));
+}
+
+TEST(Room, AnAckOfAReleasedSeqGoesAtOnceAndOneOfALeaverNever) {
+  Room room(room_name(), 0);
+  RecordingMember alice("alice");
+  RecordingMember bob("bob");
+  room.join(alice, Replay::none);
+  room.join(bob, Replay::none);
+  room.publish(1, frame("m1"));
+  room.send_after(alice, 1, frame("ack1"));
+  EXPECT_EQ(alice.received, (std::vector<std::string>{"m1", "ack1"}));
+  room.send_after(bob, 3, frame("ack3"));
+  room.leave(bob);
+  room.publish(2, frame("m2"));
+  room.publish(3, frame("m3"));
+  EXPECT_EQ(bob.received, (std::vector<std::string>{"m1"})) << "bob left before 3 was released";
+}
+
 TEST(Room, NeverReleasesASeqTwice) {
   Room room(room_name(), 5);
   RecordingMember alice("alice");

@@ -21,7 +21,10 @@ std::optional<RedisAddress> parse_redis_url(std::string_view url) {
     }
     address.port = static_cast<std::uint16_t>(value);
   }
-  if (parsed->has_password()) address.password = parsed->password();
+  if (parsed->has_password()) {
+    address.user = parsed->user();
+    address.password = parsed->password();
+  }
   return address;
 }
 

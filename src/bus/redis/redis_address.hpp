@@ -1,4 +1,4 @@
-// Where a Redis server is, from a URL: redis://[:password@]host[:port]. Plain
+// Where a Redis server is, from a URL: redis://[[user]:password@]host[:port]. Plain
 // value; any thread.
 #pragma once
 
@@ -12,6 +12,7 @@ namespace parley::bus {
 struct RedisAddress {
   std::string host;
   std::uint16_t port = 6379;
+  std::string user;      // empty: the default user (AUTH password)
   std::string password;  // empty: no AUTH
 };
 

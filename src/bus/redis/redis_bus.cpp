@@ -116,8 +116,12 @@ redisContext* RedisBus::connect(const char* role) {
   redisSetTimeout(context, timeval_of(settings_.reply_timeout));
   redisEnableKeepAlive(context);
   if (!address_.password.empty()) {
+    // With a user, Redis 6's ACL form; without, the default user's password.
     Reply reply(static_cast<redisReply*>(
-        redisCommand(context, "AUTH %b", address_.password.data(), address_.password.size())));
+        address_.user.empty()
+            ? redisCommand(context, "AUTH %b", address_.password.data(), address_.password.size())
+            : redisCommand(context, "AUTH %b %b", address_.user.data(), address_.user.size(),
+                           address_.password.data(), address_.password.size())));
     if (!reply || reply->type == REDIS_REPLY_ERROR) return fail("AUTH refused");
   }
   return context;
@@ -142,8 +146,9 @@ void RedisBus::run_publisher() {
       while (!failed) {
         {
           std::unique_lock lock(mutex_);
+          // A batch kept from a failed connection goes again at once.
           wake_.wait_for(lock, settings_.ping_interval,
-                         [this] { return stopping_ || !outbox_.empty(); });
+                         [&] { return stopping_ || !outbox_.empty() || !batch.empty(); });
           // Stopping: what is queued still goes (a node's last presence
           // leaves), then the thread ends.
           if (stopping_ && outbox_.empty() && batch.empty()) break;
@@ -164,9 +169,15 @@ void RedisBus::run_publisher() {
                              settings_.channel.size(), payload.data(), payload.size());
         }
         for (std::size_t i = 0; i < batch.size() && !failed; ++i) {
-          void* reply = nullptr;
-          failed = redisGetReply(context, &reply) != REDIS_OK;
-          if (reply != nullptr) freeReplyObject(reply);
+          void* raw = nullptr;
+          failed = redisGetReply(context, &raw) != REDIS_OK;
+          Reply reply(static_cast<redisReply*>(raw));
+          // Refused (NOAUTH, an ACL): nothing was published; say why.
+          if (reply && reply->type == REDIS_REPLY_ERROR) {
+            obs::log_warn("redis publisher: PUBLISH refused: " +
+                          std::string(reply->str, reply->len));
+            failed = true;
+          }
         }
         // A failed batch is sent again after reconnecting: some of it may
         // arrive twice, which every receiver ignores.
