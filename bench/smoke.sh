@@ -9,6 +9,7 @@ bench=$2
 
 data=$(mktemp -d)
 log="$data/server.log"
+: >"$log"  # there before the server opens it, so the first look finds it
 "$parley" --port 0 --store memory --data-dir "$data" 2>"$log" &
 pid=$!
 cleanup() {
