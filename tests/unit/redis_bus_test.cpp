@@ -56,9 +56,19 @@ bool run_until(boost::asio::io_context& io, const std::function<bool()>& done,
   return true;
 }
 
+// A channel of the running test's own: tests run at once on the shared
+// Redis (and beside the cluster suite's nodes) and must not hear each other.
+RedisBusSettings settings_of_this_test() {
+  RedisBusSettings settings;
+  settings.channel =
+      std::string("parley:test:") + ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  return settings;
+}
+
 // What one node's subscriber saw, and how often it was told to resync.
 struct Node {
-  Node(const RedisAddress& address, boost::asio::io_context& io) : bus(address, io.get_executor()) {
+  Node(const RedisAddress& address, boost::asio::io_context& io)
+      : bus(address, io.get_executor(), settings_of_this_test()) {
     bus.subscribe([this](const Event& event) { events.push_back(event); });
     bus.on_resync([this] { ++resyncs; });
   }
