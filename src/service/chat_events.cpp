@@ -101,7 +101,7 @@ void ChatService::on_heartbeat(const bus::Event& event) {
   for (const auto& [key, seq] : event.positions) {
     const core::Room* room = hub_.find_by_key(key);
     if (room == nullptr || room->delivered_seq() >= seq) continue;
-    if (fetching_.insert(key).second) fetch_missing(key, seq);
+    if (!fetching_.contains(key)) fetch_missing(key, seq);
   }
 }
 
@@ -170,7 +170,7 @@ void ChatService::fill_gap_later(const core::Room& room) {
 void ChatService::catch_up_all() {
   for (const auto& [key, room] : hub_.rooms()) {
     // A room with a read under way catches up once that read is answered.
-    if (fetching_.insert(key).second) {
+    if (!fetching_.contains(key)) {
       fetch_missing(key, 0);
     } else {
       catch_up_due_.insert(key);
@@ -187,6 +187,7 @@ void ChatService::fetch_missing(const std::string& room_key, std::uint64_t up_to
     fetching_.erase(room_key);
     return;
   }
+  fetching_.insert(room_key);  // until its answer
   using Missing = std::pair<std::uint64_t, std::vector<store::StoredMessage>>;
   store::RangeQuery query{room->name(),         room->delivered_seq(),      up_to,
                           limits_.replay_limit, limits_.replay_piece_bytes, store::Keep::oldest};
@@ -217,22 +218,18 @@ void ChatService::fetch_missing(const std::string& room_key, std::uint64_t up_to
           if (up_to == 0 || room->has_gap()) fill_gap_later(*room);
           return;
         }
-        for (const store::StoredMessage& message : missing->second) {
-          room->publish(message.seq, history_.frame_of(room->name().text(), message));
-        }
+        release_stored(*room, missing->second);
         const bool progressed = room->delivered_seq() > from;
         // A catch-up asked for while this read was under way, or the next
         // piece of a long absence: at once.
         if (catch_up_due_.erase(room_key) != 0 ||
             (up_to == 0 && progressed && room->delivered_seq() < missing->first)) {
-          fetching_.insert(room_key);
           return fetch_missing(room_key, 0);
         }
         if (!room->has_gap()) return;
         if (progressed) {
           // The rest of a large gap follows at once; only a read that found
           // nothing new waits gap_wait before the next.
-          fetching_.insert(room_key);
           return fetch_missing(room_key, room->held_from() - 1);
         }
         fill_gap_later(*room);
@@ -254,13 +251,18 @@ void ChatService::catch_up_to(const std::string& room_key, std::uint64_t seq, Ca
         // Nothing more in the store: the client's since is past the room's
         // end, as a client may say; nothing of it can come twice.
         if (room == nullptr || messages->empty()) return then(true);
-        for (const store::StoredMessage& message : *messages) {
-          room->publish(message.seq, history_.frame_of(room->name().text(), message));
-        }
+        release_stored(*room, *messages);
         if (room->has_gap()) fill_gap_later(*room);
         if (room->delivered_seq() == from) return then(true);  // no progress: do not loop
         catch_up_to(room_key, seq, std::move(then));
       });
+}
+
+void ChatService::release_stored(core::Room& room,
+                                 const std::vector<store::StoredMessage>& messages) {
+  for (const store::StoredMessage& message : messages) {
+    room.publish(message.seq, history_.frame_of(room.name().text(), message));
+  }
 }
 
 }  // namespace parley::service

@@ -48,7 +48,7 @@ void ChatService::open_room(const core::RoomName& name, Opened opened) {
           // Messages other nodes stored after the read: the gate drops the
           // ones the read saw.
           for (auto& [seq, frame] : node.mapped().messages) room->publish(seq, std::move(frame));
-          if (catch_up_due_.erase(name.key()) != 0 && fetching_.insert(name.key()).second) {
+          if (catch_up_due_.erase(name.key()) != 0 && !fetching_.contains(name.key())) {
             fetch_missing(name.key(), 0);  // read while the bus was away
           } else if (room->has_gap()) {
             fill_gap_later(*room);

@@ -152,8 +152,11 @@ class ChatService {
   // store unless it arrives within gap_wait.
   void fill_gap_later(const core::Room& room);
   // Reads the messages of the room with this key after its delivered seq, up
-  // to `up_to` (0: up to the store's last), and releases them.
+  // to `up_to` (0: up to the store's last), and releases them; the room is in
+  // fetching_ until the answer.
   void fetch_missing(const std::string& room_key, std::uint64_t up_to);
+  // Feeds messages read from the store into the room's gate.
+  void release_stored(core::Room& room, const std::vector<store::StoredMessage>& messages);
   // After the bus was cut off: every open room catches up from the store.
   void catch_up_all();
 
