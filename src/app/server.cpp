@@ -109,6 +109,7 @@ Server::Server(Config config)
   accounts_ = std::make_unique<service::AccountService>(*store_, *hasher_, *authenticator_, guests_,
                                                         clock_, config_.identity);
   bus_ = open_bus(config_, *io_);
+  if (bus_->has_peers()) accounts_->share_guest_names(bus_->node_id());
   chat_ = std::make_unique<service::ChatService>(*store_, *bus_, io_->get_executor(),
                                                  config_.service, config_.rooms, *memory_, clock_);
   polls_ = std::make_unique<service::PollService>(*chat_, *store_, clock_, *memory_, config_.polls);
@@ -232,6 +233,7 @@ constexpr std::size_t kHangupChecksPerTick = 1000;
 // keeps the table from growing (guests expire after a day); it goes through
 // the index sessions_by_expiry.
 constexpr std::size_t kTicksPerSessionSweep = 10 * 60;
+constexpr auto kGuestNameRenewal = service::AccountService::kGuestNameRenewal;
 }  // namespace
 
 void Server::tick_later() {
@@ -244,7 +246,9 @@ void Server::tick_later() {
     context_->ws_sessions.tick();
     context_->awaiting_answers.check_some(kHangupChecksPerTick);
     give_back_freed_memory();
-    if (++ticks_ % kTicksPerSessionSweep == 0 && !shutting_down_) sweep_expired_sessions();
+    ++ticks_;
+    if (ticks_ % kTicksPerSessionSweep == 0 && !shutting_down_) sweep_expired_sessions();
+    if (ticks_ % kGuestNameRenewal.count() == 0) accounts_->keep_guest_names();
     tick_later();
   });
 }

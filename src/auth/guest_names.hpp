@@ -15,6 +15,7 @@ class GuestNames {
   [[nodiscard]] bool claim(const core::UserName& name) { return held_.insert(name.key()).second; }
   void release(const core::UserName& name) { held_.erase(name.key()); }
   bool is_held(const core::UserName& name) const { return held_.contains(name.key()); }
+  const std::unordered_set<std::string>& held_keys() const { return held_; }
 
  private:
   std::unordered_set<std::string> held_;  // by user key

@@ -219,18 +219,11 @@ void HttpSession::on_upgrade_authenticated(Request request, std::optional<std::s
     answer(error_response(request, ErrorCode::bad_request, "invalid user name"));
     return;
   }
-  // Held in memory at once, so that two upgrades cannot both pass the store
-  // check; released again if the store says the name is taken.
-  if (!context_.guests.claim(*name)) {
-    answer(error_response(request, ErrorCode::conflict, "that name is taken"));
-    return;
-  }
   auto pending = std::make_shared<Request>(std::move(request));
-  context_.accounts.check_guest_name(
+  context_.accounts.hold_guest_name(
       *name, [self = shared_from_this(), pending, name = *name](service::Outcome<bool> free) {
         const bool is_free = std::holds_alternative<bool>(free) && std::get<bool>(free);
         if (!is_free) {
-          self->context_.guests.release(name);
           const bool failed = std::holds_alternative<service::Refusal>(free);
           self->answer(
               error_response(*pending, failed ? ErrorCode::internal : ErrorCode::conflict,

@@ -1,6 +1,7 @@
 #include "service/account_service.hpp"
 
 #include "auth/secrets.hpp"
+#include "obs/log.hpp"
 
 namespace parley::service {
 
@@ -263,13 +264,68 @@ void AccountService::revoke_token(const auth::Identity& identity, const std::str
       });
 }
 
-void AccountService::check_guest_name(const core::UserName& name, Done<bool> done) {
-  store_.run<bool>([name, now = clock_.now_ms()](
-                       store::IdentityStore& store) { return store.is_name_taken(name, now); },
-                   [done = std::move(done)](store::Result<bool> taken) {
-                     if (!taken) return done(store_failed());
-                     done(!*taken);
+void AccountService::hold_guest_name(const core::UserName& name, Done<bool> done) {
+  // Held in memory at once, so that two upgrades here cannot both pass the
+  // store's check; let go again if the store says the name is taken.
+  if (!guest_names_.claim(name)) return done(false);
+  auto answer = [this, name, done = std::move(done)](store::Result<bool> free) {
+    if (!free || !*free) guest_names_.release(name);
+    if (!free) return done(store_failed());
+    done(*free);
+  };
+  const std::int64_t now = clock_.now_ms();
+  if (node_id_.empty()) {
+    store_.run<bool>(
+        [name, now](store::IdentityStore& store) -> store::Result<bool> {
+          auto taken = store.is_name_taken(name, now);
+          if (!taken) return store::Result<bool>(boost::system::in_place_error, taken.error());
+          return !*taken;
+        },
+        std::move(answer));
+    return;
+  }
+  // The store refuses a guest session whose name is taken, in the same
+  // step as it writes it: two nodes cannot both succeed.
+  store::SessionRecord claim{claim_digest(name.key()),
+                             name.text(),
+                             true,
+                             "",
+                             now + std::chrono::milliseconds(kGuestNameClaimLifetime).count(),
+                             "n:" + name.key()};
+  store_.run<bool>([claim = std::move(claim),
+                    now](store::IdentityStore& store) { return store.create_session(claim, now); },
+                   std::move(answer));
+}
+
+void AccountService::let_go_guest_name(const core::UserName& name) {
+  guest_names_.release(name);
+  if (node_id_.empty()) return;
+  // Queued after the job that wrote the claim: the store runs jobs in order.
+  store_.run<void>([digest = claim_digest(name.key())](
+                       store::IdentityStore& store) { return store.delete_session(digest); },
+                   [](store::Result<void> deleted) {
+                     if (!deleted)
+                       obs::log_warn("cannot let go of a guest name: " + deleted.error().message());
                    });
+}
+
+void AccountService::keep_guest_names() {
+  if (node_id_.empty() || guest_names_.held_keys().empty()) return;
+  std::vector<std::string> digests;
+  digests.reserve(guest_names_.held_keys().size());
+  for (const std::string& key : guest_names_.held_keys()) digests.push_back(claim_digest(key));
+  const std::int64_t now = clock_.now_ms();
+  store_.run<std::size_t>(
+      [digests = std::move(digests), now,
+       until = now + std::chrono::milliseconds(kGuestNameClaimLifetime).count()](
+          store::IdentityStore& store) { return store.extend_live_sessions(digests, until, now); },
+      [](store::Result<std::size_t> kept) {
+        if (!kept) obs::log_warn("cannot renew guest name claims: " + kept.error().message());
+      });
+}
+
+std::string AccountService::claim_digest(const std::string& user_key) const {
+  return "n:" + node_id_ + ":" + user_key;
 }
 
 }  // namespace parley::service

@@ -53,8 +53,22 @@ class AccountService {
   void list_tokens(const auth::Identity& identity, Done<std::vector<store::TokenRecord>> done);
   void revoke_token(const auth::Identity& identity, const std::string& id, Done<bool> done);
 
-  // For `?name=` guests: is the name free of accounts and guest sessions?
-  void check_guest_name(const core::UserName& name, Done<bool> done);
+  // For `?name=` guests: takes the name for as long as the connection lasts,
+  // unless an account, a guest session or another guest has it (false). A
+  // node alone holds it in memory after asking the store. In a cluster
+  // (share_guest_names) the name is also claimed in the store, as a short
+  // guest session that other nodes respect; the node keeps its claims alive
+  // (keep_guest_names) and a dead node's claims lapse by themselves.
+  void hold_guest_name(const core::UserName& name, Done<bool> done);
+  // Called once the holder's connection is gone.
+  void let_go_guest_name(const core::UserName& name);
+  void share_guest_names(std::string node_id) { node_id_ = std::move(node_id); }
+  // Called every kGuestNameRenewal: extends this node's claims in one store job.
+  void keep_guest_names();
+  // A claim outlives its node by at most this; it is renewed three times
+  // within it, so that one slow store job does not let it lapse.
+  static constexpr std::chrono::seconds kGuestNameClaimLifetime{15};
+  static constexpr std::chrono::seconds kGuestNameRenewal{5};
 
   // Password jobs queued and running (a gauge for /metrics).
   std::size_t password_jobs() const { return hasher_.jobs(); }
@@ -62,6 +76,9 @@ class AccountService {
  private:
   void start_session(const core::UserName& name, bool guest, Done<SessionStarted> done);
   std::optional<Refusal> check_password(const std::string& password) const;
+  // The digest a node's claim of a name is stored under: no cookie's digest
+  // (hex) can be this, so no cookie ever finds it.
+  std::string claim_digest(const std::string& user_key) const;
 
   store::StoreWorker& store_;
   auth::PasswordHasher& hasher_;
@@ -73,6 +90,7 @@ class AccountService {
   core::AttemptLimiter failures_by_address_;
   core::AttemptLimiter registrations_by_address_;
   core::AttemptLimiter guests_by_address_;
+  std::string node_id_;  // set when guest names are shared with other nodes
 };
 
 }  // namespace parley::service

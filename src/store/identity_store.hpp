@@ -59,6 +59,12 @@ class IdentityStore {
   virtual Result<std::optional<SessionRecord>> find_session(const std::string& id_digest,
                                                             std::int64_t now_ms) = 0;
   virtual Result<void> extend_session(const std::string& id_digest, std::int64_t expires_ms) = 0;
+  // Moves the expiry of those of these sessions that are unexpired at
+  // `now_ms` (an expired one stays expired: its name may be someone else's
+  // by now); answers how many moved. One statement for a node's many claims.
+  virtual Result<std::size_t> extend_live_sessions(const std::vector<std::string>& id_digests,
+                                                   std::int64_t expires_ms,
+                                                   std::int64_t now_ms) = 0;
   virtual Result<void> delete_session(const std::string& id_digest) = 0;
   // Deletes every session expired at `now_ms` (expires_ms <= now_ms, as
   // find_session sees them); answers how many went.

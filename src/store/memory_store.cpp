@@ -122,6 +122,19 @@ Result<void> MemoryStore::extend_session(const std::string& id_digest, std::int6
   return {};
 }
 
+Result<std::size_t> MemoryStore::extend_live_sessions(const std::vector<std::string>& id_digests,
+                                                      std::int64_t expires_ms,
+                                                      std::int64_t now_ms) {
+  std::size_t moved = 0;
+  for (const std::string& digest : id_digests) {
+    auto it = sessions_.find(digest);
+    if (it == sessions_.end() || it->second.expires_ms <= now_ms) continue;
+    it->second.expires_ms = expires_ms;
+    ++moved;
+  }
+  return moved;
+}
+
 Result<void> MemoryStore::delete_session(const std::string& id_digest) {
   sessions_.erase(id_digest);
   return {};

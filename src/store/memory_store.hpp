@@ -27,6 +27,8 @@ class MemoryStore : public Store {
   Result<std::optional<SessionRecord>> find_session(const std::string& id_digest,
                                                     std::int64_t now_ms) override;
   Result<void> extend_session(const std::string& id_digest, std::int64_t expires_ms) override;
+  Result<std::size_t> extend_live_sessions(const std::vector<std::string>& id_digests,
+                                           std::int64_t expires_ms, std::int64_t now_ms) override;
   Result<void> delete_session(const std::string& id_digest) override;
   Result<std::size_t> delete_expired_sessions(std::int64_t now_ms) override;
   Result<void> create_token(const TokenRecord& token) override;

@@ -148,7 +148,7 @@ void WsSession::finish() {
   finished_ = true;
   state_ = State::closed;
   context_.chat.disconnect(*this);
-  if (claim_ == NameClaim::held) context_.guests.release(identity_.user);
+  if (claim_ == NameClaim::held) context_.accounts.let_go_guest_name(identity_.user);
   if (credential_) context_.credential_holders.release(credential_->key, held_);
   context_.ws_sessions.remove(this);
   slot_ = {};  // its place within the connection limits is free now

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <iostream>
+#include <thread>
 
 #include "cluster/cluster.hpp"
 
@@ -114,6 +115,66 @@ TEST_F(ClusterIdentity, AGuestNameTakenOnOneNodeIsRefusedOnAnother) {
   WsClient by_name;
   EXPECT_EQ(by_name.connect(cluster_->port(1), "/ws?name=gina"), 409)
       << "nor can a connection take it by ?name=";
+}
+
+TEST_F(ClusterIdentity, AConnectionsGuestNameIsHeldOnEveryNodeUntilItCloses) {
+  cluster_ = std::make_unique<Cluster>(2);
+  auto holder = connect_ws(cluster_->port(0), "/ws?name=hugo");
+  WsClient twin;
+  EXPECT_EQ(twin.connect(cluster_->port(1), "/ws?name=HUGO"), 409)
+      << "the same name by ?name= on another node";
+  HttpClient on_b(cluster_->port(1));
+  EXPECT_EQ(on_b.post_json("/api/guest", R"({"name":"hugo"})").status, 409)
+      << "nor as a guest session there";
+  EXPECT_EQ(on_b.post_json("/api/register", std::string(R"({"name":"hugo","password":")") +
+                                                std::string(kPassword) + "\"}")
+                .status,
+            409)
+      << "nor as an account";
+
+  // The claim outlives several renewals (every 5 s, each for 15 s).
+  std::this_thread::sleep_for(16s);
+  WsClient later;
+  EXPECT_EQ(later.connect(cluster_->port(1), "/ws?name=hugo"), 409) << "still held after 16 s";
+
+  holder->close();
+  std::unique_ptr<WsClient> next;
+  const auto closed = std::chrono::steady_clock::now();
+  ASSERT_TRUE(eventually(
+      [&] {
+        try {
+          next = connect_ws(cluster_->port(1), "/ws?name=hugo");
+          return true;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      5s))
+      << "the name is free on the other node once its connection closed";
+  std::cout << "[ cluster  ] name free on the other node " << elapsed_ms(closed)
+            << " ms after its connection closed\n";
+}
+
+TEST_F(ClusterIdentity, TheGuestNamesOfAKilledNodeAreFreeOnAnotherWithinTheirClaimsLifetime) {
+  cluster_ = std::make_unique<Cluster>(2);
+  auto holder = connect_ws(cluster_->port(0), "/ws?name=ivy");
+  WsClient twin;
+  ASSERT_EQ(twin.connect(cluster_->port(1), "/ws?name=ivy"), 409);
+  cluster_->node(0).kill_hard();
+  const auto killed = std::chrono::steady_clock::now();
+  std::unique_ptr<WsClient> again;
+  ASSERT_TRUE(eventually(
+      [&] {
+        try {
+          again = connect_ws(cluster_->port(1), "/ws?name=ivy");
+          return true;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      25s))
+      << "a dead node's claim lapses (15 s after its last renewal)";
+  std::cout << "[ cluster  ] name free " << elapsed_ms(killed) << " ms after the kill\n";
 }
 
 }  // namespace

@@ -158,6 +158,23 @@ TEST_P(IdentityStoreContract, ExtendingASessionMovesItsExpiry) {
   EXPECT_EQ((*found)->expires_ms, 9000);
 }
 
+TEST_P(IdentityStoreContract, ExtendingLiveSessionsMovesOnlyThoseNotYetExpired) {
+  ASSERT_TRUE(*store->create_session(guest_session("n1", "ann", 3000), 1000));
+  ASSERT_TRUE(*store->create_session(guest_session("n2", "ben", 5000), 1000));
+  ASSERT_TRUE(*store->create_session(guest_session("n3", "cat", 5000), 1000));
+  auto moved = store->extend_live_sessions({"n1", "n2", "unknown"}, 9000, 4000);
+  ASSERT_TRUE(moved);
+  EXPECT_EQ(*moved, 1u) << "n1 had expired at 4000, n3 was not named";
+  EXPECT_TRUE(is_found("n2", 8999));
+  EXPECT_FALSE(is_found("n3", 5000));
+  EXPECT_FALSE(is_found("n1", 4000)) << "an expired session is not brought back";
+  EXPECT_TRUE(*store->create_session(guest_session("n4", "ann", 9000), 4000))
+      << "and its name can be someone else's";
+  auto none = store->extend_live_sessions({}, 9000, 4000);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(*none, 0u);
+}
+
 TEST_P(IdentityStoreContract, ExtendingOrDeletingAnUnknownSessionChangesNothing) {
   EXPECT_TRUE(store->extend_session("nobody", 9000));
   EXPECT_TRUE(store->delete_session("nobody"));

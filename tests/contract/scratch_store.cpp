@@ -58,6 +58,11 @@ store::Result<void> ScratchStore::extend_session(const std::string& id_digest,
   return backend_->extend_session(id_digest, expires_ms);
 }
 
+store::Result<std::size_t> ScratchStore::extend_live_sessions(
+    const std::vector<std::string>& id_digests, std::int64_t expires_ms, std::int64_t now_ms) {
+  return backend_->extend_live_sessions(id_digests, expires_ms, now_ms);
+}
+
 store::Result<void> ScratchStore::delete_session(const std::string& id_digest) {
   return backend_->delete_session(id_digest);
 }

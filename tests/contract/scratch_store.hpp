@@ -35,6 +35,9 @@ class ScratchStore final : public store::Store {
                                                                   std::int64_t now_ms) override;
   store::Result<void> extend_session(const std::string& id_digest,
                                      std::int64_t expires_ms) override;
+  store::Result<std::size_t> extend_live_sessions(const std::vector<std::string>& id_digests,
+                                                  std::int64_t expires_ms,
+                                                  std::int64_t now_ms) override;
   store::Result<void> delete_session(const std::string& id_digest) override;
   store::Result<std::size_t> delete_expired_sessions(std::int64_t now_ms) override;
   store::Result<void> create_token(const store::TokenRecord& token) override;

@@ -1,6 +1,8 @@
 // PostgresStore: accounts, sessions and tokens.
 #include "store/postgres/postgres_store.hpp"
 
+#include "store/postgres/pg_array.hpp"
+
 namespace parley::store {
 namespace {
 
@@ -38,6 +40,10 @@ constexpr PgStatement kFindSession{
     "WHERE id_digest = $1::text AND expires_ms > $2::bigint"};
 constexpr PgStatement kExtendSession{
     "extend_session", "UPDATE sessions SET expires_ms = $1::bigint WHERE id_digest = $2::text"};
+constexpr PgStatement kExtendLiveSessions{
+    "extend_live_sessions",
+    "UPDATE sessions SET expires_ms = $1::bigint "
+    "WHERE id_digest = ANY($2::text[]) AND expires_ms > $3::bigint"};
 constexpr PgStatement kDeleteSession{"delete_session",
                                      "DELETE FROM sessions WHERE id_digest = $1::text"};
 constexpr PgStatement kDeleteExpired{"delete_expired_sessions",
@@ -138,6 +144,18 @@ Result<void> PostgresStore::extend_session(const std::string& id_digest, std::in
   auto updated = connection_.execute(kExtendSession, {expires, id_digest});
   if (!updated) return failed(updated.error());
   return {};
+}
+
+Result<std::size_t> PostgresStore::extend_live_sessions(const std::vector<std::string>& id_digests,
+                                                        std::int64_t expires_ms,
+                                                        std::int64_t now_ms) {
+  PgArray digests;
+  for (const std::string& digest : id_digests) digests.add(digest);
+  const std::string expires = std::to_string(expires_ms);
+  const std::string now = std::to_string(now_ms);
+  auto updated = connection_.execute(kExtendLiveSessions, {expires, digests.literal(), now});
+  if (!updated) return error_of<std::size_t>(failed(updated.error()));
+  return static_cast<std::size_t>(updated->affected());
 }
 
 Result<void> PostgresStore::delete_session(const std::string& id_digest) {

@@ -391,6 +391,29 @@ Result<void> SqliteStore::extend_session(const std::string& id_digest, std::int6
   return {};
 }
 
+Result<std::size_t> SqliteStore::extend_live_sessions(const std::vector<std::string>& id_digests,
+                                                      std::int64_t expires_ms,
+                                                      std::int64_t now_ms) {
+  // One transaction: one sync for the lot, however many there are.
+  if (auto begun = run("BEGIN IMMEDIATE"); !begun) return begun.error();
+  std::size_t moved = 0;
+  for (const std::string& digest : id_digests) {
+    Statement::Use update(
+        statement("UPDATE sessions SET expires_ms = ? WHERE id_digest = ? AND expires_ms > ?"));
+    update->bind(1, expires_ms).bind(2, digest).bind(3, now_ms);
+    if (const int code = update->step(); code != SQLITE_DONE) {
+      run("ROLLBACK");
+      return make_error(code);
+    }
+    moved += static_cast<std::size_t>(sqlite3_changes(db_));
+  }
+  if (auto committed = run("COMMIT"); !committed) {
+    run("ROLLBACK");
+    return committed.error();
+  }
+  return moved;
+}
+
 Result<void> SqliteStore::delete_session(const std::string& id_digest) {
   Statement::Use remove(statement("DELETE FROM sessions WHERE id_digest = ?"));
   remove->bind(1, id_digest);
