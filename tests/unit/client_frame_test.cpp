@@ -121,5 +121,66 @@ TEST(ClientFrame, JoinLeaveAndTypingCarryTheFramesId) {
   EXPECT_FALSE(command_of<LeaveCommand>(parse_client_frame(R"({"type":"leave","room":"r"})")).id);
 }
 
+TEST(ClientFrame, ParsesEditDeleteAndReact) {
+  const auto& edit = command_of<EventCommand>(
+      parse_client_frame(R"({"type":"edit","room":"r","target":3,"text":"fixed","id":"e1"})"));
+  EXPECT_EQ(edit.kind, core::EventKind::edit);
+  EXPECT_EQ(edit.target, 3u);
+  EXPECT_EQ(edit.text, "fixed");
+  EXPECT_EQ(edit.id, "e1");
+  const auto& deletion = command_of<EventCommand>(
+      parse_client_frame(R"({"type":"delete","room":"r","target":4,"id":"d1"})"));
+  EXPECT_EQ(deletion.kind, core::EventKind::deletion);
+  EXPECT_EQ(deletion.target, 4u);
+  const auto& react = command_of<EventCommand>(parse_client_frame(
+      R"({"type":"react","room":"r","target":5,"emoji":"\ud83d\udc4d","on":false,"id":"r1"})"));
+  EXPECT_EQ(react.kind, core::EventKind::reaction);
+  EXPECT_EQ(react.emoji, "\xf0\x9f\x91\x8d");
+  EXPECT_FALSE(react.on);
+}
+
+TEST(ClientFrame, ASendMayNameTheMessageItRepliesTo) {
+  auto reply =
+      parse_client_frame(R"({"type":"send","room":"r","text":"yes","id":"m","reply_to":7})");
+  EXPECT_EQ(command_of<SendCommand>(reply).reply_to, 7u);
+  auto plain = parse_client_frame(R"({"type":"send","room":"r","text":"yes","id":"m"})");
+  EXPECT_EQ(command_of<SendCommand>(plain).reply_to, 0u);
+}
+
+TEST(ClientFrame, RefusesMalformedEventsAsBadRequest) {
+  for (
+      std::string_view json : {
+          R"({"type":"edit","room":"r","target":3,"text":"x"})",
+          R"({"type":"edit","room":"r","target":3,"id":"e"})",
+          R"({"type":"edit","room":"r","text":"x","id":"e"})",
+          R"({"type":"edit","room":"r","target":0,"text":"x","id":"e"})",
+          R"({"type":"edit","room":"r","target":-2,"text":"x","id":"e"})",
+          R"({"type":"edit","room":"r","target":"3","text":"x","id":"e"})",
+          R"({"type":"edit","room":"r","target":1.5,"text":"x","id":"e"})",
+          R"({"type":"edit","room":"r","target":3,"text":"  ","id":"e"})",
+          R"({"type":"delete","room":"r","id":"d"})",
+          R"({"type":"delete","room":"r","target":null,"id":"d"})",
+          R"({"type":"react","room":"r","target":3,"on":true,"id":"x"})",
+          R"({"type":"react","room":"r","target":3,"emoji":"","on":true,"id":"x"})",
+          R"({"type":"react","room":"r","target":3,"emoji":"a b","on":true,"id":"x"})",
+          R"({"type":"react","room":"r","target":3,"emoji":"\n","on":true,"id":"x"})",
+          R"({"type":"react","room":"r","target":3,"emoji":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","on":true,"id":"x"})",
+          R"({"type":"react","room":"r","target":3,"emoji":"+1","id":"x"})",
+          R"({"type":"react","room":"r","target":3,"emoji":"+1","on":1,"id":"x"})",
+          R"({"type":"send","room":"r","text":"x","id":"m","reply_to":0})",
+          R"({"type":"send","room":"r","text":"x","id":"m","reply_to":"2"})",
+      }) {
+    EXPECT_EQ(refusal_of(json).code, ErrorCode::bad_request) << json;
+  }
+}
+
+TEST(ClientFrame, RefusesALongEditAsTooLargeEchoingItsId) {
+  const std::string json =
+      R"({"type":"edit","room":"r","target":1,"id":"e9","text":")" + std::string(4001, 'a') + "\"}";
+  const FrameError refused = refusal_of(json);
+  EXPECT_EQ(refused.code, ErrorCode::too_large);
+  EXPECT_EQ(refused.id, "e9");
+}
+
 }  // namespace
 }  // namespace parley::protocol
