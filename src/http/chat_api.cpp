@@ -276,6 +276,52 @@ void get_message(ServerContext& context, const ApiCallPtr& call, const core::Roo
   });
 }
 
+// POST /api/rooms/R/read {"seq":N}: the caller's read marker moves forward.
+void post_read(ServerContext& context, const ApiCallPtr& call, const core::RoomName& room) {
+  if (!service::ChatService::has_read_markers(*call->caller.identity)) {
+    return call->refuse(ErrorCode::unauthorized, "read markers need an account or a guest session");
+  }
+  auto body = json_body_of(call->request);
+  if (auto* refused = std::get_if<Response>(&body)) return call->respond(std::move(*refused));
+  const json::value* seq = std::get<json::object>(body).if_contains("seq");
+  boost::system::error_code error;
+  const std::uint64_t marker = seq != nullptr ? seq->to_number<std::uint64_t>(error) : 0;
+  if (seq == nullptr || error || seq->is_double()) {
+    return call->refuse(ErrorCode::bad_request, "seq must be a non-negative integer");
+  }
+  context.chat.mark_read(*call->caller.identity, room, marker, {},
+                         [call](store::Result<std::optional<store::ReadMarker>> stored) {
+                           if (!stored)
+                             return call->refuse(ErrorCode::internal, "the marker was not stored");
+                           if (!*stored) return call->refuse(ErrorCode::not_found, "no such room");
+                           call->respond(no_content_response(call->request));
+                         });
+}
+
+// GET /api/me/rooms: the caller's rooms with unread and mention counts.
+void list_my_rooms(ServerContext& context, const ApiCallPtr& call) {
+  if (!service::ChatService::has_read_markers(*call->caller.identity)) {
+    return call->refuse(ErrorCode::unauthorized, "read markers need an account or a guest session");
+  }
+  if (call->answered_head()) return;
+  context.chat.list_reading(
+      *call->caller.identity, [call](store::Result<std::vector<store::RoomReading>> readings) {
+        if (!readings) return call->refuse(ErrorCode::internal, "the store cannot answer now");
+        json::array rooms;
+        for (const store::RoomReading& reading : *readings) {
+          rooms.push_back(json::object{{"room", reading.name},
+                                       {"private", false},
+                                       {"direct", false},
+                                       {"last_seq", reading.last_seq},
+                                       {"read_seq", reading.read_seq},
+                                       {"unread", reading.unread},
+                                       {"mentions", reading.mentions}});
+        }
+        call->respond(json_response(call->request, http::status::ok,
+                                    json::serialize(json::object{{"rooms", std::move(rooms)}})));
+      });
+}
+
 }  // namespace
 
 bool handle_chat_api(ServerContext& context, SharedPages& pages, const ApiCallPtr& call) {
@@ -290,6 +336,14 @@ bool handle_chat_api(ServerContext& context, SharedPages& pages, const ApiCallPt
     }
     return true;
   }
+  if (path == "/api/me/rooms") {
+    if (!is_read) {
+      call->respond(method_not_allowed(call->request, "GET, HEAD"));
+    } else if (call->require_identity()) {
+      list_my_rooms(context, call);
+    }
+    return true;
+  }
   constexpr std::string_view prefix = "/api/rooms/";
   if (!path.starts_with(prefix)) return false;
   const std::string_view rest = std::string_view(path).substr(prefix.size());
@@ -297,7 +351,7 @@ bool handle_chat_api(ServerContext& context, SharedPages& pages, const ApiCallPt
   if (slash == std::string_view::npos) return false;
   const std::string_view what = rest.substr(slash + 1);
   constexpr std::string_view one_message = "messages/";
-  if (what != "messages" && what != "members" && what != "events" &&
+  if (what != "messages" && what != "members" && what != "events" && what != "read" &&
       !what.starts_with(one_message)) {
     return false;
   }
@@ -324,6 +378,14 @@ bool handle_chat_api(ServerContext& context, SharedPages& pages, const ApiCallPt
                                   json::serialize(json::object{{"room", open->name().text()},
                                                                {"members", std::move(members)}})));
     });
+    return true;
+  }
+  if (what == "read") {
+    if (method != http::verb::post) {
+      call->respond(method_not_allowed(call->request, "POST"));
+    } else {
+      post_read(context, call, *room);
+    }
     return true;
   }
   if (what == "events") {

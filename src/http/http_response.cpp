@@ -75,6 +75,10 @@ Response method_not_allowed(const Request& request, std::string_view allow) {
   return response;
 }
 
+Response no_content_response(const Request& request) {
+  return base_response(request, http::status::no_content);
+}
+
 Response json_response(const Request& request, http::status status, std::string body) {
   Response response = base_response(request, status);
   response.set(http::field::content_type, "application/json");

@@ -26,6 +26,9 @@ Response error_response(const Request& request, core::ErrorCode code, std::strin
 // 405 with Allow.
 Response method_not_allowed(const Request& request, std::string_view allow);
 
+// 204: done, nothing to say.
+Response no_content_response(const Request& request);
+
 // A JSON body, with nosniff.
 Response json_response(const Request& request, boost::beast::http::status status, std::string body);
 

@@ -117,13 +117,11 @@ bool handle_identity_api(ServerContext& context, const ApiCallPtr& call) {
     if (!call->require_identity()) return true;
     const auto answer = [&context, call](service::Outcome<bool> outcome) {
       if (auto* refusal = std::get_if<service::Refusal>(&outcome)) return call->refuse(*refusal);
-      Response response{http::status::no_content, call->request.version()};
-      response.set(http::field::server, "parley");
+      Response response = no_content_response(call->request);
       if (call->caller.session) {
         response.set(http::field::set_cookie,
                      auth::expire_cookie(auth::kSessionCookie, context.identity.transport));
       }
-      response.keep_alive(call->request.keep_alive());
       call->respond(std::move(response));
     };
     if (call->caller.session) {
@@ -192,10 +190,7 @@ bool handle_identity_api(ServerContext& context, const ApiCallPtr& call) {
                             if (auto* refusal = std::get_if<service::Refusal>(&outcome)) {
                               return call->refuse(*refusal);
                             }
-                            Response response{http::status::no_content, call->request.version()};
-                            response.set(http::field::server, "parley");
-                            response.keep_alive(call->request.keep_alive());
-                            call->respond(std::move(response));
+                            call->respond(no_content_response(call->request));
                           });
     return true;
   }

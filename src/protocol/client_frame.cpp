@@ -47,23 +47,26 @@ std::variant<std::optional<std::uint64_t>, FrameError> since_of(const json::obje
   return error(ErrorCode::bad_request, "since must be a non-negative integer", std::nullopt);
 }
 
-// A seq that names a message (target, reply_to): a positive integer.
-std::variant<std::uint64_t, FrameError> seq_field(const json::object& frame, std::string_view name,
-                                                  bool required,
-                                                  const std::optional<std::string>& id) {
+// A seq that names a message (target, reply_to): a non-negative integer;
+// nullopt when absent and not required. Seq 0 is no message (not_found),
+// which the caller says once the rest of the frame is checked.
+std::variant<std::optional<std::uint64_t>, FrameError> seq_field(
+    const json::object& frame, std::string_view name, bool required,
+    const std::optional<std::string>& id) {
   const json::value* value = frame.if_contains(name);
   if (value == nullptr) {
-    if (!required) return std::uint64_t{0};
+    if (!required) return std::optional<std::uint64_t>{};
     return error(ErrorCode::bad_request, "missing field: " + std::string(name), id);
   }
-  std::uint64_t seq = 0;
-  if (value->is_uint64()) seq = value->get_uint64();
-  if (value->is_int64() && value->get_int64() > 0)
-    seq = static_cast<std::uint64_t>(value->get_int64());
-  if (seq == 0) {
-    return error(ErrorCode::bad_request, std::string(name) + " must be a positive integer", id);
+  if (value->is_uint64()) return std::optional<std::uint64_t>{value->get_uint64()};
+  if (value->is_int64() && value->get_int64() >= 0) {
+    return std::optional<std::uint64_t>{static_cast<std::uint64_t>(value->get_int64())};
   }
-  return seq;
+  return error(ErrorCode::bad_request, std::string(name) + " must be a non-negative integer", id);
+}
+
+FrameError no_such_message(const std::optional<std::string>& id) {
+  return error(ErrorCode::not_found, "no such message", id);
 }
 
 // The client id every stored event needs; `id` is nullopt when it is not valid.
@@ -95,8 +98,10 @@ ParsedFrame parse_send(const json::object& frame, core::RoomName room,
   if (auto* failed = std::get_if<FrameError>(&text)) return std::move(*failed);
   auto reply_to = seq_field(frame, "reply_to", false, id);
   if (auto* failed = std::get_if<FrameError>(&reply_to)) return std::move(*failed);
+  const auto answered = std::get<std::optional<std::uint64_t>>(reply_to);
+  if (answered == 0u) return no_such_message(id);
   return ClientCommand{SendCommand{std::move(room), std::move(std::get<std::string>(text)), *id,
-                                   std::get<std::uint64_t>(reply_to)}};
+                                   answered.value_or(0)}};
 }
 
 // An edit, delete or react frame (type `kind`), or the body of the same.
@@ -106,8 +111,13 @@ std::variant<EventCommand, FrameError> parse_event(const json::object& frame, st
   if (auto refused = check_id(frame, id)) return *std::move(refused);
   auto target = seq_field(frame, "target", true, id);
   if (auto* failed = std::get_if<FrameError>(&target)) return std::move(*failed);
-  EventCommand command{
-      std::move(room), *id, core::EventKind::edit, std::get<std::uint64_t>(target), {}, {}, false};
+  EventCommand command{std::move(room),
+                       *id,
+                       core::EventKind::edit,
+                       *std::get<std::optional<std::uint64_t>>(target),
+                       {},
+                       {},
+                       false};
   if (kind == "edit") {
     auto text = text_field(frame, id);
     if (auto* failed = std::get_if<FrameError>(&text)) return std::move(*failed);
@@ -129,6 +139,7 @@ std::variant<EventCommand, FrameError> parse_event(const json::object& frame, st
     command.emoji = std::string(emoji->get_string());
     command.on = on->get_bool();
   }
+  if (command.target == 0) return no_such_message(id);
   return command;
 }
 
@@ -173,7 +184,7 @@ ParsedFrame parse_client_frame(std::string_view text) {
   const json::string& kind = type->get_string();
 
   if (kind == "ping") return ClientCommand{PingCommand{}};
-  if (kind != "join" && kind != "leave" && kind != "send" && kind != "typing" &&
+  if (kind != "join" && kind != "leave" && kind != "send" && kind != "typing" && kind != "read" &&
       !is_event_type(kind)) {
     return error(ErrorCode::bad_request, "unknown frame type", id);
   }
@@ -193,6 +204,15 @@ ParsedFrame parse_client_frame(std::string_view text) {
   }
   if (kind == "leave") return ClientCommand{LeaveCommand{std::move(room_name), id}};
   if (kind == "typing") return ClientCommand{TypingCommand{std::move(room_name), id}};
+  if (kind == "read") {
+    auto seq = seq_field(frame, "seq", true, id);
+    if (auto* failed = std::get_if<FrameError>(&seq)) {
+      failed->message = "seq must be a non-negative integer";
+      return std::move(*failed);
+    }
+    return ClientCommand{
+        ReadCommand{std::move(room_name), *std::get<std::optional<std::uint64_t>>(seq), id}};
+  }
   if (is_event_type(kind)) {
     auto event = parse_event(frame, kind, std::move(room_name), id);
     if (auto* refused = std::get_if<FrameError>(&event)) return std::move(*refused);
@@ -213,7 +233,12 @@ std::variant<EventCommand, FrameError> parse_event_body(const json::object& body
 }
 
 std::variant<std::uint64_t, FrameError> parse_reply_to(const json::object& body) {
-  return seq_field(body, "reply_to", false, id_of(body));
+  const auto id = id_of(body);
+  auto reply_to = seq_field(body, "reply_to", false, id);
+  if (auto* failed = std::get_if<FrameError>(&reply_to)) return std::move(*failed);
+  const auto answered = std::get<std::optional<std::uint64_t>>(reply_to);
+  if (answered == 0u) return no_such_message(id);
+  return answered.value_or(0);
 }
 
 }  // namespace parley::protocol

@@ -45,10 +45,16 @@ struct TypingCommand {
   core::RoomName room;
   std::optional<std::string> id;
 };
+// How far the user has read a room: `seq` (the marker only moves forward).
+struct ReadCommand {
+  core::RoomName room;
+  std::uint64_t seq = 0;
+  std::optional<std::string> id;
+};
 struct PingCommand {};
 
-using ClientCommand =
-    std::variant<JoinCommand, LeaveCommand, SendCommand, EventCommand, TypingCommand, PingCommand>;
+using ClientCommand = std::variant<JoinCommand, LeaveCommand, SendCommand, EventCommand,
+                                   TypingCommand, ReadCommand, PingCommand>;
 
 struct FrameError {
   core::ErrorCode code;

@@ -107,6 +107,10 @@ Frame encode_left(std::string_view room) {
   return finish({{"type", "left"}, {"room", room}});
 }
 
+Frame encode_read(std::string_view room, std::uint64_t seq) {
+  return finish({{"type", "read"}, {"room", room}, {"seq", seq}});
+}
+
 Frame encode_error(core::ErrorCode code, std::string_view message,
                    const std::optional<std::string>& id) {
   json::object frame{{"type", "error"}, {"code", core::name_of(code)}, {"message", message}};

@@ -55,6 +55,8 @@ enum class PresenceEvent { join, leave };
 Frame encode_presence(std::string_view room, std::string_view user, PresenceEvent event);
 Frame encode_typing(std::string_view room, std::string_view user);
 Frame encode_left(std::string_view room);
+// The user's read marker in `room` as stored, for the user's other connections.
+Frame encode_read(std::string_view room, std::uint64_t seq);
 Frame encode_error(core::ErrorCode code, std::string_view message,
                    const std::optional<std::string>& id);
 Frame encode_pong();

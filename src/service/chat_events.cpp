@@ -31,6 +31,8 @@ void ChatService::on_event(const bus::Event& event) {
     case bus::EventKind::heartbeat:
       if (event.node != bus_.node_id()) on_heartbeat(event);
       return;
+    case bus::EventKind::personal:
+      return on_personal(event);
     case bus::EventKind::credential_ended:
       return;  // for the transports
   }

@@ -133,7 +133,10 @@ bool ChatService::complete_join(Connection& connection, core::Room& room,
   // `joined` comes before anything else of the room, replay included.
   connection.send(
       protocol::encode_joined(room.name().text(), joined.seq, user_names(room), truncated));
-  if (joined.first_of_user) announce_presence(room, connection.identity(), true);
+  if (joined.first_of_user) {
+    announce_presence(room, connection.identity(), true);
+    note_reader(connection.identity(), room.name());
+  }
   return replaying;
 }
 
@@ -214,6 +217,11 @@ void ChatService::leave(Connection& connection, const protocol::LeaveCommand& co
 }
 
 void ChatService::disconnect(Connection& connection) {
+  if (auto found = connections_by_identity_.find(connection.identity().id);
+      found != connections_by_identity_.end()) {
+    std::erase(found->second, &connection);
+    if (found->second.empty()) connections_by_identity_.erase(found);
+  }
   hub_.leave_all(connection, [&](core::Room& left, const core::Room::LeaveResult& result) {
     // At shutdown everyone is leaving: nobody needs to be told.
     if (result.last_of_user) announce_presence(left, connection.identity(), false);
@@ -339,7 +347,10 @@ void ChatService::post(store::AppendRequest request, Stored stored) {
 
 void ChatService::join_quietly(Connection& connection, core::Room& room) {
   const auto joined = hub_.join(room, connection, core::Replay::none);
-  if (joined.first_of_user) announce_presence(room, connection.identity(), true);
+  if (joined.first_of_user) {
+    announce_presence(room, connection.identity(), true);
+    note_reader(connection.identity(), room.name());
+  }
 }
 
 }  // namespace parley::service

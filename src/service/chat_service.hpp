@@ -71,8 +71,30 @@ class ChatService {
   void send(const ConnectionPtr& connection, protocol::SendCommand command, Done settled);
   void send(const ConnectionPtr& connection, protocol::EventCommand command, Done settled);
   void typing(Connection& connection, const protocol::TypingCommand& command);
-  // The connection is gone: it leaves every room.
+  // A new connection that can be told what concerns its identity anywhere
+  // (a read marker moved): until disconnect().
+  void connect(Connection& connection);
+  // The connection is gone: it leaves every room, and hears nothing more.
   void disconnect(Connection& connection);
+
+  // Read markers (chat_reading.cpp). Registered users and session guests
+  // have them; `?name=` guests do not.
+  static bool has_read_markers(const core::Identity& identity);
+  // Moves the reader's marker in `room` forward to `seq`; once stored, every
+  // other connection of the reader, on every node, gets a `read` frame with
+  // the marker as stored (`except`: the connection that asked, if any).
+  // nullopt: no such room.
+  using Marked = std::function<void(store::Result<std::optional<store::ReadMarker>>)>;
+  void mark_read(const core::Identity& reader, const core::RoomName& room, std::uint64_t seq,
+                 std::weak_ptr<Connection> except, Marked marked);
+  // The same for a `read` frame; errors go back to the connection.
+  void mark_read(const ConnectionPtr& connection, const protocol::ReadCommand& command);
+  // The rooms the reader has a marker in, with unread and mention counts.
+  using Readings = std::function<void(store::Result<std::vector<store::RoomReading>>)>;
+  void list_reading(const core::Identity& reader, Readings readings);
+  // The reader came into `room`: a first visit starts its marker at the
+  // room's end. Nothing waits for it.
+  void note_reader(const core::Identity& reader, const core::RoomName& room);
 
   // Stores an event (a message, an edit, a delete, a reaction) from any
   // transport; once committed, releases it to the room's members and to
@@ -153,6 +175,7 @@ class ChatService {
   void on_typing(const bus::Event& event);
   void on_presence(const bus::Event& event);
   void on_heartbeat(const bus::Event& event);
+  void on_personal(const bus::Event& event);
   void announce_presence(const core::Room& room, const core::Identity& identity, bool present);
   // Where presence news comes from: this node's own first or last
   // connection, or another node's.
@@ -193,6 +216,8 @@ class ChatService {
   std::unordered_set<std::string> catch_up_due_;
   std::int64_t last_heartbeat_ms_ = 0;
   std::vector<Published> listeners_;
+  // The open connections of each identity on this node, by identity id.
+  std::unordered_map<std::string, std::vector<Connection*>> connections_by_identity_;
   bool shutting_down_ = false;
 };
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/mentions.hpp"
+
 namespace parley::store {
 
 MemoryStore::RoomData& MemoryStore::room_data(const core::RoomName& room) {
@@ -164,6 +166,47 @@ Result<std::vector<RoomRecord>> MemoryStore::list_rooms(std::size_t limit) {
   for (std::size_t i = 0; i < ordered.size() && i < limit; ++i)
     records.push_back(ordered[i]->record);
   return records;
+}
+
+Result<std::optional<ReadMarker>> MemoryStore::mark_read(const std::string& reader,
+                                                         const core::RoomName& room,
+                                                         std::optional<std::uint64_t> seq) {
+  auto found = rooms_.find(room.key());
+  if (found == rooms_.end()) return std::optional<ReadMarker>{};
+  RoomData& data = found->second;
+  const std::uint64_t last_seq = data.record.last_seq;
+  auto [marker, is_new] = data.read_seq_by_reader.try_emplace(reader, last_seq);
+  if (seq) {
+    if (is_new) marker->second = 0;
+    marker->second = std::max(marker->second, std::min(*seq, last_seq));
+  }
+  return std::optional<ReadMarker>{ReadMarker{data.record.name, marker->second}};
+}
+
+Result<std::vector<RoomReading>> MemoryStore::list_reading(const core::Identity& reader,
+                                                           std::size_t limit) {
+  std::vector<const RoomData*> ordered;
+  for (const auto& [key, data] : rooms_) {
+    if (data.read_seq_by_reader.contains(reader.id)) ordered.push_back(&data);
+  }
+  std::sort(ordered.begin(), ordered.end(),
+            [](const RoomData* a, const RoomData* b) { return a->last_active > b->last_active; });
+  if (ordered.size() > limit) ordered.resize(limit);
+  std::vector<RoomReading> readings;
+  for (const RoomData* data : ordered) {
+    RoomReading reading{data->record.name, data->record.last_seq,
+                        data->read_seq_by_reader.at(reader.id)};
+    for (std::uint64_t seq = reading.read_seq + 1; seq <= reading.last_seq; ++seq) {
+      const StoredMessage& event = data->messages[seq - 1];
+      if (event.kind != core::EventKind::message || event.deleted || event.author_id == reader.id) {
+        continue;
+      }
+      ++reading.unread;
+      if (core::mentions(event.text, reader.user)) ++reading.mentions;
+    }
+    readings.push_back(std::move(reading));
+  }
+  return readings;
 }
 
 Result<bool> MemoryStore::create_account(const core::UserName& user,

@@ -19,6 +19,10 @@ class MemoryStore : public Store {
                                              std::int64_t now_ms) override;
   Result<std::vector<StoredMessage>> read_messages(const RangeQuery& query) override;
   Result<std::vector<RoomRecord>> list_rooms(std::size_t limit) override;
+  Result<std::optional<ReadMarker>> mark_read(const std::string& reader, const core::RoomName& room,
+                                              std::optional<std::uint64_t> seq) override;
+  Result<std::vector<RoomReading>> list_reading(const core::Identity& reader,
+                                                std::size_t limit) override;
 
   // IdentityStore
   Result<bool> create_account(const core::UserName& user, const std::string& password_hash,
@@ -55,6 +59,7 @@ class MemoryStore : public Store {
     };
     // By (message seq, author identity id, emoji).
     std::map<std::tuple<std::uint64_t, std::string, std::string>, Reacted> reactions;
+    std::unordered_map<std::string, std::uint64_t> read_seq_by_reader;
   };
   RoomData& room_data(const core::RoomName& room);
   // Applies a stored edit, delete or reaction to the message it names.

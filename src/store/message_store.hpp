@@ -158,6 +158,23 @@ struct Appended {
   std::optional<core::Error> refused;
 };
 
+// How far one reader has read one room.
+struct ReadMarker {
+  std::string room_name;  // the room as first written
+  std::uint64_t read_seq = 0;
+};
+
+// One room as one reader sees it. `unread`: message events of other users
+// after the marker that are not deleted; `mentions`: those of them that
+// mention the reader (core::mentions).
+struct RoomReading {
+  std::string name;  // the room as first written
+  std::uint64_t last_seq = 0;
+  std::uint64_t read_seq = 0;
+  std::uint64_t unread = 0;
+  std::uint64_t mentions = 0;
+};
+
 class MessageStore {
  public:
   virtual ~MessageStore() = default;
@@ -187,6 +204,20 @@ class MessageStore {
   // Rooms by most recent message, at most `limit`; rooms opened but never
   // written in come last.
   virtual Result<std::vector<RoomRecord>> list_rooms(std::size_t limit) = 0;
+
+  // Read markers: how far a reader (an identity id) has read a room. With
+  // `seq`, the marker moves forward to it (never back; never past the room's
+  // last seq); without, a reader new to the room starts at its last seq (its
+  // history is not news) and an existing marker stays. Answers the marker as
+  // stored; nullopt when the room does not exist (nothing is created).
+  virtual Result<std::optional<ReadMarker>> mark_read(const std::string& reader,
+                                                      const core::RoomName& room,
+                                                      std::optional<std::uint64_t> seq) = 0;
+  // The rooms `reader` has a marker in, most recently active first, at most
+  // `limit`, each with its unread messages and mentions of the reader
+  // (ReadingCounts).
+  virtual Result<std::vector<RoomReading>> list_reading(const core::Identity& reader,
+                                                        std::size_t limit) = 0;
 };
 
 }  // namespace parley::store

@@ -45,6 +45,7 @@ void WsSession::run(std::string handshake, std::string_view received) {
   socket_.non_blocking(true, error);
   socket_.set_option(tcp::no_delay(true), error);
   context_.ws_sessions.add(this);
+  context_.chat.connect(*this);
   if (credential_) {
     // Posted: a logout may come from anywhere on the I/O thread, and a
     // close must not happen in the middle of someone else's fan-out or read.
@@ -247,6 +248,8 @@ void WsSession::dispatch(std::string_view text) {
           chat.leave(*self, typed);
         } else if constexpr (std::is_same_v<T, protocol::TypingCommand>) {
           chat.typing(*self, typed);
+        } else if constexpr (std::is_same_v<T, protocol::ReadCommand>) {
+          chat.mark_read(self, typed);
         } else {
           send(protocol::encode_pong());
         }

@@ -68,6 +68,39 @@ TEST_F(ClusterIdentity, ASessionMadeOnOneNodeWorksOnAnotherAndItsLogoutEndsItThe
   }
 }
 
+TEST_F(ClusterIdentity, AReadMarkerMovedOnOneNodeReachesTheUsersDevicesOnAnother) {
+  cluster_ = std::make_unique<Cluster>(2);
+  HttpClient on_a(cluster_->port(0));
+  HttpClient on_b(cluster_->port(1));
+  register_account(on_a, "rosa", kPassword);
+  const Session phone = log_in(on_a, "rosa", kPassword);
+  const Session laptop = log_in(on_b, "rosa", kPassword);
+  const Session bob = start_guest(on_b, "bob");
+  for (int i = 1; i <= 3; ++i) {
+    const HttpResponse posted = on_b.post_json(
+        "/api/rooms/reading/messages",
+        R"({"text":"@rosa look","id":"b)" + std::to_string(i) + R"("})", cookie_and_csrf(bob));
+    ASSERT_EQ(posted.status, 201) << posted.describe();
+  }
+  auto phone_ws = connect_ws(cluster_->port(0), "/ws", browser_upgrade(phone, cluster_->port(0)));
+  auto laptop_ws = connect_ws(cluster_->port(1), "/ws", browser_upgrade(laptop, cluster_->port(1)));
+
+  ASSERT_TRUE(
+      phone_ws->send_json(Frame{{"type", "read"}, {"room", "reading"}, {"seq", 2}, {"id", "r1"}}));
+
+  const Frame told = laptop_ws->expect("read", {}, 10s);
+  EXPECT_EQ(told.at("seq").to_number<std::uint64_t>(), 2u) << to_text(told);
+  const boost::json::value mine = get_json(on_b, "/api/me/rooms", cookie_of(laptop));
+  const auto& rooms = mine.at("rooms").as_array();
+  ASSERT_EQ(rooms.size(), 1u) << boost::json::serialize(mine);
+  EXPECT_EQ(number_field(rooms[0], "read_seq"), 2u);
+  EXPECT_EQ(number_field(rooms[0], "unread"), 1u);
+  EXPECT_EQ(number_field(rooms[0], "mentions"), 1u);
+  for (const Frame& frame : phone_ws->take_within(300ms)) {
+    EXPECT_NE(type_of(frame), "read") << "the phone asked: " << to_text(frame);
+  }
+}
+
 TEST_F(ClusterIdentity, ATokenRevokedOnOneNodeIsRefusedOnAnother) {
   cluster_ = std::make_unique<Cluster>(2);
   HttpClient on_a(cluster_->port(0));

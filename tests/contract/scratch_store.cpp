@@ -28,6 +28,16 @@ store::Result<std::vector<store::RoomRecord>> ScratchStore::list_rooms(std::size
   return backend_->list_rooms(limit);
 }
 
+store::Result<std::optional<store::ReadMarker>> ScratchStore::mark_read(
+    const std::string& reader, const core::RoomName& room, std::optional<std::uint64_t> seq) {
+  return backend_->mark_read(reader, room, seq);
+}
+
+store::Result<std::vector<store::RoomReading>> ScratchStore::list_reading(
+    const core::Identity& reader, std::size_t limit) {
+  return backend_->list_reading(reader, limit);
+}
+
 store::Result<bool> ScratchStore::create_account(const core::UserName& user,
                                                  const std::string& password_hash,
                                                  std::int64_t now_ms) {

@@ -24,6 +24,11 @@ class ScratchStore final : public store::Store {
   store::Result<std::vector<store::StoredMessage>> read_messages(
       const store::RangeQuery& query) override;
   store::Result<std::vector<store::RoomRecord>> list_rooms(std::size_t limit) override;
+  store::Result<std::optional<store::ReadMarker>> mark_read(
+      const std::string& reader, const core::RoomName& room,
+      std::optional<std::uint64_t> seq) override;
+  store::Result<std::vector<store::RoomReading>> list_reading(const core::Identity& reader,
+                                                              std::size_t limit) override;
 
   store::Result<bool> create_account(const core::UserName& user, const std::string& password_hash,
                                      std::int64_t now_ms) override;

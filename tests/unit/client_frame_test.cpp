@@ -153,7 +153,6 @@ TEST(ClientFrame, RefusesMalformedEventsAsBadRequest) {
           R"({"type":"edit","room":"r","target":3,"text":"x"})",
           R"({"type":"edit","room":"r","target":3,"id":"e"})",
           R"({"type":"edit","room":"r","text":"x","id":"e"})",
-          R"({"type":"edit","room":"r","target":0,"text":"x","id":"e"})",
           R"({"type":"edit","room":"r","target":-2,"text":"x","id":"e"})",
           R"({"type":"edit","room":"r","target":"3","text":"x","id":"e"})",
           R"({"type":"edit","room":"r","target":1.5,"text":"x","id":"e"})",
@@ -167,11 +166,27 @@ TEST(ClientFrame, RefusesMalformedEventsAsBadRequest) {
           R"({"type":"react","room":"r","target":3,"emoji":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","on":true,"id":"x"})",
           R"({"type":"react","room":"r","target":3,"emoji":"+1","id":"x"})",
           R"({"type":"react","room":"r","target":3,"emoji":"+1","on":1,"id":"x"})",
-          R"({"type":"send","room":"r","text":"x","id":"m","reply_to":0})",
           R"({"type":"send","room":"r","text":"x","id":"m","reply_to":"2"})",
       }) {
     EXPECT_EQ(refusal_of(json).code, ErrorCode::bad_request) << json;
   }
+}
+
+// Seq 0 is a number, but no message has it.
+TEST(ClientFrame, ATargetOrReplyToOfZeroIsNoSuchMessage) {
+  for (std::string_view json : {
+           R"({"type":"edit","room":"r","target":0,"text":"x","id":"e"})",
+           R"({"type":"delete","room":"r","target":0,"id":"e"})",
+           R"({"type":"react","room":"r","target":0,"emoji":"+1","on":true,"id":"e"})",
+           R"({"type":"send","room":"r","text":"x","id":"e","reply_to":0})",
+       }) {
+    const FrameError refused = refusal_of(json);
+    EXPECT_EQ(refused.code, ErrorCode::not_found) << json;
+    EXPECT_EQ(refused.id, "e") << json;
+  }
+  EXPECT_EQ(refusal_of(R"({"type":"edit","room":"r","target":0,"text":" ","id":"e"})").code,
+            ErrorCode::bad_request)
+      << "the frame is checked first";
 }
 
 TEST(ClientFrame, RefusesALongEditAsTooLargeEchoingItsId) {

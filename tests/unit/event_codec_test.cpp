@@ -134,6 +134,22 @@ TEST(EventCodec, RefusesWhatIsNotAHeaderLine) {
   EXPECT_TRUE(decode("{\"k\":\"heartbeat\",\"n\":\"n1\"}\n")) << "the well-formed one";
 }
 
+TEST(EventCodec, APersonalFrameRoundTripsWithoutItsLocalExclusion) {
+  Event event(EventKind::personal);
+  event.node = "n1";
+  event.identity = "a:ann";
+  event.frame = frame(R"({"type":"read","room":"lobby","seq":7})");
+  int connection = 0;
+  event.except = &connection;
+  const Event decoded = round_trip(event);
+  event.except = nullptr;
+  expect_same(decoded, event);
+  EXPECT_EQ(decoded.except, nullptr) << "meaningless on another node";
+  EXPECT_FALSE(decode("{\"k\":\"personal\",\"n\":\"n1\",\"i\":\"a:ann\"}\n"))
+      << "without its frame";
+  EXPECT_FALSE(decode("{\"k\":\"personal\",\"n\":\"n1\"}\nframe")) << "without its identity";
+}
+
 TEST(EventCodec, RefusesDeepNestingWithoutCrashing) {
   const std::string deep = "{\"k\":\"heartbeat\",\"n\":\"n1\",\"x\":" + std::string(100000, '[') +
                            std::string(100000, ']') + "}\n";

@@ -70,7 +70,8 @@ constexpr const char* kMigrations[] = {
     )sql",
     // 3: edits, deletes, reactions and replies: events of their own kinds in
     // a room's one seq space, each naming a message (target); a message keeps
-    // its current text, and the reactions as they stand have a table.
+    // its current text, and the reactions as they stand have a table. Read
+    // markers: how far each reader has read each room.
     R"sql(
     ALTER TABLE messages ADD COLUMN kind smallint NOT NULL DEFAULT 0,
       ADD COLUMN target bigint NOT NULL DEFAULT 0,
@@ -89,6 +90,12 @@ constexpr const char* kMigrations[] = {
       is_on boolean NOT NULL,
       set_by bigint NOT NULL,
       PRIMARY KEY (room_id, target, author_id, emoji)
+    );
+    CREATE TABLE read_markers (
+      reader text NOT NULL,
+      room_id bigint NOT NULL REFERENCES rooms (id),
+      read_seq bigint NOT NULL,
+      PRIMARY KEY (reader, room_id)
     );
     )sql",
 };

@@ -5,6 +5,7 @@
 #include <map>
 #include <tuple>
 
+#include "core/mentions.hpp"
 #include "store/postgres/pg_array.hpp"
 #include "store/postgres/postgres_schema.hpp"
 
@@ -100,6 +101,34 @@ constexpr PgStatement kListRooms{
     "SELECT name, last_seq FROM rooms ORDER BY last_active_ms DESC, id DESC LIMIT $1::bigint"};
 constexpr PgStatement kLatestActivity{"latest_activity",
                                       "SELECT COALESCE(MAX(last_active_ms), 0) FROM rooms"};
+// A new marker starts at the seq given or, when the reader only came in, at
+// the room's end; an existing one only moves forward. The room's last seq,
+// read in the statement, caps it.
+constexpr PgStatement kMarkRead{
+    "mark_read",
+    "INSERT INTO read_markers (reader, room_id, read_seq) "
+    "SELECT $1, id, LEAST($3::bigint, last_seq) FROM rooms WHERE key = $2 "
+    "ON CONFLICT (reader, room_id) DO UPDATE SET "
+    "read_seq = GREATEST(read_markers.read_seq, excluded.read_seq) "
+    "RETURNING read_seq, (SELECT name FROM rooms WHERE id = read_markers.room_id)"};
+constexpr PgStatement kNoteReader{
+    "note_reader",
+    "INSERT INTO read_markers (reader, room_id, read_seq) "
+    "SELECT $1, id, last_seq FROM rooms WHERE key = $2 "
+    "ON CONFLICT (reader, room_id) DO UPDATE SET read_seq = read_markers.read_seq "
+    "RETURNING read_seq, (SELECT name FROM rooms WHERE id = read_markers.room_id)"};
+constexpr PgStatement kListReading{
+    "list_reading",
+    "SELECT r.id, r.name, r.last_seq, m.read_seq, "
+    "(SELECT COUNT(*) FROM messages x WHERE x.room_id = r.id AND x.seq > m.read_seq "
+    "AND x.kind = 0 AND NOT x.deleted AND x.author_id <> $1) "
+    "FROM read_markers m JOIN rooms r ON r.id = m.room_id WHERE m.reader = $1 "
+    "ORDER BY r.last_active_ms DESC, r.id DESC LIMIT $2::bigint"};
+// The candidates for a mention (ILIKE); core::mentions decides on whole words.
+constexpr PgStatement kMentionCandidates{
+    "mention_candidates",
+    "SELECT text FROM messages WHERE room_id = $1::bigint AND seq > $2::bigint AND kind = 0 "
+    "AND NOT deleted AND author_id <> $3 AND text ILIKE $4"};
 constexpr PgStatement kCheck{"check", "SELECT 1"};
 
 std::int64_t now_ms() {
@@ -463,6 +492,51 @@ Result<std::vector<RoomRecord>> PostgresStore::list_rooms(std::size_t limit) {
         {std::string(rows->text(row, 0)), static_cast<std::uint64_t>(rows->integer(row, 1))});
   }
   return rooms;
+}
+
+Result<std::optional<ReadMarker>> PostgresStore::mark_read(const std::string& reader,
+                                                           const core::RoomName& room,
+                                                           std::optional<std::uint64_t> seq) {
+  const std::string marker = std::to_string(std::min<std::uint64_t>(seq.value_or(0), INT64_MAX));
+  auto rows = seq ? connection_.execute(kMarkRead, {reader, room.key(), marker})
+                  : connection_.execute(kNoteReader, {reader, room.key()});
+  if (!rows) return failed(rows.error());
+  if (rows->rows() == 0) return std::optional<ReadMarker>{};  // no such room
+  return std::optional<ReadMarker>{
+      ReadMarker{std::string(rows->text(0, 1)), static_cast<std::uint64_t>(rows->integer(0, 0))}};
+}
+
+Result<std::vector<RoomReading>> PostgresStore::list_reading(const core::Identity& reader,
+                                                             std::size_t limit) {
+  const std::string count = std::to_string(std::min<std::size_t>(limit, INT64_MAX));
+  auto rows = connection_.execute(kListReading, {reader.id, count});
+  if (!rows) return failed(rows.error());
+  // Names hold no '%', but '_'; ILIKE's escape is '\'.
+  std::string pattern = "%@";
+  for (const char c : reader.user.key()) {
+    if (c == '_') pattern += '\\';
+    pattern += c;
+  }
+  pattern += '%';
+  std::vector<RoomReading> readings;
+  for (int row = 0; row < rows->rows(); ++row) {
+    RoomReading reading{std::string(rows->text(row, 1)),
+                        static_cast<std::uint64_t>(rows->integer(row, 2)),
+                        static_cast<std::uint64_t>(rows->integer(row, 3)),
+                        static_cast<std::uint64_t>(rows->integer(row, 4))};
+    if (reading.unread > 0) {
+      const std::string room_id(rows->text(row, 0));
+      const std::string read_seq = std::to_string(reading.read_seq);
+      auto candidates =
+          connection_.execute(kMentionCandidates, {room_id, read_seq, reader.id, pattern});
+      if (!candidates) return failed(candidates.error());
+      for (int candidate = 0; candidate < candidates->rows(); ++candidate) {
+        if (core::mentions(candidates->text(candidate, 0), reader.user)) ++reading.mentions;
+      }
+    }
+    readings.push_back(std::move(reading));
+  }
+  return readings;
 }
 
 Result<void> PostgresStore::check() {

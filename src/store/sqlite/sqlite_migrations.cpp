@@ -82,7 +82,7 @@ constexpr std::array kMigrations = {
                                      ELSE 'g:' || lower(hex(randomblob(12))) END;
     CREATE INDEX sessions_by_expiry ON sessions (expires_ms);
     )sql"},
-    Migration{4, "edits, deletes, reactions and replies", R"sql(
+    Migration{4, "edits, deletes, reactions, replies and read markers", R"sql(
     ALTER TABLE messages ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE messages ADD COLUMN target INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE messages ADD COLUMN reply_to INTEGER NOT NULL DEFAULT 0;
@@ -100,6 +100,12 @@ constexpr std::array kMigrations = {
       is_on INTEGER NOT NULL,
       set_by INTEGER NOT NULL,
       PRIMARY KEY (room_id, target, author_id, emoji)
+    ) WITHOUT ROWID;
+    CREATE TABLE read_markers (
+      reader TEXT NOT NULL,
+      room_id INTEGER NOT NULL REFERENCES rooms (id),
+      read_seq INTEGER NOT NULL,
+      PRIMARY KEY (reader, room_id)
     ) WITHOUT ROWID;
     )sql"},
 };

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "core/mentions.hpp"
 #include "store/sqlite/sqlite_migrations.hpp"
 
 namespace parley::store {
@@ -470,6 +471,85 @@ Result<std::vector<RoomRecord>> SqliteStore::list_rooms(std::size_t limit) {
   }
   if (code != SQLITE_DONE) return make_error(code);
   return rooms;
+}
+
+Result<std::optional<ReadMarker>> SqliteStore::mark_read(const std::string& reader,
+                                                         const core::RoomName& room,
+                                                         std::optional<std::uint64_t> seq) {
+  trim_room_cache();
+  auto found = find_room(room);
+  if (!found) return found.error();
+  if (*found == nullptr) return std::optional<ReadMarker>{};
+  const CachedRoom& cached = **found;
+  // One statement, so no transaction: a new marker starts at `seq` or, when
+  // the reader only came in, at the room's end; an old one only moves forward.
+  Statement::Use upsert(
+      statement(seq ? "INSERT INTO read_markers (reader, room_id, read_seq) VALUES (?, ?, ?) "
+                      "ON CONFLICT (reader, room_id) DO UPDATE SET "
+                      "read_seq = max(read_seq, excluded.read_seq) RETURNING read_seq"
+                    : "INSERT INTO read_markers (reader, room_id, read_seq) VALUES (?, ?, ?) "
+                      "ON CONFLICT (reader, room_id) DO UPDATE SET read_seq = read_seq "
+                      "RETURNING read_seq"));
+  const std::uint64_t marker = seq ? std::min(*seq, cached.last_seq) : cached.last_seq;
+  upsert->bind(1, reader).bind(2, cached.id).bind(3, static_cast<std::int64_t>(marker));
+  const int code = upsert->step();
+  if (code != SQLITE_ROW) return make_error(code);
+  const auto stored = static_cast<std::uint64_t>(upsert->integer(0));
+  if (const int done = upsert->step(); done != SQLITE_DONE) return make_error(done);
+  return std::optional<ReadMarker>{ReadMarker{cached.name, stored}};
+}
+
+Result<std::vector<RoomReading>> SqliteStore::list_reading(const core::Identity& reader,
+                                                           std::size_t limit) {
+  struct Row {
+    std::int64_t room_id;
+    RoomReading reading;
+  };
+  std::vector<Row> rows;
+  {
+    Statement::Use query(
+        statement("SELECT r.id, r.name, r.last_seq, m.read_seq, "
+                  "(SELECT COUNT(*) FROM messages x WHERE x.room_id = r.id AND x.seq > m.read_seq "
+                  "AND x.kind = 0 AND x.deleted = 0 AND x.author_id <> ?1) "
+                  "FROM read_markers m JOIN rooms r ON r.id = m.room_id WHERE m.reader = ?1 "
+                  "ORDER BY r.last_active_ms DESC, r.id DESC LIMIT ?2"));
+    query->bind(1, reader.id).bind(2, static_cast<std::int64_t>(limit));
+    int code;
+    while ((code = query->step()) == SQLITE_ROW) {
+      rows.push_back({query->integer(0),
+                      RoomReading{query->text(1), static_cast<std::uint64_t>(query->integer(2)),
+                                  static_cast<std::uint64_t>(query->integer(3)),
+                                  static_cast<std::uint64_t>(query->integer(4))}});
+    }
+    if (code != SQLITE_DONE) return make_error(code);
+  }
+  // LIKE (case-insensitive for ASCII, as names are) finds the candidates;
+  // core::mentions decides on whole words. Names hold no '%', but '_'.
+  std::string pattern = "%@";
+  for (const char c : reader.user.key()) {
+    if (c == '_') pattern += '\\';
+    pattern += c;
+  }
+  pattern += '%';
+  for (Row& row : rows) {
+    if (row.reading.unread == 0) continue;
+    Statement::Use query(statement(
+        "SELECT text FROM messages WHERE room_id = ? AND seq > ? AND kind = 0 AND deleted = 0 "
+        "AND author_id <> ? AND text LIKE ? ESCAPE '\\'"));
+    query->bind(1, row.room_id)
+        .bind(2, static_cast<std::int64_t>(row.reading.read_seq))
+        .bind(3, reader.id)
+        .bind(4, pattern);
+    int code;
+    while ((code = query->step()) == SQLITE_ROW) {
+      if (core::mentions(query->text(0), reader.user)) ++row.reading.mentions;
+    }
+    if (code != SQLITE_DONE) return make_error(code);
+  }
+  std::vector<RoomReading> readings;
+  readings.reserve(rows.size());
+  for (Row& row : rows) readings.push_back(std::move(row.reading));
+  return readings;
 }
 
 Result<bool> SqliteStore::create_account(const core::UserName& user,

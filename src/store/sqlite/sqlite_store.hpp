@@ -45,6 +45,10 @@ class SqliteStore final : public Store {
                                              std::int64_t now_ms) override;
   Result<std::vector<StoredMessage>> read_messages(const RangeQuery& query) override;
   Result<std::vector<RoomRecord>> list_rooms(std::size_t limit) override;
+  Result<std::optional<ReadMarker>> mark_read(const std::string& reader, const core::RoomName& room,
+                                              std::optional<std::uint64_t> seq) override;
+  Result<std::vector<RoomReading>> list_reading(const core::Identity& reader,
+                                                std::size_t limit) override;
 
   // IdentityStore
   Result<bool> create_account(const core::UserName& user, const std::string& password_hash,

@@ -1,0 +1,34 @@
+#include "core/mentions.hpp"
+
+#include <gtest/gtest.h>
+
+namespace parley::core {
+namespace {
+
+UserName user(std::string_view name) {
+  return *UserName::parse(name);
+}
+
+TEST(Mentions, AnAtAndTheNameAsAWholeWordInAnyCaseIsAMention) {
+  const UserName ann = user("Ann.Lee");
+  for (std::string_view text : {"@ann.lee", "hi @Ann.Lee!", "@ANN.LEE, look", "(@ann.lee)",
+                                "thanks @ann.lee.", "thanks @ann.lee...", "x @bob @ann.lee"}) {
+    EXPECT_TRUE(mentions(text, ann)) << text;
+  }
+}
+
+TEST(Mentions, APartOfAnotherNameOrAnAddressIsNot) {
+  const UserName ann = user("ann");
+  for (std::string_view text : {"ann", "@annie", "@ann_b", "@ann-b", "@ann.b", "mail ann@ann.org",
+                                "x@ann", "@ an", "@", "@@", "@an"}) {
+    EXPECT_FALSE(mentions(text, ann)) << text;
+  }
+}
+
+TEST(Mentions, ALaterAtCanStillMention) {
+  EXPECT_TRUE(mentions("@annie and @ann", user("ann")));
+  EXPECT_TRUE(mentions("@@ann", user("ann")));
+}
+
+}  // namespace
+}  // namespace parley::core
