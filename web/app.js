@@ -43,8 +43,15 @@ function startRoom(room, me) {
     discard: (id) => chat?.discard(id),
     retryNow: () => chat?.retryNow(),
     trimmed: (seq) => chat?.trimmed(seq),
+    needQuote: (seq) => chat?.loadQuote(seq),
+    react: (seq, emoji, on) => chat?.react(seq, emoji, on),
+    edit: (seq, value) => chat?.edit(seq, value),
+    remove: (seq) => chat?.remove(seq),
+    jump: (seq) => chat?.jumpTo(seq),
+    reply: (seq) => startReply(seq),
   });
   view.reset();
+  cancelReply();
   chat = new RoomChat({
     room, me, view, forcePoll, storage: sessionStore(),
     signedOut: () => {
@@ -64,6 +71,21 @@ function startRoom(room, me) {
 // ---- Composer ---------------------------------------------------------------
 
 const text = $("text");
+let replyTo = null; // the seq of the message being replied to
+
+function startReply(seq) {
+  replyTo = view?.showReply(seq) ? seq : null;
+  text.focus();
+}
+
+function cancelReply() {
+  replyTo = null;
+  view?.showReply(null);
+}
+$("reply-cancel").addEventListener("click", () => {
+  cancelReply();
+  text.focus();
+});
 const WARN_FROM = MAX_TEXT_CODE_POINTS - 200;
 
 function autosize() {
@@ -87,8 +109,21 @@ text.addEventListener("input", () => {
 });
 
 text.addEventListener("keydown", (event) => {
+  if (event.isComposing || event.keyCode === 229) return;
+  const plain = !(event.ctrlKey || event.altKey || event.metaKey || event.shiftKey);
+  // Up in an empty box edits one's last message; Escape drops a reply.
+  if (event.key === "ArrowUp" && plain && text.value === "" && view?.editLast()) {
+    event.preventDefault();
+    return;
+  }
+  if (event.key === "Escape" && replyTo !== null) {
+    event.preventDefault();
+    event.stopPropagation();
+    cancelReply();
+    return;
+  }
   // Enter sends; Shift+Enter is a newline; never send mid-IME composition.
-  if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) return;
+  if (event.key !== "Enter" || event.shiftKey) return;
   if (event.ctrlKey || event.altKey || event.metaKey) return;
   event.preventDefault();
   $("composer").requestSubmit();
@@ -97,9 +132,10 @@ text.addEventListener("keydown", (event) => {
 $("composer").addEventListener("submit", (event) => {
   event.preventDefault();
   if (!chat) return;
-  const result = chat.send(text.value);
+  const result = chat.send(text.value, replyTo);
   if (result.ok) {
     text.value = "";
+    cancelReply();
     chat.sentMessage();
     autosize();
   }

@@ -21,6 +21,7 @@ const home = await import("./specs/home.mjs");
 const chat = await import("./specs/chat.mjs");
 const history = await import("./specs/history.mjs");
 const resilience = await import("./specs/resilience.mjs");
+const conversation = await import("./specs/conversation.mjs");
 const quality = await import("./specs/quality.mjs");
 
 const SUITE_DEADLINE_MS = 540_000; // under CTest's 600 s, so the server is still stopped here
@@ -52,5 +53,6 @@ describe("Parley web UI", { concurrency: 1 }, () => {
   chat.register();
   history.register();
   resilience.register();
+  conversation.register();
   quality.register();
 });

@@ -9,7 +9,12 @@
 //   is remembered in `seen`, nothing is shown twice.
 // - Every outbox entry keeps its client id until the server has stored it;
 //   resending after a reconnect or a transport switch reuses the id, which the
-//   server stores once, so each message is delivered exactly once.
+//   server stores once, so each message is delivered exactly once. Edits,
+//   deletes and reactions go through the same outbox (`kind`).
+// - Edits, deletes and reactions are events in the room's one seq space:
+//   they count for `lastSeq` and `seen` like messages. One whose message is
+//   not loaded is kept (a bounded number) and applied again when an older
+//   page brings that message; every event is safe to apply twice.
 
 import { api, ApiError, fetchMe, roomPath } from "./api.js";
 import { Connection } from "./connection.js";
@@ -26,6 +31,13 @@ const SOCKET_RETRY_WHILE_POLLING_MS = 30_000;
 const UPGRADE_FAILURES_BEFORE_POLLING = 2; // failed upgrades in a row while HTTP works
 const MAX_BACKOFF_MS = 10_000;
 const SESSION_ENDED_CLOSE_CODE = 4401; // the server ended the socket with its session
+const MAX_KEPT_EVENTS = 1000;      // events for messages not loaded, kept for when they load
+const CHANGE_KINDS = { edit: "edit", delete: "delete", reaction: "react" }; // event type -> client frame
+const NOTES = {
+  edit: ["Saving the edit…", "The edit will be saved when the connection is back."],
+  delete: ["Deleting…", "The message will be deleted when the connection is back."],
+  react: ["", "The reaction will be sent when the connection is back."],
+};
 
 const sleep = (ms, signal) => new Promise((resolve) => {
   const timer = setTimeout(resolve, ms);
@@ -34,6 +46,19 @@ const sleep = (ms, signal) => new Promise((resolve) => {
 const backoff = (attempt) =>
   Math.round(Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt) * (0.75 + Math.random() * 0.5));
 const seconds = (ms) => Math.max(1, Math.round(ms / 1000));
+// Over HTTP a message object may come without `type`.
+const isMessageEvent = (e) => e.type === undefined || e.type === "message";
+
+/** The client frame of an outbox entry (over HTTP: its body, without `room`). */
+function frameOf(entry, room) {
+  const { id, kind, text, target } = entry;
+  if (kind === "edit") return { type: "edit", room, target, text, id };
+  if (kind === "delete") return { type: "delete", room, target, id };
+  if (kind === "react") return { type: "react", room, target, emoji: entry.emoji, on: entry.on, id };
+  const frame = { type: "send", room, text, id };
+  if (Number.isInteger(entry.replyTo)) frame.reply_to = entry.replyTo;
+  return frame;
+}
 
 export class RoomChat {
   /**
@@ -64,8 +89,13 @@ export class RoomChat {
     this.historyReady = false;
     this.seen = new Set();       // seqs shown
     this.gapFrom = null;         // a truncated replay: fetch (gapFrom, first replayed) over HTTP
+    this.olderLoad = null;       // the history request in flight, if any
+    this.kept = new Map();       // target seq -> events for a message not loaded
+    this.keptCount = 0;
+    this.quotes = new Map();     // seq -> an original fetched for a reply's quote (or its promise)
 
-    this.outbox = new Map();     // client id -> { id, text, createdAt, state, error, sentAt }
+    this.outbox = new Map();     // client id -> { id, kind, text, replyTo, target, emoji, on,
+                                 //                createdAt, state, error, sentAt }
     this.members = new Map();    // name key -> name as written
     this.typing = new Map();     // name key -> { name, timer }
     this.lastTypingSent = 0;
@@ -185,21 +215,31 @@ export class RoomChat {
 
   applyLatest(page) {
     if (typeof page.room === "string") this.view.setRoomName(page.room);
-    const messages = (page.messages ?? []).filter((m) => Number.isInteger(m.seq) && !this.seen.has(m.seq));
-    for (const m of messages) this.seen.add(m.seq);
+    const fresh = (page.messages ?? []).filter((m) => Number.isInteger(m.seq) && !this.seen.has(m.seq));
+    for (const m of fresh) this.seen.add(m.seq);
+    const messages = fresh.filter(isMessageEvent);
     this.view.showLatest(messages);
-    const newest = messages.length ? messages[messages.length - 1].seq : 0;
+    // Pages hold messages in their final state; should one hold other events, they apply in order.
+    for (const e of fresh) if (!isMessageEvent(e)) this.applyChange(e);
+    this.showNotes(); // changes restored from the last visit, still on their way
+    const newest = fresh.length ? fresh[fresh.length - 1].seq : 0;
     this.lastSeq = Math.max(this.lastSeq, newest, Number.isInteger(page.last_seq) ? page.last_seq : 0);
-    this.oldestSeq = messages.length ? messages[0].seq : this.lastSeq + 1;
+    this.oldestSeq = fresh.length ? fresh[0].seq : this.lastSeq + 1;
     this.hasOlder = this.oldestSeq > 1;
     this.historyReady = true;
     this.view.setHistoryState(this.hasOlder ? "more" : "start");
     requestAnimationFrame(() => this.view.checkNearTop());
   }
 
-  /** The page of messages before the oldest shown (scrolling up). */
-  async loadOlder() {
-    if (!this.historyReady || !this.hasOlder || this.loadingOlder || this.stopped) return;
+  /** The page of messages before the oldest shown (scrolling up); resolves to false on failure. */
+  loadOlder() {
+    if (this.loadingOlder) return this.olderLoad;
+    if (!this.historyReady || !this.hasOlder || this.stopped) return Promise.resolve(true);
+    this.olderLoad = this.fetchOlder();
+    return this.olderLoad;
+  }
+
+  async fetchOlder() {
     this.loadingOlder = true;
     this.view.setHistoryState("loading");
     let failed = false;
@@ -207,20 +247,62 @@ export class RoomChat {
       const page = await api("GET",
         `${roomPath(this.room)}/messages?before=${this.oldestSeq}&limit=${PAGE_SIZE}`);
       const messages = (page.messages ?? []).filter((m) => Number.isInteger(m.seq) && m.seq < this.oldestSeq);
-      const fresh = messages.filter((m) => !this.seen.has(m.seq));
+      const fresh = messages.filter((m) => !this.seen.has(m.seq) && isMessageEvent(m));
       for (const m of fresh) this.seen.add(m.seq);
       this.view.prependMessages(fresh);
+      for (const m of fresh) this.applyKept(m.seq);
+      this.showNotes();
       if (messages.length) this.oldestSeq = messages[0].seq;
       this.hasOlder = messages.length > 0 && this.oldestSeq > 1;
     } catch (error) {
-      if (error instanceof ApiError && error.isUnauthorized) return this.signedOut("expired");
+      if (error instanceof ApiError && error.isUnauthorized) {
+        this.signedOut("expired");
+        return false;
+      }
       failed = true;
     } finally {
       this.loadingOlder = false;
+      this.olderLoad = null;
     }
     this.view.setHistoryState(failed ? "error" : this.hasOlder ? "more" : "start");
     // Still at the top (a short page, or a tall window): keep going.
     if (!failed) requestAnimationFrame(() => this.view.checkNearTop());
+    return !failed;
+  }
+
+  /** Shows a message (a reply's original), loading older pages until it is there. */
+  async jumpTo(seq) {
+    if (!Number.isInteger(seq) || seq < 1) return;
+    const gone = "The original message is not in this room's history.";
+    if (this.quotes.get(seq)?.missing && !this.view.flashMessage(seq)) return this.view.showError(gone);
+    while (!this.view.flashMessage(seq)) {
+      if (this.stopped || !this.hasOlder || seq >= this.oldestSeq) return this.view.showError(gone);
+      if (!(await this.loadOlder())) return;
+    }
+  }
+
+  /** Fetches a reply's original (not loaded) for its quote. */
+  async loadQuote(seq) {
+    const known = this.quotes.get(seq);
+    if (known && !(known instanceof Promise)) return this.view.showQuote(known);
+    if (known) return;
+    const request = api("GET", `${roomPath(this.room)}/messages/${seq}`);
+    this.quotes.set(seq, request);
+    try {
+      const original = await request;
+      if (!Number.isInteger(original?.seq)) throw new Error("not a message");
+      this.quotes.set(seq, original);
+      this.view.showQuote(original);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        // Not a message of this room (any more): the quote says so.
+        const missing = { seq, missing: true };
+        this.quotes.set(seq, missing);
+        this.view.showQuote(missing);
+        return;
+      }
+      this.quotes.delete(seq); // the quote keeps its placeholder; the next render asks again
+    }
   }
 
   /** The view dropped its oldest messages; paging resumes from there. */
@@ -240,7 +322,7 @@ export class RoomChat {
         const page = await api("GET", `${roomPath(this.room)}/messages?after=${from}&limit=${limit}`);
         const messages = (page.messages ?? []).filter((m) => m.seq > from && m.seq < to);
         if (messages.length === 0) break;
-        for (const m of messages) this.onMessage(m);
+        for (const m of messages) this.onEvent(m);
         from = messages[messages.length - 1].seq;
       }
     } catch {
@@ -267,7 +349,9 @@ export class RoomChat {
     if (typeof f.room === "string" && nameKey(f.room) !== this.roomKey) return;
     switch (f.type) {
       case "joined": this.onJoined(f); break;
-      case "message": if (this.mode === "ws") this.onMessage(f); break;
+      case "message": case "edit": case "delete": case "reaction":
+        if (this.mode === "ws") this.onEvent(f);
+        break;
       case "ack": this.onAck(f); break;
       case "presence":
         if (typeof f.user !== "string") break;
@@ -326,6 +410,7 @@ export class RoomChat {
         entry.sentAt = Date.now();
         return;
       }
+      if (entry.kind !== "send") return this.refused(entry, f.message || f.code || "refused");
       // A refused send stays visible with its reason until retried or discarded.
       entry.state = "failed";
       entry.error = f.message || f.code || "refused";
@@ -406,7 +491,7 @@ export class RoomChat {
         if (signal.aborted) return;
         failures = 0;
         if (Number.isInteger(page.last_seq) && page.last_seq < this.lastSeq) this.historyReset(page.last_seq);
-        for (const m of page.messages ?? []) this.onMessage(m);
+        for (const m of page.messages ?? []) this.onEvent(m);
         if (!this.pollOnline) {
           this.pollOnline = true;
           this.view.setStatus("online", "Connected (long polling)");
@@ -457,8 +542,17 @@ export class RoomChat {
         entry.sentAt = Date.now();
         this.updatePending(entry);
         try {
-          const stored = await api("POST", `${roomPath(this.room)}/messages`, { text: entry.text, id: entry.id });
+          const { type, room, ...body } = frameOf(entry, this.room);
+          const path = entry.kind === "send" ? "messages" : "events";
+          if (entry.kind !== "send") body.type = type;
+          const stored = await api("POST", `${roomPath(this.room)}/${path}`, body);
           if (!this.outbox.has(entry.id)) continue;
+          // A change is done once stored: its event comes with the poll. (A
+          // reaction set as it already was is stored by no new event at all.)
+          if (entry.kind !== "send") {
+            this.confirm(entry.id);
+            continue;
+          }
           // Stored. It is shown when the poll brings it (by its id), or now if
           // it already came (a repeated id answers with the first seq).
           if (this.seen.has(stored?.seq)) this.confirm(entry.id);
@@ -478,6 +572,10 @@ export class RoomChat {
             this.updatePending(entry);
             break;
           }
+          if (entry.kind !== "send") {
+            this.refused(entry, error.message);
+            continue;
+          }
           entry.state = "failed";
           entry.error = error.message;
           this.updatePending(entry);
@@ -491,11 +589,12 @@ export class RoomChat {
 
   // ---- Messages ----------------------------------------------------------------
 
-  onMessage(m) {
+  /** Any event of the room, live, replayed or polled, in seq order. */
+  onEvent(m) {
     if (!Number.isInteger(m?.seq)) return;
     const own = nameKey(m.user) === nameKey(this.me) && (m.guest === true) === this.meGuest;
     if (own && typeof m.id === "string") this.confirm(m.id);
-    if (typeof m.user === "string") this.clearTyping(m.user);
+    if (isMessageEvent(m) && typeof m.user === "string") this.clearTyping(m.user);
     if (this.gapFrom !== null) {
       const from = this.gapFrom;
       this.gapFrom = null;
@@ -504,20 +603,81 @@ export class RoomChat {
     if (this.seen.has(m.seq)) return;
     this.seen.add(m.seq);
     if (m.seq > this.lastSeq) this.lastSeq = m.seq;
-    this.view.addMessage(m, own);
+    if (isMessageEvent(m)) this.view.addMessage(m, own);
+    else this.applyChange(m);
   }
 
-  /** Queues a message; returns the checkText() result so the page can explain. */
-  send(text) {
+  /** An edit, delete or reaction: to its message if loaded, else kept for later. */
+  applyChange(e) {
+    if (!(e.type in CHANGE_KINDS) || !Number.isInteger(e.target)) return; // kinds added later
+    if (this.view.applyEvent(e)) return;
+    // A reply's quote of a message that is not loaded follows it too.
+    const original = this.quotes.get(e.target);
+    if (original && !(original instanceof Promise) && e.type !== "reaction") {
+      if (e.type === "delete" || e.deleted === true) Object.assign(original, { deleted: true, text: undefined });
+      else if (typeof e.text === "string") original.text = e.text;
+      this.view.showQuote(original);
+    }
+    const list = this.kept.get(e.target) ?? [];
+    list.push(e);
+    this.kept.set(e.target, list);
+    // Bounded: the oldest targets go first (their messages load in final state anyway).
+    if (++this.keptCount > MAX_KEPT_EVENTS) {
+      const [oldest, events] = this.kept.entries().next().value;
+      this.kept.delete(oldest);
+      this.keptCount -= events.length;
+    }
+  }
+
+  /** A message came with an older page: the events kept for it apply on top. */
+  applyKept(seq) {
+    const events = this.kept.get(seq);
+    if (!events) return;
+    this.kept.delete(seq);
+    this.keptCount -= events.length;
+    for (const e of events) this.view.applyEvent(e);
+  }
+
+  /** Queues a message (a reply when `replyTo` is a seq); returns the checkText() result. */
+  send(text, replyTo = null) {
     const check = checkText(text);
     if (!check.ok) return check;
-    const entry = { id: newMessageId(), text, createdAt: Date.now(), state: "queued", error: "" };
+    const entry = { id: newMessageId(), kind: "send", text, createdAt: Date.now(), state: "queued", error: "" };
+    if (Number.isInteger(replyTo)) entry.replyTo = replyTo;
     this.outbox.set(entry.id, entry);
     this.saveOutbox();
     this.view.showPending(entry);
     this.updatePending(entry);
     this.flush();
     return check;
+  }
+
+  /** Our message `target` gets `text` (checked by the editor). */
+  edit(target, text) { this.queueChange({ kind: "edit", target, text }); }
+
+  /** Deletes our message `target` (the page asked for a confirmation). */
+  remove(target) { this.queueChange({ kind: "delete", target }); }
+
+  /** Sets our reaction `emoji` on message `target` on or off. */
+  react(target, emoji, on) { this.queueChange({ kind: "react", target, emoji, on: on === true }); }
+
+  queueChange(change) {
+    if (!Number.isInteger(change.target)) return;
+    const entry = { id: newMessageId(), ...change, createdAt: Date.now(), state: "queued", error: "" };
+    this.outbox.set(entry.id, entry);
+    this.saveOutbox();
+    this.updatePending(entry);
+    this.flush();
+  }
+
+  /** A change the server refused: said once, then forgotten (nothing to retry by hand). */
+  refused(entry, reason) {
+    this.outbox.delete(entry.id);
+    this.saveOutbox();
+    this.showNote(entry.target);
+    const what = { edit: "The edit was not saved", delete: "The message was not deleted",
+      react: "The reaction was not saved" }[entry.kind];
+    this.view.showError(`${what}: ${reason}`);
   }
 
   flush() {
@@ -528,7 +688,7 @@ export class RoomChat {
   // Sends only after `joined`: a send before the join completes would be refused.
   flushOne(entry) {
     if (this.mode !== "ws" || !this.joined || entry.state !== "queued") return;
-    if (this.conn.send({ type: "send", room: this.room, text: entry.text, id: entry.id })) {
+    if (this.conn.send(frameOf(entry, this.room))) {
       entry.state = "sent";
       entry.sentAt = Date.now();
       this.updatePending(entry);
@@ -538,7 +698,7 @@ export class RoomChat {
   /** Tries a failed message again with the same id (the server dedupes by id). */
   retry(id) {
     const entry = this.outbox.get(id);
-    if (!entry) return;
+    if (!entry || entry.kind !== "send") return;
     entry.state = "queued";
     entry.error = "";
     this.saveOutbox();
@@ -547,25 +707,42 @@ export class RoomChat {
   }
 
   discard(id) {
+    if (this.outbox.get(id)?.kind !== "send") return;
     this.outbox.delete(id);
     this.saveOutbox();
     this.view.removePending(id);
   }
 
   confirm(id) {
-    if (!this.outbox.delete(id)) return;
+    const entry = this.outbox.get(id);
+    if (!entry) return;
+    this.outbox.delete(id);
     this.saveOutbox();
-    this.view.removePending(id);
+    if (entry.kind === "send") this.view.removePending(id);
+    else this.showNote(entry.target);
   }
 
-  updatePending(entry) { this.view.updatePending(entry, this.isLive()); }
+  updatePending(entry) {
+    if (entry.kind === "send") this.view.updatePending(entry, this.isLive());
+    else this.showNote(entry.target);
+  }
+
+  showNotes() {
+    for (const entry of this.outbox.values()) if (entry.kind !== "send") this.showNote(entry.target);
+  }
+
+  /** The note on a message while our latest change to it is on its way. */
+  showNote(target) {
+    const waiting = [...this.outbox.values()].filter((e) => e.kind !== "send" && e.target === target).at(-1);
+    this.view.setMessageNote(target, waiting ? NOTES[waiting.kind][this.isLive() ? 0 : 1] : "");
+  }
 
   // Unsent messages survive a reload of the tab (same ids, so still only once).
   saveOutbox() {
     if (!this.storage) return;
     try {
-      const entries = [...this.outbox.values()].map(({ id, text, createdAt, state, error }) =>
-        ({ id, text, createdAt, failed: state === "failed", error }));
+      const entries = [...this.outbox.values()].map(({ state, sentAt, seq, ...saved }) =>
+        ({ ...saved, failed: state === "failed" }));
       if (entries.length) this.storage.setItem(this.storageKey, JSON.stringify(entries));
       else this.storage.removeItem(this.storageKey);
     } catch { /* storage full or disabled: the outbox still lives in memory */ }
@@ -576,13 +753,18 @@ export class RoomChat {
     try { entries = JSON.parse(this.storage?.getItem(this.storageKey) ?? "[]"); } catch { entries = []; }
     if (!Array.isArray(entries)) return;
     for (const saved of entries) {
-      if (typeof saved?.id !== "string" || typeof saved.text !== "string" || this.outbox.has(saved.id)) continue;
+      if (typeof saved?.id !== "string" || this.outbox.has(saved.id)) continue;
+      const kind = saved.kind ?? "send";
+      if (!["send", "edit", "delete", "react"].includes(kind)) continue;
+      if ((kind === "send" || kind === "edit") && typeof saved.text !== "string") continue;
+      if (kind !== "send" && !Number.isInteger(saved.target)) continue;
       const entry = {
-        id: saved.id, text: saved.text, createdAt: Number(saved.createdAt) || Date.now(),
+        ...saved, kind, createdAt: Number(saved.createdAt) || Date.now(),
         state: saved.failed ? "failed" : "queued", error: String(saved.error ?? ""),
       };
+      delete entry.failed;
       this.outbox.set(entry.id, entry);
-      this.view.showPending(entry);
+      if (kind === "send") this.view.showPending(entry);
       this.updatePending(entry);
     }
   }

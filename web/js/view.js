@@ -1,7 +1,13 @@
 // Renders the room view. User-supplied text only ever goes through
 // textContent (never innerHTML), so a message can never become markup.
 
+import { createMessageActions } from "./actions.js";
+import {
+  applyDelete, applyEdit, applyReaction, avatar, el, fillQuote, fillQuotes, messageNode, snippet, stateOf,
+} from "./message.js";
 import { nameKey } from "./rules.js";
+
+export { avatar, el, hueOf } from "./message.js";
 
 const TRIM_ABOVE = 1500;            // rendered messages before the oldest are dropped...
 const TRIM_TO = 1000;               // ...down to this many (only while following the bottom)
@@ -11,18 +17,9 @@ const NEAR_TOP_PX = 300;            // load older messages when this close to th
 
 const $ = (id) => document.getElementById(id);
 
-export function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
 const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
 const scrollBehavior = () => (reducedMotion.matches ? "auto" : "smooth");
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
-const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "short" });
 const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "long", month: "long", day: "numeric" });
 const yearDayFormat = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "long", day: "numeric" });
 
@@ -38,29 +35,6 @@ function dayLabel(ts) {
   if (dayKey(ts) === dayKey(today.getTime())) return "Today";
   if (dayKey(ts) === dayKey(yesterday.getTime())) return "Yesterday";
   return d.getFullYear() === today.getFullYear() ? dayFormat.format(d) : yearDayFormat.format(d);
-}
-
-function timeElement(ts) {
-  const d = new Date(ts);
-  const t = el("time", "msg-time", timeFormat.format(d));
-  t.dateTime = d.toISOString();
-  t.title = fullFormat.format(d);
-  return t;
-}
-
-// A stable hue per name gives each avatar its own colour (set through CSSOM,
-// which the page's CSP permits, unlike style attributes).
-export function hueOf(name) {
-  let h = 0;
-  for (const ch of nameKey(name)) h = (h * 31 + ch.codePointAt(0)) % 360;
-  return h;
-}
-
-export function avatar(name, className = "avatar") {
-  const a = el("span", className, [...String(name)][0]?.toUpperCase() ?? "?");
-  a.setAttribute("aria-hidden", "true");
-  a.style.setProperty("--hue", String(hueOf(name)));
-  return a;
 }
 
 const isMessage = (node) => node?.classList?.contains("msg") ?? false;
@@ -79,7 +53,9 @@ function nextMessage(node) {
 
 /**
  * @param {object} on  callbacks: loadOlder(), retry(id), discard(id),
- *                     retryNow(), trimmed(oldestSeq)
+ *                     retryNow(), trimmed(oldestSeq), needQuote(seq),
+ *                     react(seq, emoji, on), reply(seq), edit(seq, text),
+ *                     remove(seq), jump(seq)
  */
 export function createRoomView(on) {
   const scroller = $("scroller");
@@ -95,6 +71,7 @@ export function createRoomView(on) {
   let unseen = 0;        // arrived while scrolled up (jump button)
   let pinned = true;     // following the newest message
   let autoScrollUntil = 0;
+  let replyTarget = null; // the seq the composer replies to
 
   const distanceFromBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
   const nearBottom = () => distanceFromBottom() < NEAR_BOTTOM_PX;
@@ -164,6 +141,7 @@ export function createRoomView(on) {
       decorate(first);
       on.trimmed?.(Number(first.dataset.seq));
     }
+    actions.refresh();
   }
 
   // A message continues the previous one's group when same author, same day,
@@ -187,32 +165,39 @@ export function createRoomView(on) {
     node.classList.toggle("cont", cont);
   }
 
-  function messageNode(m, own) {
-    const user = String(m.user ?? "");
-    const guest = m.guest === true;
-    const node = el("article", own ? "msg own" : "msg");
-    node.dataset.user = nameKey(user);
-    // A guest and the account that later took its name are two authors.
-    node.dataset.guest = String(guest);
-    node.dataset.ts = String(m.ts);
-    if (Number.isInteger(m.seq)) node.dataset.seq = String(m.seq);
-    if (!own) node.append(avatar(user));
-    const main = el("div", "msg-main");
-    const author = el("p", "msg-author");
-    author.append(el("span", "msg-author-name", own ? "You" : user));
-    if (guest && !own) {
-      // Not a registered account: anyone may use a free name as a guest.
-      const tag = el("span", "guest-tag", "guest");
-      tag.title = "Guest: not a registered account";
-      author.append(" ", tag);
+  const build = (m, own) => messageNode(m, own, me);
+  const nodeOf = (seq) => (Number.isInteger(seq) ? list.querySelector(`.msg[data-seq="${seq}"]`) : null);
+
+  // Replies quote their original: from the log when it is loaded, else the
+  // chat fetches it (and calls showQuote). Originals that arrive later (older
+  // pages) fill the quotes that wait for them.
+  function linkQuotes(nodes) {
+    const missing = new Set();
+    for (const node of nodes) {
+      const state = stateOf(node);
+      if (!state) continue;
+      if (state.replyTo !== null) {
+        const original = stateOf(nodeOf(state.replyTo));
+        if (original) fillQuote(node.querySelector(".quote"), original);
+        else missing.add(state.replyTo);
+      }
+      if (state.seq !== null && !node.classList.contains("pending")) {
+        fillQuotes(list, state.seq, state);
+        fillQuotes(pendingList, state.seq, state);
+      }
     }
-    const bubble = el("div", "bubble");
-    bubble.append(el("p", "msg-text", String(m.text ?? "")));
-    bubble.append(Number.isFinite(m.ts) ? timeElement(m.ts) : el("span", "msg-time"));
-    main.append(author, bubble);
-    node.append(main);
-    return node;
+    for (const seq of missing) on.needQuote?.(seq);
   }
+
+  const actions = createMessageActions(list, {
+    react: (seq, emoji, value) => on.react?.(seq, emoji, value),
+    reply: (seq) => on.reply?.(seq),
+    edit: (seq, text) => on.edit?.(seq, text),
+    remove: (seq) => on.remove?.(seq),
+    jump: (seq) => on.jump?.(seq),
+    loadOlder: () => on.loadOlder(),
+    leave: () => $("text").focus(),
+  });
 
   // ---- Events ------------------------------------------------------------
 
@@ -246,12 +231,17 @@ export function createRoomView(on) {
     if (!document.hidden) { unreadHidden = 0; updateTitle(); }
   });
   $("load-older").addEventListener("click", () => on.loadOlder());
+  // A quote in a message being sent leads to its original too.
+  pendingList.addEventListener("click", (event) => {
+    const quote = event.target.closest(".quote");
+    if (quote) on.jump?.(Number(quote.dataset.target));
+  });
   $("retry-now").addEventListener("click", () => on.retryNow());
   $("error-close").addEventListener("click", () => { $("error-banner").hidden = true; });
   pendingList.addEventListener("click", (event) => {
     const button = event.target.closest("button[data-action]");
     const id = button?.closest(".msg")?.dataset.id;
-    if (id) on[button.dataset.action]?.(id);
+    if (id && (button.dataset.action === "retry" || button.dataset.action === "discard")) on[button.dataset.action](id);
   });
 
   // ---- The view's interface ------------------------------------------------
@@ -260,6 +250,7 @@ export function createRoomView(on) {
     /** Empties everything, for a fresh start (another identity). */
     reset() {
       list.replaceChildren();
+      actions.refresh();
       pendingList.replaceChildren();
       $("member-list").replaceChildren();
       $("member-count").textContent = "0";
@@ -298,11 +289,13 @@ export function createRoomView(on) {
     /** The first page: shown at once at the bottom. */
     showLatest(messages) {
       list.setAttribute("aria-busy", "true");
-      for (const m of messages) {
-        const node = messageNode(m, isOwn(m));
+      const nodes = messages.map((m) => build(m, isOwn(m)));
+      for (const node of nodes) {
         list.append(node);
         decorate(node);
       }
+      linkQuotes(nodes);
+      actions.refresh();
       list.setAttribute("aria-busy", "false");
       updateEmpty();
       scrollToBottom(false);
@@ -313,13 +306,13 @@ export function createRoomView(on) {
       if (messages.length === 0) return;
       const before = scroller.scrollHeight - scroller.scrollTop;
       const oldFirst = list.querySelector(".msg");
-      const fragment = document.createDocumentFragment();
-      for (const m of messages) fragment.append(messageNode(m, isOwn(m)));
+      const nodes = messages.map((m) => build(m, isOwn(m)));
       list.setAttribute("aria-busy", "true");
-      list.prepend(fragment);
-      let node = list.querySelector(".msg");
-      while (node && node !== oldFirst) { decorate(node); node = nextMessage(node); }
+      list.prepend(...nodes);
+      for (const node of nodes) decorate(node);
       if (oldFirst) decorate(oldFirst);
+      linkQuotes(nodes);
+      actions.refresh();
       list.setAttribute("aria-busy", "false");
       scroller.scrollTop = scroller.scrollHeight - before;
       updateEmpty();
@@ -327,7 +320,7 @@ export function createRoomView(on) {
 
     /** A live message (or one recovered after a reconnect), in seq order. */
     addMessage(m, own) {
-      const node = messageNode(m, own);
+      const node = build(m, own);
       node.classList.add("live");
       let after = list.lastElementChild;
       while (after && !isMessage(after)) after = after.previousElementSibling;
@@ -336,12 +329,15 @@ export function createRoomView(on) {
       else list.prepend(node);
       decorate(node);
       decorate(nextMessage(node));
+      linkQuotes([node]);
+      actions.refresh();
       afterChange(own, own ? 0 : 1);
       if (document.hidden && !own) { unreadHidden++; updateTitle(); }
     },
 
     clearMessages() {
       list.replaceChildren();
+      actions.refresh();
       unseen = 0;
       updateJump();
       updateEmpty();
@@ -368,11 +364,14 @@ export function createRoomView(on) {
     },
 
     showPending(entry) {
-      const node = messageNode({ user: me, ts: entry.createdAt, text: entry.text }, true);
+      const node = build({ user: me, ts: entry.createdAt, text: entry.text, reply_to: entry.replyTo }, true);
       node.classList.add("pending");
+      node.removeAttribute("tabindex");
+      node.querySelector(".quote")?.removeAttribute("tabindex");
       node.dataset.id = entry.id;
       node.querySelector(".msg-time").replaceWith(el("span", "msg-state"));
       pendingList.append(node);
+      linkQuotes([node]);
       this.updatePending(entry);
       afterChange(true, 0);
     },
@@ -431,6 +430,85 @@ export function createRoomView(on) {
       }
       $("typing-text").textContent = text;
       $("typing").classList.toggle("active", text !== "");
+    },
+
+    /**
+     * Applies an edit, delete or reaction event to the message it targets.
+     * Returns false when that message is not loaded.
+     */
+    applyEvent(event) {
+      const node = nodeOf(event.target);
+      if (!node) return false;
+      if (event.type === "edit") applyEdit(node, event);
+      else if (event.type === "delete") applyDelete(node);
+      else if (event.type === "reaction") applyReaction(node, event);
+      const state = stateOf(node);
+      if (event.type !== "reaction") {
+        fillQuotes(list, state.seq, state);
+        fillQuotes(pendingList, state.seq, state);
+        if (replyTarget === state.seq) this.showReply(state.seq);
+      }
+      actions.changed(node);
+      return true;
+    },
+
+    /** The state of a loaded message (see message.js), or undefined. */
+    messageState(seq) { return stateOf(nodeOf(seq)); },
+
+    /** Fills the quotes of `original` (a message in its final state, fetched; `missing`: none). */
+    showQuote(original) {
+      const state = {
+        user: String(original.user ?? ""), own: isOwn(original),
+        text: typeof original.text === "string" ? original.text : "", deleted: original.deleted === true,
+        missing: original.missing === true,
+      };
+      fillQuotes(list, original.seq, state);
+      fillQuotes(pendingList, original.seq, state);
+    },
+
+    /** Scrolls to a loaded message, focuses and highlights it. */
+    flashMessage(seq) {
+      const node = nodeOf(seq);
+      if (!node) return false;
+      pinned = false;
+      actions.flash(node);
+      return true;
+    },
+
+    /** Up in an empty composer: edits our newest message. */
+    editLast() {
+      const own = [...list.querySelectorAll(".msg.own")].reverse()
+        .find((node) => !stateOf(node)?.deleted && Number.isInteger(stateOf(node)?.seq));
+      return own ? actions.startEdit(own, $("text")) : false;
+    },
+
+    /** A short note on a message while our change to it is on its way ("" clears it). */
+    setMessageNote(seq, text) {
+      const node = nodeOf(seq);
+      if (!node) return;
+      let note = node.querySelector(".msg-note");
+      if (!text) return note?.remove();
+      if (!note) {
+        note = el("p", "msg-note");
+        node.querySelector(".bubble").after(note);
+      }
+      note.textContent = text;
+    },
+
+    /** The quoted original above the composer while writing a reply (null: none). */
+    showReply(seq) {
+      const state = seq === null ? undefined : stateOf(nodeOf(seq));
+      replyTarget = state ? seq : null;
+      $("reply-preview").hidden = !state;
+      const box = $("text");
+      const described = (box.getAttribute("aria-describedby") ?? "").split(" ")
+        .filter((id) => id && id !== "reply-summary");
+      if (state) described.unshift("reply-summary");
+      box.setAttribute("aria-describedby", described.join(" "));
+      if (!state) return false;
+      $("reply-author").textContent = state.own ? "yourself" : state.user;
+      $("reply-text").textContent = state.deleted ? "message deleted" : snippet(state.text);
+      return true;
     },
 
     showError(text) {

@@ -43,8 +43,14 @@ export class ApiClient {
     return text ? JSON.parse(text) : null;
   }
 
-  post(room, text, id = randomUUID()) {
-    return this.request("POST", `/api/rooms/${encodeURIComponent(room)}/messages`, { text, id });
+  /** Posts a message; `extra` adds fields (`reply_to`). */
+  post(room, text, id = randomUUID(), extra = {}) {
+    return this.request("POST", `/api/rooms/${encodeURIComponent(room)}/messages`, { text, id, ...extra });
+  }
+
+  /** An edit, delete or reaction: `{type: "edit"|"delete"|"react", target, ...}`. */
+  event(room, body, id = randomUUID()) {
+    return this.request("POST", `/api/rooms/${encodeURIComponent(room)}/events`, { ...body, id });
   }
 
   /** Every stored message of the room, oldest first. Pages with `before`,

@@ -33,11 +33,18 @@ async function stageConversation(room, me) {
   const maya = await ApiClient.guest(env.base, "maya");
   const noah = await ApiClient.guest(env.base, "noah");
   await maya.post(room, "Morning! Did the release go out?");
-  await noah.post(room, "Yes, at 9:40. Everything is green.");
+  const answered = await noah.post(room, "Yes, at 9:40. Everything is green.");
   await maya.post(room, "Great, thanks.\nI'll tell the team.");
-  await me.post(room, "Nice work, both of you. The new history paging feels instant.");
-  await noah.post(room, "Lunch at 12? <b>not bold</b>, just text.");
-  await me.post(room, "Sounds good!");
+  const praise = await me.post(room, "Nice work, both of you. The new history paging feels instant");
+  await me.event(room,
+    { type: "edit", target: praise.seq, text: "Nice work, both of you. The new history paging feels instant." });
+  await maya.event(room, { type: "react", target: answered.seq, emoji: "🎉", on: true });
+  await me.event(room, { type: "react", target: answered.seq, emoji: "🎉", on: true });
+  await noah.event(room, { type: "react", target: praise.seq, emoji: "❤️", on: true });
+  const oops = await noah.post(room, "wrong room, sorry");
+  await noah.event(room, { type: "delete", target: oops.seq });
+  const lunch = await noah.post(room, "Lunch at 12? <b>not bold</b>, just text.");
+  await me.post(room, "Sounds good!", undefined, { reply_to: lunch.seq });
   return [maya, noah];
 }
 
@@ -100,6 +107,70 @@ export function register() {
         for (const v of await seriousViolations(page)) problems.push(`/login, ${where}: ${v}`);
         await page.goto("/register");
         for (const v of await seriousViolations(page)) problems.push(`/register, ${where}: ${v}`);
+        await closeTab(tab);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it("axe-core finds no serious or critical violations with edited, deleted, reacted and replied messages and their controls open", { timeout: 120_000 }, async () => {
+    const room = uniq("a11yconv");
+    const ann = await ApiClient.guest(env.base, uniq("ann"));
+    const ben = await ApiClient.guest(env.base, uniq("ben"));
+    const question = await ann.post(room, "Shall we ship on Friday?");
+    const gone = await ben.post(room, "A message with a typo");
+    await ben.event(room, { type: "delete", target: gone.seq });
+    const answer = await ben.post(room, "Friday works");
+    await ben.event(room, { type: "edit", target: answer.seq, text: "Friday works for me" });
+    await ann.event(room, { type: "react", target: answer.seq, emoji: "🎉", on: true });
+    await ben.event(room, { type: "react", target: question.seq, emoji: "👍", on: true });
+    await ann.event(room, { type: "react", target: question.seq, emoji: "👍", on: true });
+    await ann.post(room, "Great, Friday it is.", undefined, { reply_to: answer.seq });
+    const problems = [];
+    for (const colorScheme of ["light", "dark"]) {
+      for (const width of [1280, 360]) {
+        const tab = await openTab(env.browser, env.base, { colorScheme, width, height: width < 500 ? 740 : 800 });
+        const { page } = tab;
+        const where = `${colorScheme} ${width}px`;
+        const check = async (what) => {
+          for (const v of await seriousViolations(page)) problems.push(`${what}, ${where}: ${v}`);
+        };
+        await joinAsGuest(tab, room, uniq("ally"));
+        await waitForMessage(page, "Great, Friday it is.");
+        await page.locator("#messages .quote", { hasText: "Friday works for me" }).waitFor();
+        // One's own message, edited, with a reaction of one's own elsewhere.
+        await sendText(page, `Mine, from ${where}`);
+        await waitForMessage(page, `Mine, from ${where}`);
+        await page.locator("#text").press("ArrowUp");
+        await page.locator(".msg-edit textarea").fill(`Mine, edited, from ${where}`);
+        await page.locator(".msg-edit textarea").press("Enter");
+        await waitForMessage(page, `Mine, edited, from ${where}`);
+        const asked = page.locator(`#messages .msg[data-seq="${question.seq}"]`);
+        await asked.locator(".reaction").first().click();
+        await asked.locator('.reaction[aria-pressed="true"]').waitFor();
+
+        // The toolbar and the emoji picker open on a message, a reaction's names shown.
+        await asked.locator(".bubble").hover();
+        await page.locator('#msg-toolbar [data-tool="react"]').click();
+        await page.locator("#reaction-picker").waitFor();
+        await check(`/r/${room} picker open`);
+        await page.keyboard.press("Escape");
+        await asked.locator(".reaction").first().hover();
+        await check(`/r/${room} reaction names shown`);
+
+        // Replying, editing, and the delete dialog.
+        await page.locator('#msg-toolbar [data-tool="reply"]').click();
+        await page.locator("#reply-preview").waitFor();
+        await page.locator("#text").press("ArrowUp");
+        await page.locator(".msg-edit textarea").waitFor();
+        await check(`/r/${room} replying and editing`);
+        await page.keyboard.press("Escape");
+        const mine = page.locator("#messages .msg.own").last();
+        await mine.locator(".bubble").hover();
+        await page.locator('#msg-toolbar [data-tool="delete"]').click();
+        await page.locator("#delete-dialog").waitFor();
+        await check(`/r/${room} delete dialog`);
+        await page.locator("#delete-cancel").click();
         await closeTab(tab);
       }
     }
