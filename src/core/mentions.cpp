@@ -24,4 +24,15 @@ bool mentions(std::string_view text, const UserName& user) {
   return false;
 }
 
+std::string mention_candidates_pattern(const UserName& user) {
+  // Names hold no '%', but '_' would match any character.
+  std::string pattern = "%@";
+  for (const char c : user.key()) {
+    if (c == '_') pattern += '\\';
+    pattern += c;
+  }
+  pattern += '%';
+  return pattern;
+}
+
 }  // namespace parley::core

@@ -2,6 +2,7 @@
 // word, case-insensitively. Pure function; any thread.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "core/names.hpp"
@@ -12,5 +13,10 @@ namespace parley::core {
 // "@" (without the dots that end a sentence) are exactly `user`'s name, and
 // the "@" does not follow a name character (an e-mail address is no mention).
 bool mentions(std::string_view text, const UserName& user);
+
+// A SQL LIKE pattern, with the backslash as its escape, that every text mentioning
+// `user` matches (case-insensitively): how a store finds the candidates
+// before mentions() decides.
+std::string mention_candidates_pattern(const UserName& user);
 
 }  // namespace parley::core

@@ -155,8 +155,12 @@ void StoreWorker::commit(std::vector<PendingAppend>& batch) {
   obs::count(obs::counters().store_transactions);
   if (committed) {
     std::uint64_t duplicates = 0;
-    for (const Appended& appended : *committed) duplicates += appended.duplicate ? 1 : 0;
-    obs::count(obs::counters().messages_stored, committed->size() - duplicates);
+    std::uint64_t refused = 0;  // stored nothing either, and are no duplicates
+    for (const Appended& appended : *committed) {
+      duplicates += appended.duplicate ? 1 : 0;
+      refused += appended.refused ? 1 : 0;
+    }
+    obs::count(obs::counters().messages_stored, committed->size() - duplicates - refused);
     obs::count(obs::counters().messages_duplicate, duplicates);
     if (!healthy_.exchange(true)) obs::log_info("commits succeed again");
   } else {

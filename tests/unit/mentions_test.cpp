@@ -30,5 +30,9 @@ TEST(Mentions, ALaterAtCanStillMention) {
   EXPECT_TRUE(mentions("@@ann", user("ann")));
 }
 
+TEST(Mentions, TheCandidatesPatternEscapesWhatLikeWouldTakeAsAWildcard) {
+  EXPECT_EQ(mention_candidates_pattern(user("Ann_B.x")), "%@ann\\_b.x%");
+}
+
 }  // namespace
 }  // namespace parley::core

@@ -511,13 +511,9 @@ Result<std::vector<RoomReading>> PostgresStore::list_reading(const core::Identit
   const std::string count = std::to_string(std::min<std::size_t>(limit, INT64_MAX));
   auto rows = connection_.execute(kListReading, {reader.id, count});
   if (!rows) return failed(rows.error());
-  // Names hold no '%', but '_'; ILIKE's escape is '\'.
-  std::string pattern = "%@";
-  for (const char c : reader.user.key()) {
-    if (c == '_') pattern += '\\';
-    pattern += c;
-  }
-  pattern += '%';
+  // ILIKE finds the candidates (its escape is the backslash); core::mentions
+  // decides on whole words.
+  const std::string pattern = core::mention_candidates_pattern(reader.user);
   std::vector<RoomReading> readings;
   for (int row = 0; row < rows->rows(); ++row) {
     RoomReading reading{std::string(rows->text(row, 1)),

@@ -524,13 +524,8 @@ Result<std::vector<RoomReading>> SqliteStore::list_reading(const core::Identity&
     if (code != SQLITE_DONE) return make_error(code);
   }
   // LIKE (case-insensitive for ASCII, as names are) finds the candidates;
-  // core::mentions decides on whole words. Names hold no '%', but '_'.
-  std::string pattern = "%@";
-  for (const char c : reader.user.key()) {
-    if (c == '_') pattern += '\\';
-    pattern += c;
-  }
-  pattern += '%';
+  // core::mentions decides on whole words.
+  const std::string pattern = core::mention_candidates_pattern(reader.user);
   for (Row& row : rows) {
     if (row.reading.unread == 0) continue;
     Statement::Use query(statement(
