@@ -72,17 +72,20 @@ void answer_poll(SharedPages& pages, const ApiCall& call, const service::Message
 void list_rooms(ServerContext& context, const ApiCallPtr& call) {
   auto numbers = read_numbers(*call);
   if (!numbers || call->answered_head()) return;
-  context.polls.list_rooms(
-      limit_of(*numbers), [call](service::Outcome<std::vector<service::RoomSummary>> rooms) {
-        if (auto* refusal = std::get_if<service::Refusal>(&rooms)) return call->refuse(*refusal);
-        json::array list;
-        for (const auto& room : std::get<std::vector<service::RoomSummary>>(rooms)) {
-          list.push_back(json::object{
-              {"name", room.name}, {"last_seq", room.last_seq}, {"online", room.online}});
-        }
-        call->respond(json_response(call->request, http::status::ok,
-                                    json::serialize(json::object{{"rooms", std::move(list)}})));
-      });
+  context.polls.list_rooms(limit_of(*numbers), [call](service::Outcome<
+                                                      std::vector<service::RoomSummary>>
+                                                          rooms) {
+    if (auto* refusal = std::get_if<service::Refusal>(&rooms)) return call->refuse(*refusal);
+    json::array list;
+    for (const auto& room : std::get<std::vector<service::RoomSummary>>(rooms)) {
+      json::object entry{{"name", room.name}, {"last_seq", room.last_seq}, {"online", room.online}};
+      // When its last event was stored; absent for a room never written in.
+      if (room.last_active_ms > 0) entry["last_active"] = room.last_active_ms;
+      list.push_back(std::move(entry));
+    }
+    call->respond(json_response(call->request, http::status::ok,
+                                json::serialize(json::object{{"rooms", std::move(list)}})));
+  });
 }
 
 // A poll that found nothing waits for the next message, or for `wait` seconds.

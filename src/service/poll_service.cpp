@@ -76,7 +76,8 @@ void PollService::list_rooms(std::size_t limit, Done<std::vector<RoomSummary>> d
           // An open room may be ahead of what the store answered a moment ago.
           const std::uint64_t last_seq =
               open != nullptr ? std::max(open->delivered_seq(), record.last_seq) : record.last_seq;
-          rooms.push_back({record.name, last_seq, chat_.online(core::fold_case(record.name))});
+          rooms.push_back({record.name, last_seq, chat_.online(core::fold_case(record.name)),
+                           record.last_active_ms});
         }
         done(std::move(rooms));
       });

@@ -38,6 +38,7 @@ struct RoomSummary {
   std::string name;
   std::uint64_t last_seq = 0;
   std::size_t online = 0;
+  std::int64_t last_active_ms = 0;  // 0: never written in
 };
 
 class PollService {

@@ -163,8 +163,10 @@ Result<std::vector<RoomRecord>> MemoryStore::list_rooms(std::size_t limit) {
   std::sort(ordered.begin(), ordered.end(),
             [](const RoomData* a, const RoomData* b) { return a->last_active > b->last_active; });
   std::vector<RoomRecord> records;
-  for (std::size_t i = 0; i < ordered.size() && i < limit; ++i)
+  for (std::size_t i = 0; i < ordered.size() && i < limit; ++i) {
     records.push_back(ordered[i]->record);
+    records.back().last_active_ms = ordered[i]->last_active;
+  }
   return records;
 }
 

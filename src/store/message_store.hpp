@@ -23,6 +23,9 @@ namespace parley::store {
 struct RoomRecord {
   std::string name;  // as first written
   std::uint64_t last_seq = 0;
+  // list_rooms only: when its last event was stored (ms since the epoch; 0:
+  // never written in).
+  std::int64_t last_active_ms = 0;
 };
 
 using core::Reaction;

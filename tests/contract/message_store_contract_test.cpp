@@ -339,6 +339,23 @@ TEST_P(MessageStoreContract, RoomsAreListedByTheirMostRecentMessage) {
   EXPECT_EQ(room_names(), (Names{"older", "newer"}));
 }
 
+TEST_P(MessageStoreContract, AListedRoomSaysWhenItWasLastWrittenIn) {
+  const AppendRequest first[] = {message("busy", "u", "x", "1")};
+  const AppendRequest second[] = {message("busy", "u", "y", "2")};
+  ASSERT_TRUE(store->append_batch(first, 100));
+  ASSERT_TRUE(store->append_batch(second, 250));
+  ASSERT_TRUE(store->open_room(room("quiet")));
+
+  auto rooms = store->list_rooms(10);
+
+  ASSERT_TRUE(rooms);
+  ASSERT_EQ(rooms->size(), 2u);
+  EXPECT_EQ((*rooms)[0].name, "busy");
+  EXPECT_EQ((*rooms)[0].last_active_ms, 250);
+  EXPECT_EQ((*rooms)[1].name, "quiet");
+  EXPECT_EQ((*rooms)[1].last_active_ms, 0) << "never written in";
+}
+
 TEST_P(MessageStoreContract, RoomsWrittenInTheSameMillisecondAreListedByTheirLastMessage) {
   const AppendRequest batch[] = {message("first", "u", "x", "1"), message("second", "u", "x", "1")};
   ASSERT_TRUE(store->append_batch(batch, 100));

@@ -96,9 +96,9 @@ constexpr PgStatement kReadReactions{
     "SELECT target, emoji, user_name FROM reactions "
     "WHERE room_id = (SELECT id FROM rooms WHERE key = $1::text) AND target >= $2::bigint "
     "AND target <= $3::bigint AND is_on ORDER BY set_by"};
-constexpr PgStatement kListRooms{
-    "list_rooms",
-    "SELECT name, last_seq FROM rooms ORDER BY last_active_ms DESC, id DESC LIMIT $1::bigint"};
+constexpr PgStatement kListRooms{"list_rooms",
+                                 "SELECT name, last_seq, last_active_ms FROM rooms "
+                                 "ORDER BY last_active_ms DESC, id DESC LIMIT $1::bigint"};
 constexpr PgStatement kLatestActivity{"latest_activity",
                                       "SELECT COALESCE(MAX(last_active_ms), 0) FROM rooms"};
 // A new marker starts at the seq given or, when the reader only came in, at
@@ -488,8 +488,8 @@ Result<std::vector<RoomRecord>> PostgresStore::list_rooms(std::size_t limit) {
   if (!rows) return failed(rows.error());
   std::vector<RoomRecord> rooms;
   for (int row = 0; row < rows->rows(); ++row) {
-    rooms.push_back(
-        {std::string(rows->text(row, 0)), static_cast<std::uint64_t>(rows->integer(row, 1))});
+    rooms.push_back({std::string(rows->text(row, 0)),
+                     static_cast<std::uint64_t>(rows->integer(row, 1)), rows->integer(row, 2)});
   }
   return rooms;
 }

@@ -462,12 +462,14 @@ Result<std::vector<StoredMessage>> SqliteStore::read_messages(const RangeQuery& 
 
 Result<std::vector<RoomRecord>> SqliteStore::list_rooms(std::size_t limit) {
   Statement::Use query(
-      statement("SELECT name, last_seq FROM rooms ORDER BY last_active_ms DESC, id DESC LIMIT ?"));
+      statement("SELECT name, last_seq, last_active_ms FROM rooms "
+                "ORDER BY last_active_ms DESC, id DESC LIMIT ?"));
   query->bind(1, static_cast<std::int64_t>(limit));
   std::vector<RoomRecord> rooms;
   int code;
   while ((code = query->step()) == SQLITE_ROW) {
-    rooms.push_back({query->text(0), static_cast<std::uint64_t>(query->integer(1))});
+    rooms.push_back(
+        {query->text(0), static_cast<std::uint64_t>(query->integer(1)), query->integer(2)});
   }
   if (code != SQLITE_DONE) return make_error(code);
   return rooms;
