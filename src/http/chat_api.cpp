@@ -6,6 +6,7 @@
 
 #include "core/message_text.hpp"
 #include "http/http_request.hpp"
+#include "protocol/client_frame.hpp"
 #include "protocol/server_frame.hpp"
 #include "service/poll_service.hpp"
 
@@ -203,6 +204,8 @@ void get_messages(ServerContext& context, SharedPages& pages, const ApiCallPtr& 
                      });
 }
 
+void store_event(ServerContext& context, const ApiCallPtr& call, store::AppendRequest request);
+
 void post_message(ServerContext& context, const ApiCallPtr& call, const core::RoomName& room) {
   auto body = json_body_of(call->request);
   if (auto* refused = std::get_if<Response>(&body)) return call->respond(std::move(*refused));
@@ -216,18 +219,61 @@ void post_message(ServerContext& context, const ApiCallPtr& call, const core::Ro
   if (auto refused = core::check_message_text(*text)) {
     return call->refuse(refused->code, refused->message);
   }
+  auto reply_to = protocol::parse_reply_to(object);
+  if (auto* refused = std::get_if<protocol::FrameError>(&reply_to)) {
+    return call->refuse(refused->code, refused->message);
+  }
   // The author is who authenticated, whatever the body says.
-  context.chat.post(room, *call->caller.identity, std::move(*text), *id,
-                    [call, id = *id](store::Result<store::Appended> appended) {
-                      if (!appended)
-                        return call->refuse(ErrorCode::internal, "the message was not stored");
-                      const auto status =
-                          appended->duplicate ? http::status::ok : http::status::created;
-                      call->respond(json_response(
-                          call->request, status,
+  store::AppendRequest request{room, *call->caller.identity, std::move(*text), *id};
+  request.reply_to = std::get<std::uint64_t>(reply_to);
+  store_event(context, call, std::move(request));
+}
+
+// Stores a message or event and answers 201 with its seq (200 when it was
+// stored before, or a reaction already was as asked).
+void store_event(ServerContext& context, const ApiCallPtr& call, store::AppendRequest request) {
+  std::string id = request.client_id;
+  context.chat.post(
+      std::move(request), [call, id = std::move(id)](store::Result<store::Appended> appended) {
+        if (!appended) return call->refuse(ErrorCode::internal, "the message was not stored");
+        if (appended->refused)
+          return call->refuse(appended->refused->code, appended->refused->message);
+        const auto status = appended->duplicate ? http::status::ok : http::status::created;
+        call->respond(
+            json_response(call->request, status,
                           json::serialize(json::object{
                               {"room", appended->room_name}, {"seq", appended->seq}, {"id", id}})));
-                    });
+      });
+}
+
+void post_event(ServerContext& context, const ApiCallPtr& call, const core::RoomName& room) {
+  auto body = json_body_of(call->request);
+  if (auto* refused = std::get_if<Response>(&body)) return call->respond(std::move(*refused));
+  auto command = protocol::parse_event_body(std::get<json::object>(body), room);
+  if (auto* refused = std::get_if<protocol::FrameError>(&command)) {
+    return call->refuse(refused->code, refused->message);
+  }
+  // The author is who authenticated, whatever the body says.
+  store_event(context, call,
+              service::ChatService::request_of(std::move(std::get<protocol::EventCommand>(command)),
+                                               *call->caller.identity));
+}
+
+// GET /api/rooms/R/messages/S: one message in its final state.
+void get_message(ServerContext& context, const ApiCallPtr& call, const core::RoomName& room,
+                 std::string_view seq_text) {
+  std::uint64_t seq = 0;
+  const auto [end, error] =
+      std::from_chars(seq_text.data(), seq_text.data() + seq_text.size(), seq);
+  if (seq_text.empty() || error != std::errc() || end != seq_text.data() + seq_text.size()) {
+    return call->refuse(ErrorCode::bad_request, "the seq must be a non-negative integer");
+  }
+  if (seq == 0) return call->refuse(ErrorCode::not_found, "no such message");
+  if (call->answered_head()) return;
+  context.polls.read_message(room, seq, [call](service::Outcome<core::Frame> message) {
+    if (auto* refusal = std::get_if<service::Refusal>(&message)) return call->refuse(*refusal);
+    call->respond(json_response(call->request, http::status::ok, *std::get<core::Frame>(message)));
+  });
 }
 
 }  // namespace
@@ -250,7 +296,11 @@ bool handle_chat_api(ServerContext& context, SharedPages& pages, const ApiCallPt
   const std::size_t slash = rest.find('/');
   if (slash == std::string_view::npos) return false;
   const std::string_view what = rest.substr(slash + 1);
-  if (what != "messages" && what != "members") return false;
+  constexpr std::string_view one_message = "messages/";
+  if (what != "messages" && what != "members" && what != "events" &&
+      !what.starts_with(one_message)) {
+    return false;
+  }
   if (!call->require_identity()) return true;
   auto room = core::RoomName::parse(rest.substr(0, slash));
   if (!room) {
@@ -274,6 +324,22 @@ bool handle_chat_api(ServerContext& context, SharedPages& pages, const ApiCallPt
                                   json::serialize(json::object{{"room", open->name().text()},
                                                                {"members", std::move(members)}})));
     });
+    return true;
+  }
+  if (what == "events") {
+    if (method != http::verb::post) {
+      call->respond(method_not_allowed(call->request, "POST"));
+    } else {
+      post_event(context, call, *room);
+    }
+    return true;
+  }
+  if (what.starts_with(one_message)) {
+    if (!is_read) {
+      call->respond(method_not_allowed(call->request, "GET, HEAD"));
+    } else {
+      get_message(context, call, *room, what.substr(one_message.size()));
+    }
     return true;
   }
   if (is_read) {

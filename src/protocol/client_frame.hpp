@@ -3,6 +3,7 @@
 // only valid values. Pure functions; any thread.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 #include <variant>
 
 #include "core/error_code.hpp"
+#include "core/event_kind.hpp"
 #include "core/names.hpp"
 
 namespace parley::protocol {
@@ -27,6 +29,17 @@ struct SendCommand {
   core::RoomName room;
   std::string text;
   std::string id;
+  std::uint64_t reply_to = 0;  // the seq of the message it answers (0: none)
+};
+// An edit, delete or reaction of the message `target`.
+struct EventCommand {
+  core::RoomName room;
+  std::string id;
+  core::EventKind kind = core::EventKind::edit;
+  std::uint64_t target = 0;
+  std::string text;   // edit
+  std::string emoji;  // reaction
+  bool on = false;    // reaction
 };
 struct TypingCommand {
   core::RoomName room;
@@ -35,7 +48,7 @@ struct TypingCommand {
 struct PingCommand {};
 
 using ClientCommand =
-    std::variant<JoinCommand, LeaveCommand, SendCommand, TypingCommand, PingCommand>;
+    std::variant<JoinCommand, LeaveCommand, SendCommand, EventCommand, TypingCommand, PingCommand>;
 
 struct FrameError {
   core::ErrorCode code;
@@ -46,5 +59,12 @@ struct FrameError {
 using ParsedFrame = std::variant<ClientCommand, FrameError>;
 
 ParsedFrame parse_client_frame(std::string_view json);
+
+// The body of POST /api/rooms/R/events ({"type":"edit"|"delete"|"react",
+// the fields of that frame without room}) for the room of the path.
+std::variant<EventCommand, FrameError> parse_event_body(const boost::json::object& body,
+                                                        core::RoomName room);
+// The optional reply_to of a message posted over HTTP: 0 when absent.
+std::variant<std::uint64_t, FrameError> parse_reply_to(const boost::json::object& body);
 
 }  // namespace parley::protocol

@@ -20,6 +20,24 @@ Frame finish(std::initializer_list<std::pair<json::string_view, json::value_ref>
 
 }  // namespace
 
+std::uint64_t changed_message_of(const Frame& frame) {
+  // Frames are encoded here, type first: a message is told by its prefix,
+  // and only the rare others are parsed.
+  const std::string_view text = *frame;
+  if (!text.starts_with(R"({"type":"edit")") && !text.starts_with(R"({"type":"delete")") &&
+      !text.starts_with(R"({"type":"reaction")")) {
+    return 0;
+  }
+  boost::system::error_code ec;
+  const json::value parsed = json::parse(text, ec);
+  if (ec || !parsed.is_object()) return 0;
+  const json::value* target = parsed.get_object().if_contains("target");
+  return target != nullptr && target->is_uint64() ? target->get_uint64()
+         : target != nullptr && target->is_int64() && target->get_int64() > 0
+             ? static_cast<std::uint64_t>(target->get_int64())
+             : 0;
+}
+
 Frame encode_hello(std::string_view user, bool guest) {
   return finish({{"type", "hello"}, {"user", user}, {"guest", guest}});
 }
@@ -38,16 +56,35 @@ Frame encode_joined(std::string_view room, std::uint64_t seq,
 Frame encode_message(const MessageView& message) {
   unsigned char nodes[2048];
   json::monotonic_resource memory(nodes, sizeof nodes);
-  json::object frame({{"type", "message"},
+  json::object frame({{"type", core::wire_type(message.kind)},
                       {"room", message.room},
                       {"seq", message.seq},
                       {"ts", message.ts},
-                      {"user", message.user},
-                      {"text", message.text},
-                      {"id", message.id}},
+                      {"user", message.user}},
                      &memory);
+  const bool has_text =
+      message.kind == core::EventKind::message || message.kind == core::EventKind::edit;
+  if (message.kind != core::EventKind::message) frame["target"] = message.target;
+  if (has_text && !message.deleted) frame["text"] = message.text;
+  if (message.kind == core::EventKind::reaction) {
+    frame["emoji"] = message.emoji;
+    frame["on"] = message.on;
+  }
+  frame["id"] = message.id;
   // Only a guest's message says so: an account's stays as it always was.
   if (message.guest) frame["guest"] = true;
+  if (message.reply_to != 0) frame["reply_to"] = message.reply_to;
+  if (message.edited_ts != 0 && !message.deleted) frame["edited"] = message.edited_ts;
+  if (has_text && message.deleted) frame["deleted"] = true;
+  if (message.reactions != nullptr && !message.reactions->empty()) {
+    json::object reactions(&memory);
+    for (const core::Reaction& reaction : *message.reactions) {
+      json::array users(&memory);
+      for (const std::string& user : reaction.users) users.emplace_back(user);
+      reactions[reaction.emoji] = std::move(users);
+    }
+    frame["reactions"] = std::move(reactions);
+  }
   return finish(frame);
 }
 

@@ -9,14 +9,19 @@
 #include <vector>
 
 #include "core/error_code.hpp"
+#include "core/event_kind.hpp"
 #include "core/member.hpp"
 
 namespace parley::protocol {
 
 using core::Frame;
 
-// A stored message as clients see it.
+// A stored event (a message, an edit, a delete, a reaction) as clients see it.
 struct MessageView {
+  MessageView(std::string_view room, std::uint64_t seq, std::int64_t ts, std::string_view user,
+              std::string_view text, std::string_view id, bool guest = false)
+      : room(room), seq(seq), ts(ts), user(user), text(text), id(id), guest(guest) {}
+
   std::string_view room;
   std::uint64_t seq;
   std::int64_t ts;
@@ -26,7 +31,20 @@ struct MessageView {
   // The author was a guest: the frame says "guest":true. Omitted for an
   // account, so that its frames are as they always were.
   bool guest = false;
+  core::EventKind kind = core::EventKind::message;
+  std::uint64_t target = 0;    // edit, delete, reaction
+  std::uint64_t reply_to = 0;  // message; 0: none
+  std::string_view emoji;      // reaction
+  bool on = false;             // reaction
+  std::int64_t edited_ts = 0;  // message: "edited", when edited
+  bool deleted = false;        // message, edit: "deleted":true instead of "text"
+  // Message, in its final state: "reactions":{emoji:[users]} when any.
+  const std::vector<core::Reaction>* reactions = nullptr;
 };
+
+// The seq of the message that an encoded edit, delete or reaction frame
+// changes; 0 for a message frame (and anything else).
+std::uint64_t changed_message_of(const Frame& frame);
 
 Frame encode_hello(std::string_view user, bool guest);
 Frame encode_joined(std::string_view room, std::uint64_t seq,

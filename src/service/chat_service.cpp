@@ -21,6 +21,9 @@ ChatService::ChatService(store::StoreWorker& store, bus::Bus& bus,
       clock_(clock),
       hub_(room_limits,
            [this](const core::Room& room, std::uint64_t seq, const core::Frame& frame) {
+             if (const std::uint64_t changed = protocol::changed_message_of(frame)) {
+               history_.forget(room.name().key(), changed);
+             }
              for (const Published& listener : listeners_) listener(room.name().key(), seq, frame);
            }) {
   bus_.subscribe([this](const bus::Event& event) { on_event(event); });
@@ -232,18 +235,47 @@ void ChatService::typing(Connection& connection, const protocol::TypingCommand& 
   bus_.publish(std::move(event));
 }
 
+store::AppendRequest ChatService::request_of(protocol::SendCommand command,
+                                             const core::Identity& author) {
+  store::AppendRequest request{std::move(command.room), author, std::move(command.text),
+                               std::move(command.id)};
+  request.reply_to = command.reply_to;
+  return request;
+}
+
+store::AppendRequest ChatService::request_of(protocol::EventCommand command,
+                                             const core::Identity& author) {
+  store::AppendRequest request{std::move(command.room), author, std::move(command.text),
+                               std::move(command.id)};
+  request.kind = command.kind;
+  request.target = command.target;
+  request.emoji = std::move(command.emoji);
+  request.on = command.on;
+  return request;
+}
+
 void ChatService::send(const ConnectionPtr& connection, protocol::SendCommand command,
                        Done settled) {
-  core::Room* room = hub_.find(command.room);
+  submit(connection, request_of(std::move(command), connection->identity()), std::move(settled));
+}
+
+void ChatService::send(const ConnectionPtr& connection, protocol::EventCommand command,
+                       Done settled) {
+  submit(connection, request_of(std::move(command), connection->identity()), std::move(settled));
+}
+
+void ChatService::submit(const ConnectionPtr& connection, store::AppendRequest request,
+                         Done settled) {
+  core::Room* room = hub_.find(request.room);
   if (room == nullptr || !room->is_member(*connection)) {
-    connection->send(
-        protocol::encode_error(ErrorCode::not_joined, "join the room before sending", command.id));
+    connection->send(protocol::encode_error(ErrorCode::not_joined, "join the room before sending",
+                                            request.client_id));
     settled();
     return;
   }
   std::weak_ptr<Connection> weak = connection;
-  const std::string id = command.id;
-  post(command.room, connection->identity(), std::move(command.text), command.id,
+  const std::string id = request.client_id;
+  post(std::move(request),
        [this, weak, id, settled = std::move(settled)](store::Result<store::Appended> appended) {
          if (auto connection = weak.lock()) {
            if (!appended) {
@@ -251,6 +283,9 @@ void ChatService::send(const ConnectionPtr& connection, protocol::SendCommand co
              connection->send(protocol::encode_error(
                  ErrorCode::internal,
                  stopping ? "the server is shutting down" : "the message was not stored", id));
+           } else if (appended->refused) {
+             connection->send(
+                 protocol::encode_error(appended->refused->code, appended->refused->message, id));
            } else {
              // Through the room, so the ack follows the sender's own message.
              auto ack = protocol::encode_ack(appended->room_name, id, appended->seq);
@@ -266,35 +301,40 @@ void ChatService::send(const ConnectionPtr& connection, protocol::SendCommand co
        });
 }
 
-void ChatService::post(const core::RoomName& room, const core::Identity& author, std::string text,
-                       std::string id, Stored stored) {
+void ChatService::post(store::AppendRequest request, Stored stored) {
   if (shutting_down_) {
     stored(store::Result<store::Appended>(
         boost::system::errc::make_error_code(boost::system::errc::operation_canceled)));
     return;
   }
-  // The frame is built after the commit, from the stored seq and time; the
-  // text is kept for it here rather than read back.
-  auto kept_text = std::make_shared<const std::string>(text);
-  store_.append(store::AppendRequest{room, author, std::move(text), id},
-                [this, author, kept_text, id,
-                 stored = std::move(stored)](store::Result<store::Appended> appended) {
-                  if (appended && !appended->duplicate) {
-                    const core::Frame frame = protocol::encode_message(
-                        {appended->room_name, appended->seq, appended->ts, author.user.text(),
-                         *kept_text, id, author.is_guest()});
-                    std::string room_key = core::fold_case(appended->room_name);
-                    if (core::Room* open = hub_.find_by_key(room_key)) {
-                      open->end_typing_turn(author);
-                    }
-                    // To every node's gate, this one's first.
-                    bus::Event event(bus::EventKind::message, std::move(room_key));
-                    event.seq = appended->seq;
-                    event.frame = frame;
-                    bus_.publish(std::move(event));
-                  }
-                  stored(std::move(appended));
-                });
+  // The frame is built after the commit, from the stored seq and time; what
+  // it shows of the request is kept for it here rather than read back.
+  auto kept = std::make_shared<store::AppendRequest>(request);
+  store_.append(std::move(request), [this, kept, stored = std::move(stored)](
+                                        store::Result<store::Appended> appended) {
+    if (appended && !appended->duplicate && !appended->refused) {
+      const store::AppendRequest& what = *kept;
+      protocol::MessageView view{appended->room_name,     appended->seq, appended->ts,
+                                 what.author.user.text(), what.text,     what.client_id,
+                                 what.author.is_guest()};
+      view.kind = what.kind;
+      view.target = what.target;
+      view.reply_to = what.reply_to;
+      view.emoji = what.emoji;
+      view.on = what.on;
+      const core::Frame frame = protocol::encode_message(view);
+      std::string room_key = core::fold_case(appended->room_name);
+      if (core::Room* open = hub_.find_by_key(room_key)) {
+        open->end_typing_turn(what.author);
+      }
+      // To every node's gate, this one's first.
+      bus::Event event(bus::EventKind::message, std::move(room_key));
+      event.seq = appended->seq;
+      event.frame = frame;
+      bus_.publish(std::move(event));
+    }
+    stored(std::move(appended));
+  });
 }
 
 void ChatService::join_quietly(Connection& connection, core::Room& room) {

@@ -66,18 +66,26 @@ class ChatService {
   // back.
   void join(const ConnectionPtr& connection, protocol::JoinCommand command, Done done);
   void leave(Connection& connection, const protocol::LeaveCommand& command);
-  // Sends; `settled` runs once the ack or the error is queued.
+  // Sends a message, or an edit, delete or reaction; `settled` runs once the
+  // ack or the error is queued.
   void send(const ConnectionPtr& connection, protocol::SendCommand command, Done settled);
+  void send(const ConnectionPtr& connection, protocol::EventCommand command, Done settled);
   void typing(Connection& connection, const protocol::TypingCommand& command);
   // The connection is gone: it leaves every room.
   void disconnect(Connection& connection);
 
-  // Stores a message from any transport; once committed, releases it to the
-  // room's members and to every publish listener, then runs `stored`. A
-  // repeated `id` is recognised per author identity, never per name.
+  // Stores an event (a message, an edit, a delete, a reaction) from any
+  // transport; once committed, releases it to the room's members and to
+  // every publish listener, then runs `stored`. A repeated `client_id` is
+  // recognised per author identity, never per name; a refused event
+  // (Appended::refused) stores nothing.
   using Stored = std::function<void(store::Result<store::Appended>)>;
-  void post(const core::RoomName& room, const core::Identity& author, std::string text,
-            std::string id, Stored stored);
+  void post(store::AppendRequest request, Stored stored);
+  // The request that stores `command` for `author`.
+  static store::AppendRequest request_of(protocol::SendCommand command,
+                                         const core::Identity& author);
+  static store::AppendRequest request_of(protocol::EventCommand command,
+                                         const core::Identity& author);
 
   // Called for every new message a room releases, whichever node stored it,
   // in seq order per room.
@@ -110,6 +118,9 @@ class ChatService {
   HistoryFrames& history() { return history_; }
 
  private:
+  // Stores `request` for a connection that must be in its room; acks or
+  // refuses it to the connection.
+  void submit(const ConnectionPtr& connection, store::AppendRequest request, Done settled);
   // The rest of a join once its room is open (null: it cannot be).
   void finish_join(const std::weak_ptr<Connection>& weak, core::Room* room,
                    std::optional<std::uint64_t> since, const std::optional<std::string>& id,

@@ -9,11 +9,24 @@ namespace {
 constexpr std::size_t kSweepEvery = 4096;
 }  // namespace
 
+core::Frame HistoryFrames::encode(std::string_view room, const store::StoredMessage& message) {
+  protocol::MessageView view{room,         message.seq,       message.ts,   message.user,
+                             message.text, message.client_id, message.guest};
+  view.kind = message.kind;
+  view.target = message.target;
+  view.reply_to = message.reply_to;
+  view.emoji = message.emoji;
+  view.on = message.on;
+  view.edited_ts = message.edited_ts;
+  view.deleted = message.deleted;
+  view.reactions = &message.reactions;
+  return protocol::encode_message(view);
+}
+
 core::Frame HistoryFrames::frame_of(std::string_view room, const store::StoredMessage& message) {
-  auto& slot = rooms_[std::string(room)][message.seq];
+  auto& slot = rooms_[core::fold_case(room)][message.seq];
   if (core::Frame held = slot.lock()) return held;
-  core::Frame frame = protocol::encode_message({room, message.seq, message.ts, message.user,
-                                                message.text, message.client_id, message.guest});
+  core::Frame frame = encode(room, message);
   slot = frame;
   if (++inserted_since_sweep_ >= kSweepEvery) sweep();
   return frame;
@@ -23,7 +36,7 @@ std::vector<core::Frame> HistoryFrames::held_after(std::string_view room, std::u
                                                    std::uint64_t up_to,
                                                    std::size_t max_bytes) const {
   std::vector<core::Frame> frames;
-  auto found = rooms_.find(std::string(room));
+  auto found = rooms_.find(core::fold_case(room));
   if (found == rooms_.end()) return frames;
   std::size_t bytes = 0;
   for (std::uint64_t seq = after + 1; seq <= up_to; ++seq) {
@@ -36,6 +49,10 @@ std::vector<core::Frame> HistoryFrames::held_after(std::string_view room, std::u
     frames.push_back(std::move(frame));
   }
   return frames;
+}
+
+void HistoryFrames::forget(const std::string& room_key, std::uint64_t seq) {
+  if (auto found = rooms_.find(room_key); found != rooms_.end()) found->second.erase(seq);
 }
 
 std::size_t HistoryFrames::size() const {

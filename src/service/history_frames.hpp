@@ -26,6 +26,13 @@ class HistoryFrames {
   // The frames still held of the messages after `after`, in seq order, as
   // long as they run without a gap, up to `max_bytes` (at least one): a
   // replay's next piece without a store read when others hold it.
+  // The frame of `message` as read in a final view (with its reactions):
+  // never shared, since the message may change.
+  static core::Frame encode(std::string_view room, const store::StoredMessage& message);
+  // The message `seq` of the room with this key changed (an edit, delete or
+  // reaction of it was released): its held frame is stale, and a deleted
+  // text must not be served again.
+  void forget(const std::string& room_key, std::uint64_t seq);
   std::vector<core::Frame> held_after(std::string_view room, std::uint64_t after,
                                       std::uint64_t up_to, std::size_t max_bytes) const;
   std::size_t size() const;
@@ -34,7 +41,7 @@ class HistoryFrames {
   using Seqs = std::unordered_map<std::uint64_t, std::weak_ptr<const std::string>>;
   void sweep();
 
-  std::unordered_map<std::string, Seqs> rooms_;  // by room name as shown
+  std::unordered_map<std::string, Seqs> rooms_;  // by room key
   std::size_t inserted_since_sweep_ = 0;
 };
 

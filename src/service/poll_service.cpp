@@ -95,7 +95,7 @@ void PollService::read_before(const core::RoomName& room, std::optional<std::uin
   struct Read {
     store::RoomRecord record;
     std::vector<store::StoredMessage> messages;
-    std::size_t wanted = 0;  // messages in the range, up to the limit
+    bool truncated = false;
   };
   obs::count(obs::counters().history_reads);
   if (refused_as_busy(done)) return;
@@ -105,16 +105,49 @@ void PollService::read_before(const core::RoomName& room, std::optional<std::uin
         auto record = store.open_room(room);
         if (!record) return record.error();
         const std::uint64_t up_to = before ? (*before == 0 ? 0 : *before - 1) : record->last_seq;
-        auto messages = store.read_messages(store::RangeQuery{room, 0, up_to, limit, max_bytes});
+        // History shows messages as they are now: edited, deleted, reacted to.
+        bool truncated = false;
+        store::RangeQuery query{room, 0, up_to, limit, max_bytes};
+        query.view = store::View::final_messages;
+        query.stopped_by_bytes = &truncated;
+        auto messages = store.read_messages(query);
         if (!messages) return messages.error();
-        const std::size_t wanted = static_cast<std::size_t>(
-            std::min<std::uint64_t>(std::min(up_to, record->last_seq), limit));
-        return Read{*record, std::move(*messages), wanted};
+        return Read{*record, std::move(*messages), truncated};
       },
-      [this, done = std::move(done)](store::Result<Read> read) {
+      [done = std::move(done)](store::Result<Read> read) {
         if (!read) return done(store_failed());
-        done(page_of(chat_.history(), read->record.name, read->messages, read->record.last_seq,
-                     read->wanted));
+        MessagePage page{read->record.name, {}, read->record.last_seq, read->truncated};
+        page.messages.reserve(read->messages.size());
+        for (const auto& message : read->messages) {
+          page.messages.push_back(HistoryFrames::encode(read->record.name, message));
+        }
+        done(std::move(page));
+      });
+}
+
+void PollService::read_message(const core::RoomName& room, std::uint64_t seq,
+                               Done<core::Frame> done) {
+  struct Read {
+    std::string room_name;
+    std::optional<store::StoredMessage> message;
+  };
+  obs::count(obs::counters().history_reads);
+  store_.run<Read>(
+      [room, seq](store::MessageStore& store) -> store::Result<Read> {
+        store::RangeQuery query{room, seq - 1, seq, 1};
+        query.view = store::View::final_messages;
+        auto messages = store.read_messages(query);
+        if (!messages) return messages.error();
+        if (messages->empty() || messages->front().seq != seq) return Read{};
+        // The room exists (it has the message): opening it creates nothing.
+        auto record = store.open_room(room);
+        if (!record) return record.error();
+        return Read{record->name, std::move(messages->front())};
+      },
+      [done = std::move(done)](store::Result<Read> read) {
+        if (!read) return done(store_failed());
+        if (!read->message) return done(Refusal{ErrorCode::not_found, "no such message"});
+        done(HistoryFrames::encode(read->room_name, *read->message));
       });
 }
 

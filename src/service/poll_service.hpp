@@ -56,6 +56,9 @@ class PollService {
   // The `limit` messages before seq `before` (before all, without it), oldest first.
   void read_before(const core::RoomName& room, std::optional<std::uint64_t> before,
                    std::size_t limit, Done<MessagePage> done);
+  // The message `seq` of `room` in its final state; not_found when that seq
+  // is not a message (an edit, say) or the room has no such seq.
+  void read_message(const core::RoomName& room, std::uint64_t seq, Done<core::Frame> done);
   // Messages with seq > after, oldest first; `identity` counts as present.
   void poll(const core::Identity& identity, const core::RoomName& room, std::uint64_t after,
             std::size_t limit, Done<MessagePage> done);

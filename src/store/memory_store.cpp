@@ -19,23 +19,105 @@ Result<std::vector<Appended>> MemoryStore::append_batch(std::span<const AppendRe
   std::vector<Appended> results;
   results.reserve(requests.size());
   for (const AppendRequest& request : requests) {
+    if (request.kind != core::EventKind::message && !rooms_.contains(request.room.key())) {
+      results.push_back({request.room.text(), 0, 0, false, refusal_of(request, std::nullopt)});
+      continue;
+    }
     RoomData& data = room_data(request.room);
-    auto [seen, fresh] =
-        data.seq_by_author_and_id.try_emplace({request.author.id, request.client_id}, 0);
-    if (!fresh) {
+    const std::pair<std::string, std::string> id{request.author.id, request.client_id};
+    if (auto seen = data.seq_by_author_and_id.find(id); seen != data.seq_by_author_and_id.end()) {
       const StoredMessage& first = data.messages[seen->second - 1];
       results.push_back({data.record.name, first.seq, first.ts, true});
       continue;
     }
+    std::optional<TargetMessage> target;
+    if (const std::uint64_t named = named_seq(request);
+        named > 0 && named <= data.messages.size()) {
+      const StoredMessage& found = data.messages[named - 1];
+      target = TargetMessage{found.kind, found.author_id, found.deleted};
+    }
+    if (auto refused = refusal_of(request, target)) {
+      results.push_back({data.record.name, 0, 0, false, refused});
+      continue;
+    }
+    if (request.kind == core::EventKind::reaction) {
+      auto found = data.reactions.find({request.target, request.author.id, request.emoji});
+      const ReactionState state =
+          found == data.reactions.end() ? ReactionState{} : found->second.state;
+      if (changes_nothing(request, state)) {
+        results.emplace_back(data.record.name, state.set_by, 0, true);
+        continue;
+      }
+    }
     const std::uint64_t seq = ++data.record.last_seq;
-    seen->second = seq;
+    data.seq_by_author_and_id.emplace(id, seq);
     latest_activity_ = std::max(latest_activity_ + 1, now_ms);  // ties keep their order
     data.last_active = latest_activity_;
-    data.messages.push_back({seq, now_ms, request.author.user.text(), request.text,
-                             request.client_id, request.author.id, request.author.is_guest()});
+    StoredMessage event{
+        seq,
+        now_ms,
+        request.author.user.text(),
+        request.kind == core::EventKind::edit || request.kind == core::EventKind::message
+            ? request.text
+            : std::string(),
+        request.client_id,
+        request.author.id,
+        request.author.is_guest()};
+    event.kind = request.kind;
+    event.target = request.kind == core::EventKind::message ? 0 : request.target;
+    event.reply_to = request.kind == core::EventKind::message ? request.reply_to : 0;
+    if (request.kind == core::EventKind::reaction) {
+      event.emoji = request.emoji;
+      event.on = request.on;
+    }
+    data.messages.push_back(std::move(event));
+    apply(data, data.messages.back());
     results.push_back({data.record.name, seq, now_ms, false});
   }
   return results;
+}
+
+void MemoryStore::apply(RoomData& data, const StoredMessage& event) {
+  if (event.kind == core::EventKind::message) return;
+  StoredMessage& target = data.messages[event.target - 1];
+  switch (event.kind) {
+    case core::EventKind::edit:
+      target.text = event.text;
+      target.edited_ts = event.ts;
+      break;
+    case core::EventKind::deletion:
+      // The text goes, from the message and from every edit of it.
+      for (StoredMessage& stored : data.messages) {
+        if (stored.seq == event.target ||
+            (stored.kind == core::EventKind::edit && stored.target == event.target)) {
+          stored.text.clear();
+          stored.text.shrink_to_fit();
+          stored.deleted = true;
+        }
+      }
+      std::erase_if(data.reactions,
+                    [&](const auto& entry) { return std::get<0>(entry.first) == event.target; });
+      break;
+    case core::EventKind::reaction:
+      data.reactions[{event.target, event.author_id, event.emoji}] = {{event.on, event.seq},
+                                                                      event.user};
+      break;
+    case core::EventKind::message:
+      break;
+  }
+}
+
+std::vector<Reaction> MemoryStore::reactions_of(const RoomData& data, std::uint64_t seq) {
+  std::vector<std::tuple<std::uint64_t, std::string, std::string>> on;  // set_by, emoji, user
+  for (auto it = data.reactions.lower_bound({seq, "", ""});
+       it != data.reactions.end() && std::get<0>(it->first) == seq; ++it) {
+    if (it->second.state.on)
+      on.emplace_back(it->second.state.set_by, std::get<2>(it->first), it->second.user);
+  }
+  std::sort(on.begin(), on.end());
+  std::vector<Reaction> reactions;
+  for (auto& [set_by, emoji, user] : on) add_reaction(reactions, std::move(emoji), std::move(user));
+  return reactions;
 }
 
 Result<std::vector<StoredMessage>> MemoryStore::read_messages(const RangeQuery& query) {
@@ -47,17 +129,27 @@ Result<std::vector<StoredMessage>> MemoryStore::read_messages(const RangeQuery& 
   // Indexes [first, end) of messages, grown from the end that is kept.
   std::size_t bytes = 0;
   std::vector<StoredMessage> read;
-  const auto fits = [&](const StoredMessage& message) {
+  const bool final_view = query.view == View::final_messages;
+  // Adds messages[i] unless the view skips it; false once the read is full.
+  const auto take = [&](std::uint64_t i) {
+    if (final_view && messages[i].kind != core::EventKind::message) return true;
     if (read.size() >= query.limit) return false;
+    StoredMessage message = messages[i];
+    if (final_view) message.reactions = reactions_of(it->second, message.seq);
     bytes += message_bytes(message);
-    return read.empty() || bytes <= query.max_bytes;
+    if (!read.empty() && bytes > query.max_bytes) {
+      if (query.stopped_by_bytes != nullptr) *query.stopped_by_bytes = true;
+      return false;
+    }
+    read.push_back(std::move(message));
+    return true;
   };
   if (query.keep == Keep::oldest) {
-    for (std::uint64_t i = query.after; i < last && fits(messages[i]); ++i)
-      read.push_back(messages[i]);
+    for (std::uint64_t i = query.after; i < last && take(i); ++i) {
+    }
   } else {
-    for (std::uint64_t i = last; i > query.after && fits(messages[i - 1]); --i)
-      read.push_back(messages[i - 1]);
+    for (std::uint64_t i = last; i > query.after && take(i - 1); --i) {
+    }
     std::reverse(read.begin(), read.end());
   }
   return read;

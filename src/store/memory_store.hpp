@@ -3,8 +3,10 @@
 #pragma once
 
 #include <map>
+#include <tuple>
 #include <unordered_map>
 
+#include "store/event_rules.hpp"
 #include "store/store.hpp"
 
 namespace parley::store {
@@ -47,8 +49,17 @@ class MemoryStore : public Store {
     std::vector<StoredMessage> messages;  // messages[i].seq == i + 1
     // By (author identity id, client id): a name that changes hands does not.
     std::map<std::pair<std::string, std::string>, std::uint64_t> seq_by_author_and_id;
+    struct Reacted {
+      ReactionState state;
+      std::string user;
+    };
+    // By (message seq, author identity id, emoji).
+    std::map<std::tuple<std::uint64_t, std::string, std::string>, Reacted> reactions;
   };
   RoomData& room_data(const core::RoomName& room);
+  // Applies a stored edit, delete or reaction to the message it names.
+  static void apply(RoomData& data, const StoredMessage& event);
+  static std::vector<Reaction> reactions_of(const RoomData& data, std::uint64_t seq);
 
   std::unordered_map<std::string, RoomData> rooms_;          // by room key
   std::int64_t latest_activity_ = 0;                         // strictly increasing activity stamps

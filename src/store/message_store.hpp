@@ -5,11 +5,15 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "core/error_code.hpp"
+#include "core/event_kind.hpp"
 #include "core/identity.hpp"
 #include "core/names.hpp"
 #include "store/result.hpp"
@@ -21,14 +25,41 @@ struct RoomRecord {
   std::uint64_t last_seq = 0;
 };
 
+using core::Reaction;
+
+// One event of a room: a message, or an edit, delete or reaction of one.
 struct StoredMessage {
+  StoredMessage() = default;
+  // A message as v1 knew it; the other fields are set by name.
+  StoredMessage(std::uint64_t seq, std::int64_t ts, std::string user, std::string text,
+                std::string client_id, std::string author_id, bool guest)
+      : seq(seq),
+        ts(ts),
+        user(std::move(user)),
+        text(std::move(text)),
+        client_id(std::move(client_id)),
+        author_id(std::move(author_id)),
+        guest(guest) {}
+
   std::uint64_t seq = 0;
   std::int64_t ts = 0;
   std::string user;  // the author's name, as it was then
+  // A message's text as it is now (edits replace it), an edit's new text;
+  // empty once deleted, and for deletes and reactions.
   std::string text;
   std::string client_id;
   std::string author_id;  // the author's identity id (core::Identity::id)
   bool guest = false;     // the author was a guest
+  core::EventKind kind = core::EventKind::message;
+  std::uint64_t target = 0;    // edit, delete, reaction: the message's seq
+  std::uint64_t reply_to = 0;  // message: the seq it answers (0: none)
+  std::string emoji;           // reaction
+  bool on = false;             // reaction: set (true) or taken back
+  std::int64_t edited_ts = 0;  // message: the last edit's ts (0: never edited)
+  bool deleted = false;        // message, edit: its text was removed for good
+  // Message, in a View::final_messages read only: the reactions that are on,
+  // emoji by emoji in the order each was first set.
+  std::vector<Reaction> reactions;
 };
 
 // The length of `text` as a JSON string's content: quotes and backslashes
@@ -53,12 +84,22 @@ inline std::size_t json_escaped_size(std::string_view text) {
 // are capped in bytes.
 inline std::size_t message_bytes(const StoredMessage& message) {
   constexpr std::size_t kFrameOverhead = 200;  // a 64-character room, large numbers, guest
-  return json_escaped_size(message.text) + json_escaped_size(message.user) +
-         json_escaped_size(message.client_id) + kFrameOverhead;
+  std::size_t size = json_escaped_size(message.text) + json_escaped_size(message.user) +
+                     json_escaped_size(message.client_id) + message.emoji.size() + kFrameOverhead;
+  for (const Reaction& reaction : message.reactions) {
+    size += reaction.emoji.size() + 8;
+    for (const std::string& user : reaction.users) size += json_escaped_size(user) + 3;
+  }
+  return size;
 }
 
 // Which messages a read capped by count or bytes keeps when there are more.
 enum class Keep { newest, oldest };
+
+// What a read returns: every event as it is stored (a replay, a poll), or
+// the message events only, each in its final state with its reactions (a
+// page of history).
+enum class View { events, final_messages };
 
 // Messages with after < seq <= up_to, returned oldest first: at most `limit`,
 // and no more than `max_bytes` (message_bytes) unless one message alone is
@@ -72,20 +113,49 @@ struct RangeQuery {
   std::size_t limit = 0;
   std::size_t max_bytes = SIZE_MAX;
   Keep keep = Keep::newest;
+  View view = View::events;  // with final_messages, `limit` counts messages
+  // Set to true when given and the read stopped at max_bytes with more to
+  // read (in the final view, seqs do not tell: events are skipped).
+  bool* stopped_by_bytes = nullptr;
 };
 
+// An event to store: a message (text, reply_to), an edit (target, text), a
+// delete (target) or a reaction (target, emoji, on).
 struct AppendRequest {
+  // A message; the fields of other kinds are set by name.
+  AppendRequest(core::RoomName room, core::Identity author, std::string text, std::string client_id)
+      : room(std::move(room)),
+        author(std::move(author)),
+        text(std::move(text)),
+        client_id(std::move(client_id)) {}
+
   core::RoomName room;
   core::Identity author;
   std::string text;
   std::string client_id;
+  core::EventKind kind = core::EventKind::message;
+  std::uint64_t target = 0;
+  std::uint64_t reply_to = 0;
+  std::string emoji;
+  bool on = false;
 };
 
 struct Appended {
+  Appended() = default;
+  Appended(std::string room_name, std::uint64_t seq, std::int64_t ts, bool duplicate,
+           std::optional<core::Error> refused = std::nullopt)
+      : room_name(std::move(room_name)), seq(seq), ts(ts), duplicate(duplicate), refused(refused) {}
+
   std::string room_name;  // the room as first written
   std::uint64_t seq = 0;
   std::int64_t ts = 0;
-  bool duplicate = false;  // the id was used before: nothing new was stored
+  // Nothing new was stored: the id was used before (seq and ts are the
+  // first event's), or a reaction was already as asked (seq is the event
+  // that set it; 0 when it was never on).
+  bool duplicate = false;
+  // The request was refused and stored nothing (not_found, forbidden); the
+  // other requests of its batch are unaffected.
+  std::optional<core::Error> refused;
 };
 
 class MessageStore {
@@ -97,10 +167,11 @@ class MessageStore {
   virtual Result<RoomRecord> open_room(const core::RoomName& room) = 0;
 
   // Stores every request in one transaction, in order: per request the
-  // idempotency check by (room, author id, client id), then seq = last seq +
-  // 1. Either all are durable when this returns, or none is and an error is
-  // returned. A duplicate stores nothing and answers the first message's seq
-  // and ts.
+  // idempotency check by (room, author id, client id), then the rules of its
+  // kind (event_rules.hpp), then seq = last seq + 1. Either all are durable
+  // when this returns, or none is and an error is returned. A duplicate
+  // stores nothing and answers the first event's seq and ts. An event whose
+  // room does not exist is refused (not_found) and creates no room.
   virtual Result<std::vector<Appended>> append_batch(std::span<const AppendRequest> requests,
                                                      std::int64_t now_ms) = 0;
 

@@ -214,10 +214,11 @@ bool WsSession::handle(const ws::Event& event) {
 void WsSession::dispatch(std::string_view text) {
   obs::count(obs::counters().ws_frames_received);
   auto parsed = protocol::parse_client_frame(text);
-  // Sends are bounded by their own limit (in flight, awaiting the commit);
-  // every other frame comes out of the allowance.
+  // Sends (and edits, deletes, reactions) are bounded by their own limit (in
+  // flight, awaiting the commit); every other frame comes out of the allowance.
   const auto* command = std::get_if<protocol::ClientCommand>(&parsed);
-  if (command == nullptr || !std::holds_alternative<protocol::SendCommand>(*command)) {
+  if (command == nullptr || (!std::holds_alternative<protocol::SendCommand>(*command) &&
+                             !std::holds_alternative<protocol::EventCommand>(*command))) {
     gate_.spend_frame_allowance();
   }
   if (auto* refused = std::get_if<protocol::FrameError>(&parsed)) {
@@ -232,7 +233,8 @@ void WsSession::dispatch(std::string_view text) {
         using T = std::decay_t<decltype(typed)>;
         if constexpr (std::is_same_v<T, protocol::JoinCommand>) {
           if (auto join = gate_.admit_join(std::move(typed))) start_join(std::move(*join));
-        } else if constexpr (std::is_same_v<T, protocol::SendCommand>) {
+        } else if constexpr (std::is_same_v<T, protocol::SendCommand> ||
+                             std::is_same_v<T, protocol::EventCommand>) {
           gate_.start_send();
           chat.send(self, std::move(typed), [self] {
             if (auto join = self->gate_.finish_send()) {

@@ -145,11 +145,17 @@ TEST(SqliteMigrations, ASchema2DatabaseUpgradesWithoutLossKeepingIdempotency) {
     EXPECT_TRUE((*guest_session)->owner.starts_with("g:")) << (*guest_session)->owner;
     EXPECT_GT((*guest_session)->owner.size(), 10u) << "a random public id";
   }
-  EXPECT_EQ(query_text(path, "PRAGMA user_version"), "3");
+  EXPECT_EQ(query_text(path, "PRAGMA user_version"),
+            std::to_string(latest_sqlite_schema_version()));
   EXPECT_EQ(query_text(path,
                        "SELECT name FROM sqlite_master WHERE type = 'index' AND "
                        "name = 'sessions_by_expiry'"),
             "sessions_by_expiry");
+  // Migration 4: the old rows are plain messages, neither edited nor deleted.
+  EXPECT_EQ(query_text(path,
+                       "SELECT COUNT(*) FROM messages WHERE kind = 0 AND deleted = 0 AND "
+                       "edited_ts = 0 AND target = 0 AND reply_to = 0"),
+            "3");
   // Opened again, nothing is migrated twice.
   SqliteStore reopened(SqliteOptions{path, Durability::normal});
   EXPECT_EQ(reopened.read_range(room("lobby"), 0, 100, 100)->size(), 3u);

@@ -7,8 +7,8 @@
 namespace parley::store {
 namespace {
 
-// The same tables and meaning as the SQLite schema (sqlite_store.cpp at its
-// version 3), written for PostgreSQL. Append new migrations at the end; never
+// The same tables and meaning as the SQLite schema (sqlite_migrations.cpp at
+// its version 4), written for PostgreSQL. Append new migrations at the end; never
 // edit one that has shipped.
 constexpr const char* kMigrations[] = {
     // 1: rooms and their messages. A room's last_seq is the counter that
@@ -67,6 +67,29 @@ constexpr const char* kMigrations[] = {
       revoked boolean NOT NULL DEFAULT false
     );
     CREATE INDEX tokens_by_user ON tokens (user_key);
+    )sql",
+    // 3: edits, deletes, reactions and replies: events of their own kinds in
+    // a room's one seq space, each naming a message (target); a message keeps
+    // its current text, and the reactions as they stand have a table.
+    R"sql(
+    ALTER TABLE messages ADD COLUMN kind smallint NOT NULL DEFAULT 0,
+      ADD COLUMN target bigint NOT NULL DEFAULT 0,
+      ADD COLUMN reply_to bigint NOT NULL DEFAULT 0,
+      ADD COLUMN emoji text NOT NULL DEFAULT '',
+      ADD COLUMN reaction_on boolean NOT NULL DEFAULT false,
+      ADD COLUMN edited_ts bigint NOT NULL DEFAULT 0,
+      ADD COLUMN deleted boolean NOT NULL DEFAULT false;
+    CREATE INDEX messages_by_target ON messages (room_id, target) WHERE target > 0;
+    CREATE TABLE reactions (
+      room_id bigint NOT NULL REFERENCES rooms (id),
+      target bigint NOT NULL,
+      author_id text NOT NULL,
+      emoji text NOT NULL,
+      user_name text NOT NULL,
+      is_on boolean NOT NULL,
+      set_by bigint NOT NULL,
+      PRIMARY KEY (room_id, target, author_id, emoji)
+    );
     )sql",
 };
 

@@ -41,22 +41,60 @@ constexpr PgStatement kInsertMessages{
     "guest) SELECT r, s, $3::bigint, uk, un, t, c, a, g FROM unnest($1::bigint[], "
     "$2::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::boolean[]) "
     "AS m(r, s, uk, un, t, c, a, g)"};
+constexpr PgStatement kFindTarget{"find_target",
+                                  "SELECT kind, author_id, deleted FROM messages WHERE room_id = "
+                                  "$1::bigint AND seq = $2::bigint"};
+constexpr PgStatement kFindReaction{
+    "find_reaction",
+    "SELECT is_on, set_by FROM reactions WHERE room_id = $1::bigint AND target = $2::bigint "
+    "AND author_id = $3::text AND emoji = $4::text"};
+constexpr PgStatement kInsertEvent{
+    "insert_event",
+    "INSERT INTO messages (room_id, seq, ts, user_key, user_name, text, client_id, author_id, "
+    "guest, kind, target, reply_to, emoji, reaction_on) VALUES ($1::bigint, $2::bigint, "
+    "$3::bigint, $4::text, $5::text, $6::text, $7::text, $8::text, $9::boolean, $10::smallint, "
+    "$11::bigint, $12::bigint, $13::text, $14::boolean)"};
+constexpr PgStatement kEditMessage{"edit_message",
+                                   "UPDATE messages SET text = $3::text, edited_ts = $4::bigint "
+                                   "WHERE room_id = $1::bigint AND seq = $2::bigint"};
+// The text goes for good: from the message and from every edit of it.
+constexpr PgStatement kDeleteMessage{
+    "delete_message",
+    "UPDATE messages SET text = '', deleted = true WHERE room_id = $1::bigint "
+    "AND (seq = $2::bigint OR (target = $2::bigint AND kind = 1))"};
+constexpr PgStatement kDeleteReactions{
+    "delete_reactions", "DELETE FROM reactions WHERE room_id = $1::bigint AND target = $2::bigint"};
+constexpr PgStatement kSetReaction{
+    "set_reaction",
+    "INSERT INTO reactions (room_id, target, author_id, emoji, user_name, is_on, set_by) "
+    "VALUES ($1::bigint, $2::bigint, $3::text, $4::text, $5::text, $6::boolean, $7::bigint) "
+    "ON CONFLICT (room_id, target, author_id, emoji) DO UPDATE SET "
+    "user_name = excluded.user_name, is_on = excluded.is_on, set_by = excluded.set_by"};
 constexpr PgStatement kAdvanceRooms{
     "advance_rooms",
     "UPDATE rooms SET last_seq = u.last_seq, "
     "last_active_ms = GREATEST(rooms.last_active_ms, u.active) "
     "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u(id, last_seq, active) "
     "WHERE rooms.id = u.id"};
-constexpr PgStatement kReadNewest{
-    "read_newest",
-    "SELECT seq, ts, user_name, text, client_id, author_id, guest FROM messages "
-    "WHERE room_id = (SELECT id FROM rooms WHERE key = $1::text) AND seq > $2::bigint "
-    "AND seq <= $3::bigint ORDER BY seq DESC LIMIT $4::bigint"};
-constexpr PgStatement kReadOldest{
-    "read_oldest",
-    "SELECT seq, ts, user_name, text, client_id, author_id, guest FROM messages "
-    "WHERE room_id = (SELECT id FROM rooms WHERE key = $1::text) AND seq > $2::bigint "
-    "AND seq <= $3::bigint ORDER BY seq ASC LIMIT $4::bigint"};
+#define PARLEY_READ_EVENTS                                                                 \
+  "SELECT seq, ts, user_name, text, client_id, author_id, guest, kind, target, reply_to, " \
+  "emoji, reaction_on, edited_ts, deleted FROM messages "                                  \
+  "WHERE room_id = (SELECT id FROM rooms WHERE key = $1::text) AND seq > $2::bigint "      \
+  "AND seq <= $3::bigint "
+constexpr PgStatement kReadNewest{"read_newest",
+                                  PARLEY_READ_EVENTS "ORDER BY seq DESC LIMIT $4::bigint"};
+constexpr PgStatement kReadOldest{"read_oldest",
+                                  PARLEY_READ_EVENTS "ORDER BY seq ASC LIMIT $4::bigint"};
+constexpr PgStatement kReadNewestMessages{
+    "read_newest_messages", PARLEY_READ_EVENTS "AND kind = 0 ORDER BY seq DESC LIMIT $4::bigint"};
+constexpr PgStatement kReadOldestMessages{
+    "read_oldest_messages", PARLEY_READ_EVENTS "AND kind = 0 ORDER BY seq ASC LIMIT $4::bigint"};
+#undef PARLEY_READ_EVENTS
+constexpr PgStatement kReadReactions{
+    "read_reactions",
+    "SELECT target, emoji, user_name FROM reactions "
+    "WHERE room_id = (SELECT id FROM rooms WHERE key = $1::text) AND target >= $2::bigint "
+    "AND target <= $3::bigint AND is_on ORDER BY set_by"};
 constexpr PgStatement kListRooms{
     "list_rooms",
     "SELECT name, last_seq FROM rooms ORDER BY last_active_ms DESC, id DESC LIMIT $1::bigint"};
@@ -149,6 +187,8 @@ Result<void> PostgresStore::create_rooms(std::span<const AppendRequest> requests
   PgArray names;
   std::unordered_set<std::string_view> added;
   for (const AppendRequest& request : requests) {
+    // An edit, delete or reaction names a message: it never creates its room.
+    if (request.kind != core::EventKind::message) continue;
     if (known_rooms_.contains(request.room.key()) || !added.insert(request.room.key()).second) {
       continue;
     }
@@ -174,9 +214,7 @@ Result<std::vector<Appended>> PostgresStore::append_once(std::span<const AppendR
   for (const auto& [key, room] : rooms) room_keys.add(key);
   auto locked = connection_.execute(kLockRooms, {room_keys.literal()});
   if (!locked) return locked.error();
-  if (static_cast<std::size_t>(locked->rows()) != rooms.size()) {
-    return make_error(PgError::statement_failed);
-  }
+  // Rooms named only by events may not exist (their id stays 0).
   for (int row = 0; row < locked->rows(); ++row) {
     LockedRoom& room = rooms.at(locked->text(row, 1));
     room = {locked->integer(row, 0), std::string(locked->text(row, 2)),
@@ -205,22 +243,68 @@ Result<std::vector<Appended>> PostgresStore::append_once(std::span<const AppendR
   }
 
   // The rest in order: a repeat within the batch answers the first's seq.
+  // Plain messages are inserted together, in one statement; an event (or a
+  // reply) is checked against what is stored, so what comes before it is
+  // inserted first.
   std::map<std::tuple<std::int64_t, std::string_view, std::string_view>, std::size_t> first;
   PgArray seq_rooms, seqs, user_keys, user_names, texts, clients, authors, guests;
-  bool inserts = false;
+  bool pending = false;
+  bool advanced = false;
+  const std::string ts = std::to_string(now);
+  const auto insert_pending = [&]() -> Result<void> {
+    if (!pending) return {};
+    auto inserted = connection_.execute(
+        kInsertMessages,
+        {seq_rooms.literal(), seqs.literal(), ts, user_keys.literal(), user_names.literal(),
+         texts.literal(), clients.literal(), authors.literal(), guests.literal()});
+    if (!inserted) return inserted.error();
+    seq_rooms = {}, seqs = {}, user_keys = {}, user_names = {}, texts = {}, clients = {},
+    authors = {}, guests = {};
+    pending = false;
+    return {};
+  };
   for (std::size_t i = 0; i < requests.size(); ++i) {
     if (is_stored[i]) continue;
     const AppendRequest& request = requests[i];
     LockedRoom& room = rooms.at(request.room.key());
+    if (room.id == 0) {
+      results[i] = {request.room.text(), 0, 0, false, refusal_of(request, std::nullopt)};
+      continue;
+    }
     const auto [earlier, is_new] =
         first.try_emplace({room.id, request.author.id, request.client_id}, i);
     if (!is_new) {
       results[i] = results[earlier->second];
-      results[i].duplicate = true;
+      if (!results[i].refused) results[i].duplicate = true;
+      continue;
+    }
+    if (named_seq(request) != 0) {
+      if (auto inserted = insert_pending(); !inserted) return inserted.error();
+      std::optional<ReactionState> unchanged;
+      auto refused = check_event(room.id, request, unchanged);
+      if (!refused) return refused.error();
+      if (*refused) {
+        results[i] = {room.name, 0, 0, false, *refused};
+        first.erase(earlier);  // a refusal stores nothing: the id is still free
+        continue;
+      }
+      if (unchanged) {
+        results[i] = {room.name, unchanged->set_by, 0, true};
+        first.erase(earlier);
+        continue;
+      }
+      room.last_seq += 1;
+      room.activity = next_activity(now);
+      advanced = true;
+      results[i] = {room.name, room.last_seq, now, false};
+      if (auto inserted = insert_event(room.id, room.last_seq, now, request); !inserted) {
+        return inserted.error();
+      }
       continue;
     }
     room.last_seq += 1;
     room.activity = next_activity(now);
+    advanced = true;
     results[i] = {room.name, room.last_seq, now, false};
     seq_rooms.add(room.id);
     seqs.add(room.last_seq);
@@ -230,15 +314,10 @@ Result<std::vector<Appended>> PostgresStore::append_once(std::span<const AppendR
     clients.add(request.client_id);
     authors.add(request.author.id);
     guests.add_boolean(request.author.is_guest());
-    inserts = true;
+    pending = true;
   }
-  if (inserts) {
-    const std::string ts = std::to_string(now);
-    auto inserted = connection_.execute(
-        kInsertMessages,
-        {seq_rooms.literal(), seqs.literal(), ts, user_keys.literal(), user_names.literal(),
-         texts.literal(), clients.literal(), authors.literal(), guests.literal()});
-    if (!inserted) return inserted.error();
+  if (auto inserted = insert_pending(); !inserted) return inserted.error();
+  if (advanced) {
     PgArray advanced_ids, last_seqs, activities;
     for (const auto& [key, room] : rooms) {
       if (room.activity == 0) continue;
@@ -256,15 +335,82 @@ Result<std::vector<Appended>> PostgresStore::append_once(std::span<const AppendR
   return results;
 }
 
+Result<std::optional<core::Error>> PostgresStore::check_event(
+    std::int64_t room_id, const AppendRequest& request, std::optional<ReactionState>& unchanged) {
+  const std::string room = std::to_string(room_id);
+  const std::string seq = std::to_string(std::min<std::uint64_t>(named_seq(request), INT64_MAX));
+  auto found = connection_.execute(kFindTarget, {room, seq});
+  if (!found) return found.error();
+  std::optional<TargetMessage> target;
+  if (found->rows() == 1) {
+    target = TargetMessage{static_cast<core::EventKind>(found->integer(0, 0)),
+                           std::string(found->text(0, 1)), found->boolean(0, 2)};
+  }
+  if (auto refused = refusal_of(request, target)) return std::optional<core::Error>{refused};
+  if (request.kind == core::EventKind::reaction) {
+    auto reaction =
+        connection_.execute(kFindReaction, {room, seq, request.author.id, request.emoji});
+    if (!reaction) return reaction.error();
+    ReactionState state;
+    if (reaction->rows() == 1) {
+      state = {reaction->boolean(0, 0), static_cast<std::uint64_t>(reaction->integer(0, 1))};
+    }
+    if (changes_nothing(request, state)) unchanged = state;
+  }
+  return std::optional<core::Error>{};
+}
+
+Result<void> PostgresStore::insert_event(std::int64_t room_id, std::uint64_t seq, std::int64_t now,
+                                         const AppendRequest& request) {
+  const bool is_message = request.kind == core::EventKind::message;
+  const bool has_text = is_message || request.kind == core::EventKind::edit;
+  const bool is_reaction = request.kind == core::EventKind::reaction;
+  const std::string room = std::to_string(room_id);
+  const std::string seq_text = std::to_string(seq);
+  const std::string ts = std::to_string(now);
+  const std::string target = std::to_string(is_message ? 0 : request.target);
+  auto inserted = connection_.execute(
+      kInsertEvent,
+      {room, seq_text, ts, request.author.user.key(), request.author.user.text(),
+       has_text ? std::string_view(request.text) : std::string_view(), request.client_id,
+       request.author.id, request.author.is_guest() ? "true" : "false",
+       std::to_string(static_cast<int>(request.kind)), target,
+       std::to_string(is_message ? request.reply_to : 0),
+       is_reaction ? std::string_view(request.emoji) : std::string_view(),
+       is_reaction && request.on ? "true" : "false"});
+  if (!inserted) return inserted.error();
+  Result<PgResult> applied = PgResult(nullptr);
+  switch (request.kind) {
+    case core::EventKind::edit:
+      applied = connection_.execute(kEditMessage, {room, target, request.text, ts});
+      break;
+    case core::EventKind::deletion:
+      applied = connection_.execute(kDeleteMessage, {room, target});
+      if (applied) applied = connection_.execute(kDeleteReactions, {room, target});
+      break;
+    case core::EventKind::reaction:
+      applied = connection_.execute(
+          kSetReaction, {room, target, request.author.id, request.emoji, request.author.user.text(),
+                         request.on ? "true" : "false", seq_text});
+      break;
+    case core::EventKind::message:
+      break;
+  }
+  if (!applied) return applied.error();
+  return {};
+}
+
 Result<std::vector<StoredMessage>> PostgresStore::read_messages(const RangeQuery& range) {
   std::vector<StoredMessage> messages;
   if (range.up_to <= range.after || range.limit == 0) return messages;
   const bool newest = range.keep == Keep::newest;
+  const bool final_view = range.view == View::final_messages;
   const std::string after = std::to_string(range.after);
   const std::string up_to = std::to_string(std::min<std::uint64_t>(range.up_to, INT64_MAX));
   const std::string limit = std::to_string(std::min<std::size_t>(range.limit, INT64_MAX));
-  auto rows = connection_.execute(newest ? kReadNewest : kReadOldest,
-                                  {range.room.key(), after, up_to, limit});
+  const PgStatement& read = final_view ? (newest ? kReadNewestMessages : kReadOldestMessages)
+                                       : (newest ? kReadNewest : kReadOldest);
+  auto rows = connection_.execute(read, {range.room.key(), after, up_to, limit});
   if (!rows) return failed(rows.error());
   std::size_t bytes = 0;
   for (int row = 0; row < rows->rows(); ++row) {
@@ -275,11 +421,35 @@ Result<std::vector<StoredMessage>> PostgresStore::read_messages(const RangeQuery
                           std::string(rows->text(row, 4)),
                           std::string(rows->text(row, 5)),
                           rows->boolean(row, 6)};
+    message.kind = static_cast<core::EventKind>(rows->integer(row, 7));
+    message.target = static_cast<std::uint64_t>(rows->integer(row, 8));
+    message.reply_to = static_cast<std::uint64_t>(rows->integer(row, 9));
+    message.emoji = std::string(rows->text(row, 10));
+    message.on = rows->boolean(row, 11);
+    message.edited_ts = rows->integer(row, 12);
+    message.deleted = rows->boolean(row, 13);
     bytes += message_bytes(message);
-    if (!messages.empty() && bytes > range.max_bytes) break;
+    if (!messages.empty() && bytes > range.max_bytes) {
+      if (range.stopped_by_bytes != nullptr) *range.stopped_by_bytes = true;
+      break;
+    }
     messages.push_back(std::move(message));
   }
   if (newest) std::reverse(messages.begin(), messages.end());
+  if (final_view && !messages.empty()) {
+    auto reactions =
+        connection_.execute(kReadReactions, {range.room.key(), std::to_string(messages.front().seq),
+                                             std::to_string(messages.back().seq)});
+    if (!reactions) return failed(reactions.error());
+    std::unordered_map<std::uint64_t, StoredMessage*> by_seq;
+    for (StoredMessage& message : messages) by_seq[message.seq] = &message;
+    for (int row = 0; row < reactions->rows(); ++row) {
+      auto found = by_seq.find(static_cast<std::uint64_t>(reactions->integer(row, 0)));
+      if (found == by_seq.end()) continue;
+      add_reaction(found->second->reactions, std::string(reactions->text(row, 1)),
+                   std::string(reactions->text(row, 2)));
+    }
+  }
   return messages;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "store/event_rules.hpp"
 #include "store/postgres/pg_connection.hpp"
 #include "store/store.hpp"
 
@@ -67,6 +68,13 @@ class PostgresStore : public Store {
                                             std::int64_t now_ms);
   // Inserts the rooms not known to exist (none exist twice: ON CONFLICT).
   Result<void> create_rooms(std::span<const AppendRequest> requests, std::int64_t now_ms);
+  // The rules of events (event_rules.hpp) against what is committed: the
+  // refusal, or nullopt; with *unchanged set when a reaction is as asked.
+  Result<std::optional<core::Error>> check_event(std::int64_t room_id, const AppendRequest& request,
+                                                 std::optional<ReactionState>& unchanged);
+  // Stores one event (or a reply) as `seq` and applies it to its message.
+  Result<void> insert_event(std::int64_t room_id, std::uint64_t seq, std::int64_t now,
+                            const AppendRequest& request);
   // The name check and the insert of an account or guest session, in one
   // transaction under a lock on the name, so that two nodes cannot both take it.
   Result<bool> insert_claiming_name(const core::UserName& user, const PgStatement& insert,

@@ -82,6 +82,26 @@ constexpr std::array kMigrations = {
                                      ELSE 'g:' || lower(hex(randomblob(12))) END;
     CREATE INDEX sessions_by_expiry ON sessions (expires_ms);
     )sql"},
+    Migration{4, "edits, deletes, reactions and replies", R"sql(
+    ALTER TABLE messages ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN target INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN reply_to INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN emoji TEXT NOT NULL DEFAULT '';
+    ALTER TABLE messages ADD COLUMN reaction_on INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN edited_ts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX messages_by_target ON messages (room_id, target) WHERE target > 0;
+    CREATE TABLE reactions (
+      room_id INTEGER NOT NULL REFERENCES rooms (id),
+      target INTEGER NOT NULL,
+      author_id TEXT NOT NULL,
+      emoji TEXT NOT NULL,
+      user_name TEXT NOT NULL,
+      is_on INTEGER NOT NULL,
+      set_by INTEGER NOT NULL,
+      PRIMARY KEY (room_id, target, author_id, emoji)
+    ) WITHOUT ROWID;
+    )sql"},
 };
 
 constexpr bool is_numbered_from_one_without_gaps() {

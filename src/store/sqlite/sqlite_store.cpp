@@ -46,8 +46,9 @@ class SqliteStore::Statement {
     return *this;
   }
   Statement& bind(int index, std::string_view value) {
-    sqlite3_bind_text(statement_, index, value.data(), static_cast<int>(value.size()),
-                      SQLITE_TRANSIENT);
+    // An empty view may have no data pointer, which SQLite would store as NULL.
+    sqlite3_bind_text(statement_, index, value.empty() ? "" : value.data(),
+                      static_cast<int>(value.size()), SQLITE_TRANSIENT);
     return *this;
   }
   // SQLITE_ROW, SQLITE_DONE or an error code.
@@ -72,6 +73,7 @@ class SqliteStore::Statement {
 
   std::string text(int column) {
     const auto* bytes = reinterpret_cast<const char*>(sqlite3_column_text(statement_, column));
+    if (bytes == nullptr) return {};
     return std::string(bytes, static_cast<std::size_t>(sqlite3_column_bytes(statement_, column)));
   }
 
@@ -92,7 +94,11 @@ SqliteStore::SqliteStore(const SqliteOptions& options) : max_cached_rooms_(optio
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, options.busy_timeout_ms);
     const std::string pragmas =
-        std::string("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = ") +
+        // secure_delete: a deleted message's text is overwritten in the file,
+        // not left in a free page.
+        std::string(
+            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
+            "PRAGMA secure_delete = ON; PRAGMA synchronous = ") +
         (options.durability == Durability::full ? "FULL;" : "NORMAL;");
     if (!execute(pragmas.c_str())) {
       throw std::runtime_error("cannot configure database: " + std::string(sqlite3_errmsg(db_)));
@@ -217,8 +223,15 @@ Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRe
   std::unordered_map<CachedRoom*, std::int64_t> touched;  // room -> its activity stamp
 
   for (const AppendRequest& request : requests) {
-    auto room = find_or_create_room(request.room, now_ms, now_ms);
+    const bool is_message = request.kind == core::EventKind::message;
+    // An edit, delete or reaction names a message: its room must exist.
+    auto room =
+        is_message ? find_or_create_room(request.room, now_ms, now_ms) : find_room(request.room);
     if (!room) return fail(room.error());
+    if (*room == nullptr) {
+      results.emplace_back(request.room.text(), 0, 0, false, refusal_of(request, std::nullopt));
+      continue;
+    }
     CachedRoom& cached = **room;
     {
       Statement::Use seen(statement(
@@ -232,20 +245,49 @@ Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRe
       }
       if (code != SQLITE_DONE) return fail(make_error(code));
     }
+    if (const std::uint64_t named = named_seq(request); named != 0) {
+      auto target = find_target(cached.id, named);
+      if (!target) return fail(target.error());
+      if (auto refused = refusal_of(request, *target)) {
+        results.emplace_back(cached.name, 0, 0, false, refused);
+        continue;
+      }
+    }
+    if (request.kind == core::EventKind::reaction) {
+      auto state = find_reaction(cached.id, request);
+      if (!state) return fail(state.error());
+      if (changes_nothing(request, *state)) {
+        results.emplace_back(cached.name, state->set_by, 0, true);
+        continue;
+      }
+    }
     const std::uint64_t seq = cached.last_seq + 1;
     Statement::Use insert(
         statement("INSERT INTO messages (room_id, seq, ts, user_key, user_name, text, client_id, "
-                  "author_id, guest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                  "author_id, guest, kind, target, reply_to, emoji, reaction_on) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    const bool has_text = is_message || request.kind == core::EventKind::edit;
+    const bool is_reaction = request.kind == core::EventKind::reaction;
     insert->bind(1, cached.id)
         .bind(2, static_cast<std::int64_t>(seq))
         .bind(3, now_ms)
         .bind(4, request.author.user.key())
         .bind(5, request.author.user.text())
-        .bind(6, request.text)
+        .bind(6, has_text ? std::string_view(request.text) : std::string_view())
         .bind(7, request.client_id)
         .bind(8, request.author.id)
-        .bind(9, std::int64_t{request.author.is_guest()});
+        .bind(9, std::int64_t{request.author.is_guest()})
+        .bind(10, static_cast<std::int64_t>(request.kind))
+        .bind(11, static_cast<std::int64_t>(is_message ? 0 : request.target))
+        .bind(12, static_cast<std::int64_t>(is_message ? request.reply_to : 0))
+        .bind(13, is_reaction ? std::string_view(request.emoji) : std::string_view())
+        .bind(14, std::int64_t{is_reaction && request.on});
     if (const int code = insert->step(); code != SQLITE_DONE) return fail(make_error(code));
+    if (!is_message) {
+      if (auto applied = apply_event(cached.id, seq, now_ms, request); !applied) {
+        return fail(applied.error());
+      }
+    }
     cached.last_seq = seq;
     touched[&cached] = next_activity(now_ms);
     results.push_back({cached.name, seq, now_ms, false});
@@ -261,6 +303,105 @@ Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRe
   return results;
 }
 
+Result<std::optional<TargetMessage>> SqliteStore::find_target(std::int64_t room_id,
+                                                              std::uint64_t seq) {
+  Statement::Use query(
+      statement("SELECT kind, author_id, deleted FROM messages WHERE room_id = ? AND seq = ?"));
+  query->bind(1, room_id)
+      .bind(2, static_cast<std::int64_t>(std::min<std::uint64_t>(seq, INT64_MAX)));
+  const int code = query->step();
+  if (code == SQLITE_DONE) return std::optional<TargetMessage>{};
+  if (code != SQLITE_ROW) return make_error(code);
+  return std::optional<TargetMessage>{TargetMessage{static_cast<core::EventKind>(query->integer(0)),
+                                                    query->text(1), query->integer(2) != 0}};
+}
+
+Result<ReactionState> SqliteStore::find_reaction(std::int64_t room_id,
+                                                 const AppendRequest& request) {
+  Statement::Use query(
+      statement("SELECT is_on, set_by FROM reactions "
+                "WHERE room_id = ? AND target = ? AND author_id = ? AND emoji = ?"));
+  query->bind(1, room_id)
+      .bind(2, static_cast<std::int64_t>(request.target))
+      .bind(3, request.author.id)
+      .bind(4, request.emoji);
+  const int code = query->step();
+  if (code == SQLITE_DONE) return ReactionState{};
+  if (code != SQLITE_ROW) return make_error(code);
+  return ReactionState{query->integer(0) != 0, static_cast<std::uint64_t>(query->integer(1))};
+}
+
+Result<void> SqliteStore::apply_event(std::int64_t room_id, std::uint64_t seq, std::int64_t now_ms,
+                                      const AppendRequest& request) {
+  const auto target = static_cast<std::int64_t>(request.target);
+  const auto step = [](Statement::Use& use) -> Result<void> {
+    if (const int code = use->step(); code != SQLITE_DONE) return make_error(code);
+    return {};
+  };
+  switch (request.kind) {
+    case core::EventKind::edit: {
+      Statement::Use update(
+          statement("UPDATE messages SET text = ?, edited_ts = ? WHERE room_id = ? AND seq = ?"));
+      update->bind(1, request.text).bind(2, now_ms).bind(3, room_id).bind(4, target);
+      return step(update);
+    }
+    case core::EventKind::deletion: {
+      // The text goes for good: from the message, and from every edit of it.
+      Statement::Use message(
+          statement("UPDATE messages SET text = '', deleted = 1 WHERE room_id = ? AND seq = ?"));
+      message->bind(1, room_id).bind(2, target);
+      if (auto done = step(message); !done) return done;
+      Statement::Use edits(
+          statement("UPDATE messages SET text = '', deleted = 1 "
+                    "WHERE room_id = ? AND target = ? AND kind = 1"));
+      edits->bind(1, room_id).bind(2, target);
+      if (auto done = step(edits); !done) return done;
+      Statement::Use reactions(statement("DELETE FROM reactions WHERE room_id = ? AND target = ?"));
+      reactions->bind(1, room_id).bind(2, target);
+      return step(reactions);
+    }
+    case core::EventKind::reaction: {
+      Statement::Use upsert(statement(
+          "INSERT INTO reactions (room_id, target, author_id, emoji, user_name, is_on, set_by) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_id, target, author_id, emoji) "
+          "DO UPDATE SET user_name = excluded.user_name, is_on = excluded.is_on, "
+          "set_by = excluded.set_by"));
+      upsert->bind(1, room_id)
+          .bind(2, target)
+          .bind(3, request.author.id)
+          .bind(4, request.emoji)
+          .bind(5, request.author.user.text())
+          .bind(6, std::int64_t{request.on})
+          .bind(7, static_cast<std::int64_t>(seq));
+      return step(upsert);
+    }
+    case core::EventKind::message:
+      break;
+  }
+  return {};
+}
+
+Result<void> SqliteStore::add_reactions(std::int64_t room_id,
+                                        std::vector<StoredMessage>& messages) {
+  if (messages.empty()) return {};
+  Statement::Use query(
+      statement("SELECT target, emoji, user_name FROM reactions "
+                "WHERE room_id = ? AND target >= ? AND target <= ? AND is_on = 1 ORDER BY set_by"));
+  query->bind(1, room_id)
+      .bind(2, static_cast<std::int64_t>(messages.front().seq))
+      .bind(3, static_cast<std::int64_t>(messages.back().seq));
+  std::unordered_map<std::uint64_t, StoredMessage*> by_seq;
+  for (StoredMessage& message : messages) by_seq[message.seq] = &message;
+  int code;
+  while ((code = query->step()) == SQLITE_ROW) {
+    auto found = by_seq.find(static_cast<std::uint64_t>(query->integer(0)));
+    if (found == by_seq.end()) continue;
+    add_reaction(found->second->reactions, query->text(1), query->text(2));
+  }
+  if (code != SQLITE_DONE) return make_error(code);
+  return {};
+}
+
 Result<std::vector<StoredMessage>> SqliteStore::read_messages(const RangeQuery& range) {
   std::vector<StoredMessage> messages;
   trim_room_cache();
@@ -269,11 +410,17 @@ Result<std::vector<StoredMessage>> SqliteStore::read_messages(const RangeQuery& 
   if (!*found || range.up_to <= range.after || range.limit == 0) return messages;
   // Read from the end that is kept, and stop at the count or the bytes.
   const bool newest = range.keep == Keep::newest;
-  Statement::Use query(statement(
-      newest ? "SELECT seq, ts, user_name, text, client_id, author_id, guest FROM messages "
-               "WHERE room_id = ? AND seq > ? AND seq <= ? ORDER BY seq DESC LIMIT ?"
-             : "SELECT seq, ts, user_name, text, client_id, author_id, guest FROM messages "
-               "WHERE room_id = ? AND seq > ? AND seq <= ? ORDER BY seq ASC LIMIT ?"));
+  const bool final_view = range.view == View::final_messages;
+#define PARLEY_READ_COLUMNS                                                                        \
+  "SELECT seq, ts, user_name, text, client_id, author_id, guest, kind, target, reply_to, "         \
+  "emoji, reaction_on, edited_ts, deleted FROM messages WHERE room_id = ? AND seq > ? AND seq <= " \
+  "? "
+  Statement::Use query(
+      statement(final_view ? (newest ? PARLEY_READ_COLUMNS "AND kind = 0 ORDER BY seq DESC LIMIT ?"
+                                     : PARLEY_READ_COLUMNS "AND kind = 0 ORDER BY seq ASC LIMIT ?")
+                           : (newest ? PARLEY_READ_COLUMNS "ORDER BY seq DESC LIMIT ?"
+                                     : PARLEY_READ_COLUMNS "ORDER BY seq ASC LIMIT ?")));
+#undef PARLEY_READ_COLUMNS
   query->bind(1, (*found)->id)
       .bind(2, static_cast<std::int64_t>(range.after))
       .bind(3, static_cast<std::int64_t>(std::min<std::uint64_t>(range.up_to, INT64_MAX)))
@@ -288,8 +435,16 @@ Result<std::vector<StoredMessage>> SqliteStore::read_messages(const RangeQuery& 
                           query->text(4),
                           query->text(5),
                           query->integer(6) != 0};
+    message.kind = static_cast<core::EventKind>(query->integer(7));
+    message.target = static_cast<std::uint64_t>(query->integer(8));
+    message.reply_to = static_cast<std::uint64_t>(query->integer(9));
+    message.emoji = query->text(10);
+    message.on = query->integer(11) != 0;
+    message.edited_ts = query->integer(12);
+    message.deleted = query->integer(13) != 0;
     bytes += message_bytes(message);
     if (!messages.empty() && bytes > range.max_bytes) {
+      if (range.stopped_by_bytes != nullptr) *range.stopped_by_bytes = true;
       code = SQLITE_DONE;
       break;
     }
@@ -297,6 +452,10 @@ Result<std::vector<StoredMessage>> SqliteStore::read_messages(const RangeQuery& 
   }
   if (code != SQLITE_DONE) return make_error(code);
   if (newest) std::reverse(messages.begin(), messages.end());
+  // Reactions are small next to the bytes cap: added after it was applied.
+  if (final_view) {
+    if (auto added = add_reactions((*found)->id, messages); !added) return added.error();
+  }
   return messages;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "store/event_rules.hpp"
 #include "store/store.hpp"
 
 struct sqlite3;
@@ -83,6 +84,14 @@ class SqliteStore final : public Store {
                                           std::int64_t active_ms);
   Result<CachedRoom*> find_room(const core::RoomName& room);
   Result<void> execute(const char* sql);
+  // The event of `seq` in the room, as the rules of events need it.
+  Result<std::optional<TargetMessage>> find_target(std::int64_t room_id, std::uint64_t seq);
+  Result<ReactionState> find_reaction(std::int64_t room_id, const AppendRequest& request);
+  // Applies a stored edit, delete or reaction (as `seq`) to its message.
+  Result<void> apply_event(std::int64_t room_id, std::uint64_t seq, std::int64_t now_ms,
+                           const AppendRequest& request);
+  // Fills in the reactions of messages read in the final view.
+  Result<void> add_reactions(std::int64_t room_id, std::vector<StoredMessage>& messages);
   // One statement, prepared once (BEGIN, COMMIT: once per transaction).
   Result<void> run(const char* sql);
   std::int64_t next_activity(std::int64_t now_ms);

@@ -1,0 +1,73 @@
+// The rules every store applies to an event before it takes a seq, written
+// once: the store reads what they need (the target message, the reaction as
+// it stands) in its own transaction and asks here. Pure functions; any thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/error_code.hpp"
+#include "store/message_store.hpp"
+
+namespace parley::store {
+
+// The message an event (or a reply) names, as the store found it.
+struct TargetMessage {
+  core::EventKind kind = core::EventKind::message;
+  std::string author_id;
+  bool deleted = false;
+};
+
+// Why `request` may not be stored, given its target (nullopt: no event of
+// that seq in the room); nullopt when it may. A plain message without
+// reply_to needs no target and always may.
+inline std::optional<core::Error> refusal_of(const AppendRequest& request,
+                                             const std::optional<TargetMessage>& target) {
+  using core::ErrorCode;
+  using core::EventKind;
+  const bool names_a_message = request.kind != EventKind::message || request.reply_to != 0;
+  if (!names_a_message) return std::nullopt;
+  if (!target || target->kind != EventKind::message || target->deleted) {
+    return core::Error{ErrorCode::not_found, "no such message"};
+  }
+  if (request.kind == EventKind::edit && target->author_id != request.author.id) {
+    return core::Error{ErrorCode::forbidden, "only its author may edit a message"};
+  }
+  // Room owners and server admins may delete too, once rooms have owners.
+  if (request.kind == EventKind::deletion && target->author_id != request.author.id) {
+    return core::Error{ErrorCode::forbidden, "only its author may delete a message"};
+  }
+  return std::nullopt;
+}
+
+// The seq a request names: its target, or the message it replies to.
+inline std::uint64_t named_seq(const AppendRequest& request) {
+  return request.kind == core::EventKind::message ? request.reply_to : request.target;
+}
+
+// A user's reaction with one emoji to one message, as it stands.
+struct ReactionState {
+  bool on = false;
+  std::uint64_t set_by = 0;  // the seq of the event that made it so (0: never set)
+};
+
+// True when a reaction request changes nothing: it is acked with
+// `state.set_by` and stores nothing.
+inline bool changes_nothing(const AppendRequest& request, const ReactionState& state) {
+  return request.kind == core::EventKind::reaction && request.on == state.on;
+}
+
+// Adds `user`'s reaction with `emoji` to a message's list; reactions are
+// read in the order they were set, so the list keeps emoji and users in it.
+inline void add_reaction(std::vector<Reaction>& reactions, std::string emoji, std::string user) {
+  for (Reaction& reaction : reactions) {
+    if (reaction.emoji == emoji) {
+      reaction.users.push_back(std::move(user));
+      return;
+    }
+  }
+  reactions.push_back(Reaction{std::move(emoji), {std::move(user)}});
+}
+
+}  // namespace parley::store
