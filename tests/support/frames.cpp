@@ -33,7 +33,7 @@ Frame edit(std::string_view room, std::uint64_t target, std::string_view text,
   return {{"type", "edit"}, {"room", room}, {"target", target}, {"text", text}, {"id", id}};
 }
 
-Frame remove(std::string_view room, std::uint64_t target, std::string_view id) {
+Frame delete_message(std::string_view room, std::uint64_t target, std::string_view id) {
   return {{"type", "delete"}, {"room", room}, {"target", target}, {"id", id}};
 }
 

@@ -20,10 +20,9 @@ Frame send(std::string_view room, std::string_view text, std::string_view id);
 // A send answering an earlier message of the room (v2).
 Frame send_reply(std::string_view room, std::string_view text, std::string_view id,
                  std::uint64_t reply_to);
-// The v2 events on message `target` of `room`. (Delete is a keyword: remove.)
-Frame edit(std::string_view room, std::uint64_t target, std::string_view text,
-           std::string_view id);
-Frame remove(std::string_view room, std::uint64_t target, std::string_view id);
+// The v2 events on message `target` of `room`: edit, delete, react.
+Frame edit(std::string_view room, std::uint64_t target, std::string_view text, std::string_view id);
+Frame delete_message(std::string_view room, std::uint64_t target, std::string_view id);
 Frame react(std::string_view room, std::uint64_t target, std::string_view emoji, bool on,
             std::string_view id);
 Frame typing(std::string_view room);
