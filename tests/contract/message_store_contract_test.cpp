@@ -343,6 +343,9 @@ TEST_P(MessageStoreContract, AReadOfNothingAnswersNoMessagesAndNoError) {
   EXPECT_EQ(seqs_read({room("r"), 5, 2, 5}), Seqs{}) << "a range the wrong way round";
   EXPECT_EQ(seqs_read({room("r"), 3, 10, 5}), Seqs{}) << "a start at the last seq";
   EXPECT_EQ(seqs_read({room("r"), 0, 10, 0}), Seqs{}) << "a limit of zero";
+  EXPECT_EQ(seqs_read({room("r"), UINT64_MAX - 1, UINT64_MAX, 5}), Seqs{})
+      << "a start beyond every seq a store can hold";
+  EXPECT_EQ(seqs_read({room("r"), INT64_MAX, UINT64_MAX, 5}), Seqs{});
 }
 
 TEST_P(MessageStoreContract, ACountCappedReadKeepingNewestKeepsTheMostRecent) {
