@@ -89,16 +89,14 @@ TEST_P(EventDelivery, EventsOfEveryKindShareOneGapFreeSeqSpaceAndAcksFollowFrame
   ASSERT_EQ(send_and_ack(*alice_, "lobby", "one", "a1"), 1u);
   ASSERT_EQ(send_and_ack(*alice_, "lobby", "two", "a2"), 2u);
 
+  const std::vector<Frame> burst = {
+      frames::edit("lobby", 1, "one!", "a3"),     frames::react("lobby", 2, kThumbs, true, "a4"),
+      frames::send_reply("lobby", "re", "a5", 1), frames::send("lobby", "three", "a6"),
+      frames::delete_message("lobby", 2, "a7"),   frames::react("lobby", 1, kParty, true, "a8"),
+  };
+
   // Pipelined: every own event, then its ack, in the order of the frames.
-  const std::vector<Frame> read =
-      pipeline(*alice_, {
-                            frames::edit("lobby", 1, "one!", "a3"),
-                            frames::react("lobby", 2, kThumbs, true, "a4"),
-                            frames::send_reply("lobby", "re", "a5", 1),
-                            frames::send("lobby", "three", "a6"),
-                            frames::delete_message("lobby", 2, "a7"),
-                            frames::react("lobby", 1, kParty, true, "a8"),
-                        });
+  const std::vector<Frame> read = pipeline(*alice_, burst);
   ASSERT_EQ(act_seq(*bob_, frames::send("lobby", "four", "b1")), 9u);
   ASSERT_EQ(act_seq(*bob_, frames::edit("lobby", 9, "four!", "b2")), 10u);
 
