@@ -38,6 +38,10 @@ std::uint64_t changed_message_of(const Frame& frame) {
              : 0;
 }
 
+bool is_delete_frame(const Frame& frame) {
+  return std::string_view(*frame).starts_with(R"({"type":"delete")");
+}
+
 Frame encode_hello(std::string_view user, bool guest) {
   return finish({{"type", "hello"}, {"user", user}, {"guest", guest}});
 }

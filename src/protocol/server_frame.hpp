@@ -45,6 +45,8 @@ struct MessageView {
 // The seq of the message that an encoded edit, delete or reaction frame
 // changes; 0 for a message frame (and anything else).
 std::uint64_t changed_message_of(const Frame& frame);
+// True for an encoded delete frame.
+bool is_delete_frame(const Frame& frame);
 
 Frame encode_hello(std::string_view user, bool guest);
 Frame encode_joined(std::string_view room, std::uint64_t seq,

@@ -21,7 +21,9 @@ ChatService::ChatService(store::StoreWorker& store, bus::Bus& bus,
       clock_(clock),
       hub_(room_limits,
            [this](const core::Room& room, std::uint64_t seq, const core::Frame& frame) {
-             if (const std::uint64_t changed = protocol::changed_message_of(frame)) {
+             if (protocol::is_delete_frame(frame)) {
+               history_.forget_room(room.name().key());  // the edits' frames too
+             } else if (const std::uint64_t changed = protocol::changed_message_of(frame)) {
                history_.forget(room.name().key(), changed);
              }
              for (const Published& listener : listeners_) listener(room.name().key(), seq, frame);

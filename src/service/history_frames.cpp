@@ -55,6 +55,10 @@ void HistoryFrames::forget(const std::string& room_key, std::uint64_t seq) {
   if (auto found = rooms_.find(room_key); found != rooms_.end()) found->second.erase(seq);
 }
 
+void HistoryFrames::forget_room(const std::string& room_key) {
+  rooms_.erase(room_key);
+}
+
 std::size_t HistoryFrames::size() const {
   std::size_t entries = 0;
   for (const auto& [room, seqs] : rooms_) entries += seqs.size();

@@ -33,6 +33,11 @@ class HistoryFrames {
   // reaction of it was released): its held frame is stale, and a deleted
   // text must not be served again.
   void forget(const std::string& room_key, std::uint64_t seq);
+  // A message of the room with this key was deleted: its text must not be
+  // served again, and the held frames of its edits show it too. Which frames
+  // those are only their bytes tell, so every frame held of the room goes
+  // (deletes are rare; later replays read the store instead).
+  void forget_room(const std::string& room_key);
   std::vector<core::Frame> held_after(std::string_view room, std::uint64_t after,
                                       std::uint64_t up_to, std::size_t max_bytes) const;
   std::size_t size() const;

@@ -258,6 +258,70 @@ TEST_P(MessageStoreContract, AMessageIsReadBackWithEveryFieldAsStored) {
   EXPECT_TRUE(guest.guest);
 }
 
+// An edit, delete or reaction by the account of `author`, on message `target`.
+AppendRequest event_on(std::uint64_t target, core::EventKind kind, std::string_view author,
+                       std::string id) {
+  AppendRequest request = message("r", author, "", std::move(id));
+  request.kind = kind;
+  request.target = target;
+  return request;
+}
+
+TEST_P(MessageStoreContract, EditsRepliesReactionsAndDeletesAreEventsAppliedToTheirMessage) {
+  AppendRequest reply = message("r", "bob", "re: first", "b1");
+  reply.reply_to = 1;
+  AppendRequest edit = event_on(1, core::EventKind::edit, "alice", "a2");
+  edit.text = "first, edited";
+  AppendRequest reaction = event_on(1, core::EventKind::reaction, "bob", "b2");
+  reaction.emoji = "+1";
+  reaction.on = true;
+  const std::vector<std::vector<AppendRequest>> batches = {
+      {message("r", "alice", "first", "a1")},
+      {reply},
+      {edit},
+      {reaction},
+      {event_on(2, core::EventKind::deletion, "bob", "b3")}};
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    auto appended = store->append_batch(batches[i], static_cast<std::int64_t>(10 * (i + 1)));
+    ASSERT_TRUE(appended) << "batch " << i << ": " << appended.error().message();
+    EXPECT_EQ((*appended)[0].seq, i + 1);
+    EXPECT_FALSE((*appended)[0].refused)
+        << "batch " << i << ": " << (*appended)[0].refused->message;
+  }
+
+  // Every event as stored, each message as it is now.
+  auto events = store->read_range(room("r"), 0, 5, 5);
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 5u);
+  const auto& first = (*events)[0];
+  EXPECT_EQ(first.text, "first, edited");
+  EXPECT_EQ(first.edited_ts, 30);
+  const auto& deleted_reply = (*events)[1];
+  EXPECT_EQ(deleted_reply.reply_to, 1u);
+  EXPECT_TRUE(deleted_reply.deleted);
+  EXPECT_EQ(deleted_reply.text, "") << "a delete removes the text";
+  EXPECT_EQ((*events)[2].kind, core::EventKind::edit);
+  EXPECT_EQ((*events)[2].target, 1u);
+  EXPECT_EQ((*events)[2].text, "first, edited");
+  EXPECT_EQ((*events)[3].kind, core::EventKind::reaction);
+  EXPECT_EQ((*events)[3].emoji, "+1");
+  EXPECT_TRUE((*events)[3].on);
+  EXPECT_EQ((*events)[4].kind, core::EventKind::deletion);
+  EXPECT_EQ((*events)[4].target, 2u);
+  EXPECT_EQ((*events)[4].author_id, "a:bob");
+
+  // The final view: messages only, with their reactions.
+  RangeQuery final_messages{room("r"), 0, 5, 10};
+  final_messages.view = store::View::final_messages;
+  auto messages = store->read_messages(final_messages);
+  ASSERT_TRUE(messages);
+  ASSERT_EQ(messages->size(), 2u);
+  ASSERT_EQ((*messages)[0].reactions.size(), 1u);
+  EXPECT_EQ((*messages)[0].reactions[0].emoji, "+1");
+  EXPECT_EQ((*messages)[0].reactions[0].users, std::vector<std::string>{"bob"});
+  EXPECT_TRUE((*messages)[1].deleted);
+}
+
 TEST_P(MessageStoreContract, TextIsKeptExactlyAsReceived) {
   const std::string text = "  <b>bold?</b> \x01 caf\xc3\xa9 \xf0\x9f\x98\x80\n\"\\'; --";
   const AppendRequest batch[] = {message("r", "u", text, "x")};
@@ -279,6 +343,9 @@ TEST_P(MessageStoreContract, AReadOfNothingAnswersNoMessagesAndNoError) {
   EXPECT_EQ(seqs_read({room("r"), 5, 2, 5}), Seqs{}) << "a range the wrong way round";
   EXPECT_EQ(seqs_read({room("r"), 3, 10, 5}), Seqs{}) << "a start at the last seq";
   EXPECT_EQ(seqs_read({room("r"), 0, 10, 0}), Seqs{}) << "a limit of zero";
+  EXPECT_EQ(seqs_read({room("r"), UINT64_MAX - 1, UINT64_MAX, 5}), Seqs{})
+      << "a start beyond every seq a store can hold";
+  EXPECT_EQ(seqs_read({room("r"), INT64_MAX, UINT64_MAX, 5}), Seqs{});
 }
 
 TEST_P(MessageStoreContract, ACountCappedReadKeepingNewestKeepsTheMostRecent) {

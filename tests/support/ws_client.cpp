@@ -133,13 +133,18 @@ std::optional<Frame> WsClient::next_frame(Duration timeout) {
 
 std::optional<Frame> WsClient::wait_for(std::string_view type, const FramePredicate& matches,
                                         Duration timeout) {
+  return wait_for_match(
+      [&](const Frame& frame) { return has_type(frame, type) && (!matches || matches(frame)); },
+      timeout);
+}
+
+std::optional<Frame> WsClient::wait_for_match(const FramePredicate& matches, Duration timeout) {
   std::size_t scanned = 0;
   std::optional<std::size_t> found;
   run_until(
       [&] {
         for (; scanned < inbox_.size(); ++scanned) {
-          const Frame& frame = inbox_[scanned];
-          if (has_type(frame, type) && (!matches || matches(frame))) {
+          if (matches(inbox_[scanned])) {
             found = scanned;
             return true;
           }
@@ -161,12 +166,22 @@ Frame WsClient::expect(std::string_view type, const FramePredicate& matches, Dur
 }
 
 std::vector<Frame> WsClient::collect_through(std::string_view type, Duration timeout) {
+  return collect_matching([type](const Frame& frame) { return has_type(frame, type); }, timeout,
+                          "a \"" + std::string(type) + "\" frame");
+}
+
+std::vector<Frame> WsClient::collect_until(const FramePredicate& matches, Duration timeout) {
+  return collect_matching(matches, timeout, "a frame that matches");
+}
+
+std::vector<Frame> WsClient::collect_matching(const FramePredicate& matches, Duration timeout,
+                                              std::string_view wanted) {
   std::size_t scanned = 0;
   bool found = false;
   run_until(
       [&] {
         for (; scanned < inbox_.size(); ++scanned) {
-          if (has_type(inbox_[scanned], type)) {
+          if (matches(inbox_[scanned])) {
             found = true;
             return true;
           }
@@ -175,7 +190,7 @@ std::vector<Frame> WsClient::collect_through(std::string_view type, Duration tim
       },
       timeout);
   if (!found) {
-    throw std::runtime_error("expected a \"" + std::string(type) + "\" frame; " + describe_inbox());
+    throw std::runtime_error("expected " + std::string(wanted) + "; " + describe_inbox());
   }
   std::vector<Frame> frames(
       std::make_move_iterator(inbox_.begin()),

@@ -63,11 +63,19 @@ class WsClient {
   // it stay in the inbox, in order.
   std::optional<Frame> wait_for(std::string_view type, const FramePredicate& matches = {},
                                 Duration timeout = kDefaultTimeout);
+  // The first frame that `matches`, whatever its type; frames before it stay
+  // in the inbox, in order.
+  std::optional<Frame> wait_for_match(const FramePredicate& matches,
+                                      Duration timeout = kDefaultTimeout);
   // As wait_for, but throws (with what did arrive) when nothing matches.
   Frame expect(std::string_view type, const FramePredicate& matches = {},
                Duration timeout = kDefaultTimeout);
   // Every frame up to and including the first of `type`; throws on timeout.
   std::vector<Frame> collect_through(std::string_view type, Duration timeout = kDefaultTimeout);
+  // Every frame up to and including the first that `matches`, whatever its
+  // type; throws on timeout.
+  std::vector<Frame> collect_until(const FramePredicate& matches,
+                                   Duration timeout = kDefaultTimeout);
   // Reads what has arrived without waiting and hands over the whole inbox.
   std::vector<Frame> take_received();
   // Every frame that arrives within `quiet` (or until the connection ends),
@@ -89,6 +97,8 @@ class WsClient {
 
   bool write(std::string_view data, bool as_text, Duration timeout);
   void start_reading();
+  std::vector<Frame> collect_matching(const FramePredicate& matches, Duration timeout,
+                                      std::string_view wanted);
   void on_read(boost::beast::error_code error);
   // Runs the io_context until `done` or the deadline; returns done().
   bool run_until(const std::function<bool()>& done, Duration timeout);

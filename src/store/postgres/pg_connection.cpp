@@ -187,7 +187,8 @@ Result<PgResult> PgConnection::execute(const PgStatement& statement,
   std::vector<int> formats;
   values.reserve(parameters.size());
   for (const std::string_view parameter : parameters) {
-    // A null pointer would be SQL NULL: an empty view may have one.
+    // A null pointer would be SQL NULL: an empty view without data (a
+    // default std::string_view) is the empty string, as any other empty one.
     values.push_back(parameter.data() != nullptr ? parameter.data() : "");
     lengths.push_back(static_cast<int>(parameter.size()));
     formats.push_back(0);

@@ -431,7 +431,8 @@ Result<void> PostgresStore::insert_event(std::int64_t room_id, std::uint64_t seq
 
 Result<std::vector<StoredMessage>> PostgresStore::read_messages(const RangeQuery& range) {
   std::vector<StoredMessage> messages;
-  if (range.up_to <= range.after || range.limit == 0) return messages;
+  // Seqs are stored as signed 64-bit integers: none comes after INT64_MAX.
+  if (range.up_to <= range.after || range.after >= INT64_MAX || range.limit == 0) return messages;
   const bool newest = range.keep == Keep::newest;
   const bool final_view = range.view == View::final_messages;
   const std::string after = std::to_string(range.after);

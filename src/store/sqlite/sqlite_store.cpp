@@ -408,7 +408,9 @@ Result<std::vector<StoredMessage>> SqliteStore::read_messages(const RangeQuery& 
   trim_room_cache();
   auto found = find_room(range.room);
   if (!found) return found.error();
-  if (!*found || range.up_to <= range.after || range.limit == 0) return messages;
+  // Seqs are stored as signed 64-bit integers: none comes after INT64_MAX.
+  if (!*found || range.up_to <= range.after || range.after >= INT64_MAX || range.limit == 0)
+    return messages;
   // Read from the end that is kept, and stop at the count or the bytes.
   const bool newest = range.keep == Keep::newest;
   const bool final_view = range.view == View::final_messages;
