@@ -17,8 +17,10 @@ bool mentions(std::string_view text, const UserName& user) {
     if (at > 0 && is_name_character(text[at - 1])) continue;
     std::size_t end = at + 1;
     while (end < text.size() && is_name_character(text[end])) ++end;
+    // The whole run, or the run without the dots that end a sentence (a name
+    // may end with a dot itself).
     std::string_view word = text.substr(at + 1, end - at - 1);
-    while (!word.empty() && word.back() == '.') word.remove_suffix(1);
+    while (word.size() > key.size() && word.back() == '.') word.remove_suffix(1);
     if (word.size() == key.size() && fold_case(word) == key) return true;
   }
   return false;

@@ -10,7 +10,7 @@
 namespace parley::core {
 
 // True when `text` holds "@name" where the name characters that follow the
-// "@" (without the dots that end a sentence) are exactly `user`'s name, and
+// "@" (with or without the dots that end a sentence) are exactly `user`'s name, and
 // the "@" does not follow a name character (an e-mail address is no mention).
 bool mentions(std::string_view text, const UserName& user);
 

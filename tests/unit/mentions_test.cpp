@@ -25,6 +25,13 @@ TEST(Mentions, APartOfAnotherNameOrAnAddressIsNot) {
   }
 }
 
+TEST(Mentions, ANameEndingWithADotIsMentionedWithIt) {
+  EXPECT_TRUE(mentions("hi @bob.", user("bob.")));
+  EXPECT_TRUE(mentions("hi @bob..", user("bob.")));
+  EXPECT_FALSE(mentions("hi @bob", user("bob.")));
+  EXPECT_TRUE(mentions("hi @bob.", user("bob")));
+}
+
 TEST(Mentions, ALaterAtCanStillMention) {
   EXPECT_TRUE(mentions("@annie and @ann", user("ann")));
   EXPECT_TRUE(mentions("@@ann", user("ann")));
