@@ -1,11 +1,14 @@
 // Entry point: decides from the URL and the session which view to show, and
 // wires the room's composer and member panel. Protocol logic lives in
-// js/chat.js, rendering in js/view.js, the home view in js/home.js.
+// js/chat.js, rendering in js/view.js, the home view in js/home.js, the
+// user's rooms with their unread counts in js/sidebar.js.
 
 import { ApiError, fetchMe } from "./js/api.js";
 import { RoomChat } from "./js/chat.js";
 import { showError, showHome } from "./js/home.js";
+import { createMentionCompleter } from "./js/mentions.js";
 import { MAX_TEXT_CODE_POINTS, checkText, isValidRoom } from "./js/rules.js";
+import { createSidebar } from "./js/sidebar.js";
 import { createRoomView } from "./js/view.js";
 
 const $ = (id) => document.getElementById(id);
@@ -24,6 +27,7 @@ const pathRoom = roomFromPath();
 const forcePoll = new URLSearchParams(location.search).get("transport") === "poll";
 let chat = null;
 let view = null;
+let sidebar = null;
 
 function sessionStore() {
   try { return sessionStorage; } catch { return null; }
@@ -49,13 +53,16 @@ function startRoom(room, me) {
     remove: (seq) => chat?.remove(seq),
     jump: (seq) => chat?.jumpTo(seq),
     reply: (seq) => startReply(seq),
+    reading: () => chat?.reading(),
   });
+  sidebar ??= createSidebar();
   view.reset();
   cancelReply();
   chat = new RoomChat({
-    room, me, view, forcePoll, storage: sessionStore(),
+    room, me, view, forcePoll, storage: sessionStore(), rooms: sidebar,
     signedOut: () => {
       chat = null;
+      sidebar.close();
       showHome({
         me: null, room, onGuest: (guest) => startRoom(room, guest),
         notice: "Your session has ended. Choose a name or log in to keep chatting.",
@@ -108,8 +115,16 @@ text.addEventListener("input", () => {
   if (text.value.trim()) chat?.userTyping();
 });
 
+// "@" offers the room's members; Tab or Enter completes the name.
+const mentions = createMentionCompleter({
+  textarea: text, listbox: $("mention-list"), status: $("mention-status"),
+  names: () => chat?.mentionNames() ?? [],
+  changed: () => { autosize(); updateComposer(); },
+});
+
 text.addEventListener("keydown", (event) => {
   if (event.isComposing || event.keyCode === 229) return;
+  if (mentions.handleKey(event)) return;
   const plain = !(event.ctrlKey || event.altKey || event.metaKey || event.shiftKey);
   // Up in an empty box edits one's last message; Escape drops a reply.
   if (event.key === "ArrowUp" && plain && text.value === "" && view?.editLast()) {
@@ -134,6 +149,7 @@ $("composer").addEventListener("submit", (event) => {
   if (!chat) return;
   const result = chat.send(text.value, replyTo);
   if (result.ok) {
+    mentions.close();
     text.value = "";
     cancelReply();
     chat.sentMessage();

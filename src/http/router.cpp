@@ -17,6 +17,9 @@ using core::ErrorCode;
 
 namespace {
 
+// The page people get for an address that names nothing (web/not-found.html).
+constexpr std::string_view kNotFoundPage = "not-found.html";
+
 bool is_read(const Request& request) {
   return request.method() == http::verb::get || request.method() == http::verb::head;
 }
@@ -124,7 +127,8 @@ bool Router::answer_public(Request& request, const std::string& path, Respond& r
     if (!is_read(request)) return answered(respond, method_not_allowed(request, "GET, HEAD"));
     // The name is checked, and never written into the page.
     if (!core::RoomName::parse(std::string_view(path).substr(3))) {
-      return answered(respond, error_response(request, ErrorCode::not_found, "no such room"));
+      return answered(respond, files_.serve_error_page(request, kNotFoundPage, ErrorCode::not_found,
+                                                       "no such room"));
     }
     return answered(respond, files_.serve(request, "index.html"));
   }
@@ -161,6 +165,11 @@ void Router::route_authenticated(const ApiCallPtr& call) {
     return call->refuse(ErrorCode::not_found, "no such endpoint");
   }
   if (handle_form_page(context_, call)) return;
+  // A person's browser asked for a page that is not there: a page answers.
+  if (is_read(call->request)) {
+    return call->respond(
+        files_.serve_error_page(call->request, kNotFoundPage, ErrorCode::not_found, "not found"));
+  }
   call->refuse(ErrorCode::not_found, "not found");
 }
 

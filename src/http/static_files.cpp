@@ -117,39 +117,57 @@ std::shared_ptr<const StaticFiles::File> StaticFiles::load(const std::string& re
   return slot;
 }
 
-Response StaticFiles::serve(const Request& request, std::string_view relative_path) {
-  std::shared_ptr<const File> file;
-  if (is_safe_relative_path(relative_path) && is_static_file_path(relative_path)) {
-    file = load(std::string(relative_path));
-  }
-  if (!file) return error_response(request, core::ErrorCode::not_found, "no such file");
+std::shared_ptr<const StaticFiles::File> StaticFiles::find(std::string_view relative_path) {
+  if (!is_safe_relative_path(relative_path) || !is_static_file_path(relative_path)) return nullptr;
+  return load(std::string(relative_path));
+}
 
-  Response response{http::status::ok, request.version()};
+void StaticFiles::set_headers(Response& response, const Request& request, const File& file) {
   response.set(http::field::server, "parley");
   response.set("X-Content-Type-Options", "nosniff");
-  response.set(http::field::content_type, file->type);
-  response.set(http::field::etag, file->etag);
+  response.set(http::field::content_type, file.type);
   response.set(http::field::vary, "Accept-Encoding");
-  if (file->type.starts_with("text/html")) {
-    add_page_security_headers(response);
-    response.set(http::field::cache_control, "no-cache");
-  } else {
-    response.set(http::field::cache_control, "public, max-age=300");
-  }
+  if (file.type.starts_with("text/html")) add_page_security_headers(response);
   response.keep_alive(request.keep_alive());
-  if (matches_etag(request, file->etag)) {
-    response.result(http::status::not_modified);
-    return response;
-  }
-  const bool use_gzip = !file->gzipped.empty() && accepts_gzip(request);
+}
+
+void StaticFiles::set_body(Response& response, const Request& request, const File& file) {
+  const bool use_gzip = !file.gzipped.empty() && accepts_gzip(request);
   if (use_gzip) response.set(http::field::content_encoding, "gzip");
-  const std::string& body = use_gzip ? file->gzipped : file->body;
+  const std::string& body = use_gzip ? file.gzipped : file.body;
   if (request.method() == http::verb::head) {
     response.content_length(body.size());  // the same headers, no body
   } else {
     response.body() = body;
     response.prepare_payload();
   }
+}
+
+Response StaticFiles::serve(const Request& request, std::string_view relative_path) {
+  const std::shared_ptr<const File> file = find(relative_path);
+  if (!file) return error_response(request, core::ErrorCode::not_found, "no such file");
+
+  Response response{http::status::ok, request.version()};
+  set_headers(response, request, *file);
+  response.set(http::field::etag, file->etag);
+  response.set(http::field::cache_control,
+               file->type.starts_with("text/html") ? "no-cache" : "public, max-age=300");
+  if (matches_etag(request, file->etag)) {
+    response.result(http::status::not_modified);
+    return response;
+  }
+  set_body(response, request, *file);
+  return response;
+}
+
+Response StaticFiles::serve_error_page(const Request& request, std::string_view relative_path,
+                                       core::ErrorCode code, std::string_view message) {
+  const std::shared_ptr<const File> file = find(relative_path);
+  if (!file || !file->type.starts_with("text/html")) return error_response(request, code, message);
+  Response response{static_cast<http::status>(core::http_status_of(code)), request.version()};
+  set_headers(response, request, *file);
+  response.set(http::field::cache_control, "no-store");
+  set_body(response, request, *file);
   return response;
 }
 

@@ -22,6 +22,13 @@ class StaticFiles {
   // (see is_static_file_path). HEAD gets no body.
   Response serve(const Request& request, std::string_view relative_path);
 
+  // The HTML page at `relative_path` as the answer to a refused page request
+  // (a 404 page, say): the status of `code`, the page's security headers, no
+  // ETag and no caching. When the page is absent, the JSON error of `code`
+  // with `message`.
+  Response serve_error_page(const Request& request, std::string_view relative_path,
+                            core::ErrorCode code, std::string_view message);
+
  private:
   struct File {
     std::string body;
@@ -30,7 +37,13 @@ class StaticFiles {
     std::string_view type;
     std::filesystem::file_time_type modified;
   };
+  // The file if `relative_path` names a static file that exists, else null.
+  std::shared_ptr<const File> find(std::string_view relative_path);
   std::shared_ptr<const File> load(const std::string& relative_path);
+  // The headers every answer with `file` carries (a page's security headers
+  // for HTML), and its bytes: gzipped when accepted, none for HEAD.
+  static void set_headers(Response& response, const Request& request, const File& file);
+  static void set_body(Response& response, const Request& request, const File& file);
 
   std::filesystem::path root_;
   std::unordered_map<std::string, std::shared_ptr<const File>> files_;  // by relative path

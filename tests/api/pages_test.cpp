@@ -219,7 +219,7 @@ TEST_F(PagesTest, InvalidRoomPageIs404AndDoesNotReflectTheName) {
       {"/r/%3Cimg%20src%3Dx%20onerror%3Dalert(2)%3E", "onerror"},
       {"/r/-leading", "-leading"},
       {"/r/" + std::string(65, 'q'), std::string(65, 'q')},
-      {"/r/", "<"},
+      {"/r/", "/r/"},
   };
   for (const auto& [target, marker] : cases) {
     const HttpResponse response = http().get(target);
@@ -228,6 +228,36 @@ TEST_F(PagesTest, InvalidRoomPageIs404AndDoesNotReflectTheName) {
     EXPECT_EQ(response.body.find("<script"), std::string::npos) << target << ": " << response.body;
   }
   EXPECT_EQ(http().get("/r/" + std::string(64, 'q')).status, 200) << "64 characters is valid";
+}
+
+// A person who follows a bad link gets a page that says so and leads home;
+// a program asking the API still gets the contract's JSON error.
+TEST_F(PagesTest, InvalidRoomAddressIsAFriendly404PageWithAWayHome) {
+  start_server();
+  for (std::string_view target : {"/r/bad%20name", "/r/-leading", "/no-such-page"}) {
+    const HttpResponse page = http().get(target);
+    ASSERT_EQ(page.status, 404) << target << ": " << page.describe();
+    expect_page_security_headers(page, target);
+    EXPECT_EQ(page.header("Content-Type").value_or(""), "text/html; charset=utf-8") << target;
+    EXPECT_NE(page.body.find("<title>Page not found"), std::string::npos) << target << page.body;
+    EXPECT_NE(page.body.find("href=\"/\""), std::string::npos) << target << ": no way home";
+    EXPECT_EQ(page.header("ETag"), std::nullopt) << target << ": an error is not cached";
+
+    const HttpResponse head = http().request("HEAD", target);
+    EXPECT_EQ(head.status, 404) << target << ": " << head.describe();
+    EXPECT_TRUE(head.body.empty()) << target;
+  }
+  const Session zed = start_guest("Zed");
+  const std::vector<std::pair<std::string, std::string>> api_cases = {
+      {"/api/rooms/bad%20name/messages", "bad_request"},
+      {"/api/no-such-endpoint", "not_found"},
+  };
+  for (const auto& [target, code] : api_cases) {
+    const HttpResponse response = http().get(target, cookie_of(zed));
+    EXPECT_EQ(response.header("Content-Type").value_or(""), "application/json")
+        << target << ": " << response.describe();
+    EXPECT_EQ(text_field(field(response.json(), "error"), "code"), code) << target;
+  }
 }
 
 }  // namespace

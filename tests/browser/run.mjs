@@ -22,6 +22,7 @@ const chat = await import("./specs/chat.mjs");
 const history = await import("./specs/history.mjs");
 const resilience = await import("./specs/resilience.mjs");
 const conversation = await import("./specs/conversation.mjs");
+const reading = await import("./specs/reading.mjs");
 const quality = await import("./specs/quality.mjs");
 
 const SUITE_DEADLINE_MS = 540_000; // under CTest's 600 s, so the server is still stopped here
@@ -54,5 +55,6 @@ describe("Parley web UI", { concurrency: 1 }, () => {
   history.register();
   resilience.register();
   conversation.register();
+  reading.register();
   quality.register();
 });

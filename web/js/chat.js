@@ -15,9 +15,16 @@
 //   they count for `lastSeq` and `seen` like messages. One whose message is
 //   not loaded is kept (a bounded number) and applied again when an older
 //   page brings that message; every event is safe to apply twice.
+// - Read markers: nothing is sent before the marker as it was at open is
+//   known (it places the "New messages" divider); then, while the reader sees
+//   the newest message, `lastSeq` goes to the server through `marker`
+//   (read_marker.js: once a second at most, only forwards). The socket also
+//   carries the user's other rooms (`rooms`, sidebar.js), joined for their
+//   unread counts, and the read frames of the user's other devices.
 
 import { api, ApiError, fetchMe, roomPath } from "./api.js";
 import { Connection } from "./connection.js";
+import { ReadMarker } from "./read_marker.js";
 import { checkText, nameKey, newMessageId } from "./rules.js";
 
 const PAGE_SIZE = 50;              // messages per history request
@@ -27,6 +34,7 @@ const RESEND_AFTER_MS = 10_000;    // unacked this long on a live socket: send a
 const POLL_WAIT_S = 25;            // long poll length (the server keeps pollers as members 30 s)
 const POLL_LIMIT = 500;
 const MEMBERS_EVERY_MS = 10_000;   // member list refresh while polling (no presence frames)
+const ROOMS_EVERY_MEMBERS = 3;     // ...and the sidebar's counts every third time
 const SOCKET_RETRY_WHILE_POLLING_MS = 30_000;
 const UPGRADE_FAILURES_BEFORE_POLLING = 2; // failed upgrades in a row while HTTP works
 const MAX_BACKOFF_MS = 10_000;
@@ -69,8 +77,9 @@ export class RoomChat {
    * @param {boolean} o.forcePoll  long poll only (?transport=poll)
    * @param {Storage|null} o.storage  where unsent messages survive a reload
    * @param {(reason: string) => void} o.signedOut  the session is gone
+   * @param {object|null} o.rooms  the user's other rooms (sidebar.js), or null
    */
-  constructor({ room, me, view, forcePoll, storage, signedOut }) {
+  constructor({ room, me, view, forcePoll, storage, signedOut, rooms = null }) {
     this.room = room;
     this.roomKey = nameKey(room);
     this.me = me.user;
@@ -80,6 +89,7 @@ export class RoomChat {
     this.forcePoll = forcePoll;
     this.storage = storage;
     this.signedOutCallback = signedOut;
+    this.rooms = rooms;
     this.stopped = false;
 
     this.lastSeq = 0;            // highest seq shown
@@ -110,6 +120,10 @@ export class RoomChat {
     this.upgradeFailuresWhileUp = 0;
     this.downReason = "Connection lost";
 
+    this.marker = new ReadMarker((seq) => this.sendRead(seq));
+    this.readReady = false;      // the marker at open is known (or cannot be)
+    this.watchIds = new Map();   // join id -> other room joined on this socket for its counts
+
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     this.conn = new Connection(`${scheme}//${location.host}/ws`, {
       connecting: (attempt) => {
@@ -133,8 +147,10 @@ export class RoomChat {
     this.view.setTransport(this.forcePoll ? "poll" : "ws");
     this.restoreOutbox();
     this.tickTimer = setInterval(() => this.tick(), 1000);
-    await this.loadLatest();
+    const opened = this.rooms?.open(this.room, { user: this.me, guest: this.meGuest }) ?? Promise.resolve(null);
+    const [, atOpen] = await Promise.all([this.loadLatest(), opened.catch(() => null)]);
     if (this.stopped) return;
+    this.startReading(atOpen);
     if (this.forcePoll) this.startPolling();
     else {
       this.mode = "ws";
@@ -192,6 +208,78 @@ export class RoomChat {
     } else if (this.mode === "poll" && this.pollOnline && ++this.ticks % 5 === 0) {
       this.flushPosts(); // messages held back by a failed post
     }
+    this.reading();
+  }
+
+  // ---- Read markers ------------------------------------------------------------
+
+  /** The marker as it was at open ({readSeq, unread, mentions} or null) is known. */
+  startReading(atOpen) {
+    if (!this.rooms || this.rooms.available === false) {
+      this.marker.disable(); // no markers for this user
+      return;
+    }
+    if (atOpen && this.historyReady) {
+      this.marker.known(atOpen.readSeq);
+      this.view.showUnread(atOpen.readSeq, atOpen);
+    }
+    this.readReady = true;
+    this.reading();
+  }
+
+  /** The reader may see something new: the newest message read moves the marker. */
+  reading() {
+    if (!this.readReady || this.stopped || this.lastSeq === 0) return;
+    if (this.view.isReading()) this.marker.read(this.lastSeq);
+  }
+
+  /** Tells the server (see ReadMarker); false when it cannot now. */
+  sendRead(seq) {
+    if (this.stopped) return false;
+    if (this.mode === "ws") {
+      if (!this.joined || !this.conn.send({ type: "read", room: this.room, seq, id: `read-${seq}` })) return false;
+      this.rooms?.read(this.room, seq);
+      return true;
+    }
+    if (this.mode !== "poll" || !this.pollOnline) return false;
+    return api("POST", `${roomPath(this.room)}/read`, { seq }).then(() => {
+      this.rooms?.read(this.room, seq);
+      return true;
+    }, (error) => {
+      if (error instanceof ApiError && error.status === 401) this.marker.disable();
+      return false;
+    });
+  }
+
+  /** Another device of the user moved a marker (this room's, or another's). */
+  onRead(f) {
+    if (typeof f.room !== "string" || !Number.isInteger(f.seq)) return;
+    if (nameKey(f.room) === this.roomKey) this.marker.known(f.seq);
+    this.rooms?.read(f.room, f.seq);
+  }
+
+  /** Joins the user's other rooms on this socket, for their live counts. */
+  async watchRooms() {
+    if (!this.rooms) return;
+    const socket = this.conn.ws;
+    const rooms = await this.rooms.watchList();
+    if (this.stopped || this.mode !== "ws" || this.conn.ws !== socket || !this.conn.isOpen) return;
+    this.watchIds.clear();
+    rooms.forEach(({ room, since }, i) => {
+      const id = `watch-${i + 1}`;
+      this.watchIds.set(id, room);
+      this.conn.send({ type: "join", room, since, id });
+    });
+  }
+
+  /** An error frame for a read or a watching join: the open room is not concerned. */
+  onSideError(f) {
+    if (f.id.startsWith("read-")) {
+      if (f.code === "unauthorized") this.marker.disable();
+      return;
+    }
+    const room = this.watchIds.get(f.id);
+    if (room) this.rooms?.unwatch(room);
   }
 
   // ---- History over HTTP -------------------------------------------------------
@@ -346,7 +434,13 @@ export class RoomChat {
   onFrame(f) {
     if (this.stopped) return;
     if (f.type === "hello") return this.onHello(f);
-    if (typeof f.room === "string" && nameKey(f.room) !== this.roomKey) return;
+    if (f.type === "read") return this.onRead(f);
+    if (f.type === "error" && /^(read|watch)-/.test(f.id ?? "")) return this.onSideError(f);
+    if (typeof f.room === "string" && nameKey(f.room) !== this.roomKey) {
+      // One of the user's other rooms, joined for its counts.
+      if (this.mode === "ws") this.rooms?.frame(f);
+      return;
+    }
     switch (f.type) {
       case "joined": this.onJoined(f); break;
       case "message": case "edit": case "delete": case "reaction":
@@ -379,6 +473,7 @@ export class RoomChat {
     this.view.setTransport("ws");
     // Resume where we stopped: replays exactly the messages we have not seen.
     this.conn.send({ type: "join", room: this.room, since: this.lastSeq });
+    this.watchRooms();
   }
 
   onJoined(f) {
@@ -395,6 +490,7 @@ export class RoomChat {
       if (entry.state === "sent" || entry.state === "stored") entry.state = "queued";
       this.flushOne(entry);
     }
+    this.marker.retry();
   }
 
   onAck(f) {
@@ -498,6 +594,8 @@ export class RoomChat {
           for (const entry of this.outbox.values()) this.updatePending(entry);
           this.flushPosts();
           this.refreshMembers(signal);
+          this.rooms?.refresh();
+          this.marker.retry();
         }
       } catch (error) {
         if (signal.aborted || this.stopped) return;
@@ -515,9 +613,12 @@ export class RoomChat {
   }
 
   async membersLoop(signal) {
-    while (!signal.aborted && !this.stopped) {
+    for (let round = 1; !signal.aborted && !this.stopped; round++) {
       await sleep(MEMBERS_EVERY_MS, signal);
-      if (this.pollOnline) await this.refreshMembers(signal);
+      if (!this.pollOnline) continue;
+      await this.refreshMembers(signal);
+      // No frames of the other rooms while polling: their counts come by asking.
+      if (round % ROOMS_EVERY_MEMBERS === 0) this.rooms?.refresh();
     }
   }
 
@@ -808,5 +909,11 @@ export class RoomChat {
 
   showTyping() {
     this.view.setTyping([...this.typing.values()].map((t) => t.name));
+  }
+
+  /** Names to offer after "@": the members online, then the authors shown; not us. */
+  mentionNames() {
+    const me = nameKey(this.me);
+    return [...this.members.values(), ...this.view.authors()].filter((name) => nameKey(name) !== me);
   }
 }

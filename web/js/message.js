@@ -1,8 +1,9 @@
 // One message of the log: its node, and the changes later events make to it
 // (edit, delete, reactions) and to the quotes of replies to it. User text
-// only ever goes through textContent. What the node shows is kept beside it
+// only ever goes through textContent (mentions become spans of text nodes). What the node shows is kept beside it
 // in `stateOf(node)`, so an event can be applied again without harm.
 
+import { fillWithMentions } from "./mentions.js";
 import { nameKey } from "./rules.js";
 
 export const REACTION_CHOICES = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
@@ -157,13 +158,15 @@ export function renderBody(node) {
   const text = bubble.querySelector(".msg-text, .msg-deleted");
   node.classList.toggle("deleted", state.deleted);
   if (state.deleted) {
+    node.classList.remove("mentions-me");
     const tomb = el("p", "msg-deleted", "Message deleted");
     text.replaceWith(tomb);
     bubble.querySelector(".msg-edited")?.remove();
     state.reactions.clear();
     return;
   }
-  text.textContent = state.text;
+  // "@name" stands out; more so when the name is ours (the node says so too).
+  node.classList.toggle("mentions-me", fillWithMentions(text, state.text, state.own ? "" : state.me));
   let mark = bubble.querySelector(".msg-edited");
   if (state.edited && !mark) {
     mark = el("span", "msg-edited", "edited");

@@ -55,7 +55,8 @@ function nextMessage(node) {
  * @param {object} on  callbacks: loadOlder(), retry(id), discard(id),
  *                     retryNow(), trimmed(oldestSeq), needQuote(seq),
  *                     react(seq, emoji, on), reply(seq), edit(seq, text),
- *                     remove(seq), jump(seq)
+ *                     remove(seq), jump(seq), reading() (what the reader
+ *                     can see may have changed: see isReading())
  */
 export function createRoomView(on) {
   const scroller = $("scroller");
@@ -72,6 +73,7 @@ export function createRoomView(on) {
   let pinned = true;     // following the newest message
   let autoScrollUntil = 0;
   let replyTarget = null; // the seq the composer replies to
+  let unreadFrom = null;  // the read marker as it was at open (the divider goes after it)
 
   const distanceFromBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
   const nearBottom = () => distanceFromBottom() < NEAR_BOTTOM_PX;
@@ -122,6 +124,7 @@ export function createRoomView(on) {
         updateJump();
       }
       forceBottom = false;
+      on.reading?.();
     });
   }
 
@@ -163,6 +166,29 @@ export function createRoomView(on) {
       prev.dataset.user === node.dataset.user && prev.dataset.guest === node.dataset.guest &&
       ts - Number(prev.dataset.ts) < GROUP_WINDOW_MS;
     node.classList.toggle("cont", cont);
+  }
+
+  // The "New messages" divider, above the first message of another user after
+  // `unreadFrom`; moved when older pages bring an earlier one. Null: none.
+  function placeDivider() {
+    const old = list.querySelector(".unread-divider");
+    const first = unreadFrom === null ? undefined : [...list.querySelectorAll(".msg")].find((node) => {
+      const state = stateOf(node);
+      return state && state.seq > unreadFrom && !state.own && !state.deleted;
+    });
+    if (!first) {
+      old?.remove();
+      return null;
+    }
+    if (old && old.nextElementSibling === first) return old;
+    const after = old?.nextElementSibling;
+    const divider = old ?? el("div", "unread-divider");
+    divider.id = "unread-divider";
+    if (!old) divider.append(el("span", "", "New messages"));
+    first.before(divider);
+    decorate(first);
+    if (after) decorate(after);
+    return divider;
   }
 
   const build = (m, own) => messageNode(m, own, me);
@@ -212,6 +238,7 @@ export function createRoomView(on) {
     }
     updateJump();
     if (scroller.scrollTop < NEAR_TOP_PX) on.loadOlder();
+    on.reading?.();
   }, { passive: true });
   scroller.addEventListener("scrollend", () => { autoScrollUntil = 0; });
   // The reader taking over ends an automatic scroll at once.
@@ -229,7 +256,9 @@ export function createRoomView(on) {
   });
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden) { unreadHidden = 0; updateTitle(); }
+    on.reading?.();
   });
+  window.addEventListener("focus", () => on.reading?.());
   $("load-older").addEventListener("click", () => on.loadOlder());
   // A quote in a message being sent leads to its original too.
   pendingList.addEventListener("click", (event) => {
@@ -259,6 +288,8 @@ export function createRoomView(on) {
       $("typing").classList.remove("active");
       $("error-banner").hidden = true;
       $("conn-banner").hidden = true;
+      $("reading-status").textContent = "";
+      unreadFrom = null;
       pinned = true;
       unseen = 0;
       unreadHidden = 0;
@@ -311,6 +342,7 @@ export function createRoomView(on) {
       list.prepend(...nodes);
       for (const node of nodes) decorate(node);
       if (oldFirst) decorate(oldFirst);
+      if (unreadFrom !== null) placeDivider(); // the new messages may start in this page
       linkQuotes(nodes);
       actions.refresh();
       list.setAttribute("aria-busy", "false");
@@ -514,6 +546,57 @@ export function createRoomView(on) {
     showError(text) {
       $("error-text").textContent = text;
       $("error-banner").hidden = false;
+    },
+
+    /**
+     * The "New messages" divider above the first message of another user
+     * after `readSeq` (the marker as it was when the room opened), said
+     * politely to screen readers; when the new messages are more than a
+     * screenful, the divider is scrolled to the top. `counts` ({unread,
+     * mentions}, from the server) word the announcement.
+     */
+    showUnread(readSeq, counts) {
+      unreadFrom = readSeq;
+      const divider = placeDivider();
+      if (!divider) return false;
+      const unread = Math.max(counts?.unread ?? 0, 1);
+      const mentions = counts?.mentions ?? 0;
+      let words = unread === 1 ? "1 new message" : `${unread} new messages`;
+      if (mentions > 0) words += mentions === 1 ? " (1 mentions you)" : ` (${mentions} mention you)`;
+      // After the log's own announcements of the page, in the next frame.
+      requestAnimationFrame(() => { $("reading-status").textContent = `${words} since you last read #${roomName}.`; });
+      const above = divider.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
+      if (above < 0) {
+        scroller.scrollTop += above - 16;
+        pinned = false;
+        autoScrollUntil = 0;
+      }
+      return true;
+    },
+
+    /** Whether the reader sees the newest message now: tab visible and focused, bottom in view. */
+    isReading() {
+      if (document.visibilityState !== "visible" || !document.hasFocus()) return false;
+      if ($("chat").hidden || scroller.clientHeight === 0) return false;
+      const messages = list.getElementsByClassName("msg");
+      const last = messages[messages.length - 1];
+      if (!last) return true;
+      const bottom = scroller.getBoundingClientRect().bottom;
+      return last.getBoundingClientRect().bottom <= bottom + 4 || nearBottom();
+    },
+
+    /** Authors of the loaded messages, newest first (for @-completion). */
+    authors() {
+      const names = [];
+      const seen = new Set();
+      const nodes = list.querySelectorAll(".msg");
+      for (let i = nodes.length - 1; i >= 0 && names.length < 50; i--) {
+        const state = stateOf(nodes[i]);
+        if (!state || state.own || seen.has(nameKey(state.user))) continue;
+        seen.add(nameKey(state.user));
+        names.push(state.user);
+      }
+      return names;
     },
   };
 }

@@ -77,6 +77,16 @@ export async function joinAsGuest(tab, room, name, { query = "" } = {}) {
   await waitOnline(page);
 }
 
+/** Logs the tab's browser context in as an account (the API sets the session cookie). */
+export async function logIn(page, name, password) {
+  await page.goto("/");
+  const status = await page.evaluate(async ([n, p]) => (await fetch("/api/login", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ name: n, password: p }),
+  })).status, [name, password]);
+  assert.equal(status, 200, "logged in");
+}
+
 export async function waitOnline(page, timeout = 15_000) {
   await page.locator('#status[data-state="online"]').waitFor({ timeout });
 }

@@ -8,7 +8,9 @@ import { dirname, join } from "node:path";
 import { it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ApiClient } from "../lib/api.mjs";
-import { closeTab, eventually, joinAsGuest, openTab, sendText, waitForMessage } from "../lib/browser.mjs";
+import {
+  closeTab, eventually, joinAsGuest, logIn, openTab, sendText, waitForMessage,
+} from "../lib/browser.mjs";
 import { env, uniq } from "../lib/env.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -32,7 +34,7 @@ async function seriousViolations(page) {
 async function stageConversation(room, me) {
   const maya = await ApiClient.guest(env.base, "maya");
   const noah = await ApiClient.guest(env.base, "noah");
-  await maya.post(room, "Morning! Did the release go out?");
+  await maya.post(room, `Morning! @${me.user}, did the release go out?`);
   const answered = await noah.post(room, "Yes, at 9:40. Everything is green.");
   await maya.post(room, "Great, thanks.\nI'll tell the team.");
   const praise = await me.post(room, "Nice work, both of you. The new history paging feels instant");
@@ -46,16 +48,6 @@ async function stageConversation(room, me) {
   const lunch = await noah.post(room, "Lunch at 12? <b>not bold</b>, just text.");
   await me.post(room, "Sounds good!", undefined, { reply_to: lunch.seq });
   return [maya, noah];
-}
-
-/** Logs the tab's browser context in (the API sets the session cookie). */
-async function logIn(page, name, password) {
-  await page.goto("/");
-  const status = await page.evaluate(async ([n, p]) => (await fetch("/api/login", {
-    method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ name: n, password: p }),
-  })).status, [name, password]);
-  assert.equal(status, 200, "logged in");
 }
 
 export function register() {
@@ -107,6 +99,8 @@ export function register() {
         for (const v of await seriousViolations(page)) problems.push(`/login, ${where}: ${v}`);
         await page.goto("/register");
         for (const v of await seriousViolations(page)) problems.push(`/register, ${where}: ${v}`);
+        await page.goto("/r/bad%20name");
+        for (const v of await seriousViolations(page)) problems.push(`404 page, ${where}: ${v}`);
         await closeTab(tab);
       }
     }
@@ -177,6 +171,51 @@ export function register() {
     assert.deepEqual(problems, []);
   });
 
+  it("axe-core finds no serious or critical violations with the rooms sidebar, its badges, the New messages divider, mentions and the @ list", { timeout: 120_000 }, async () => {
+    const bob = await ApiClient.guest(env.base, uniq("bob"));
+    const problems = [];
+    for (const colorScheme of ["light", "dark"]) {
+      for (const width of [1280, 360]) {
+        const where = `${colorScheme} ${width}px`;
+        const open = uniq("a11yread");
+        const other = uniq("a11yother");
+        const name = uniq("reader");
+        const tab = await openTab(env.browser, env.base, { colorScheme, width, height: width < 500 ? 740 : 800 });
+        const { page } = tab;
+        const check = async (what) => {
+          for (const v of await seriousViolations(page)) problems.push(`${what}, ${where}: ${v}`);
+        };
+        // Both rooms known (markers at their ends), then news in both while away.
+        await joinAsGuest(tab, open, name);
+        await page.goto(`/r/${other}`);
+        await page.locator('#status[data-state="online"]').waitFor();
+        await bob.post(open, "While you were out, the build went green.");
+        await bob.post(open, `@${name} could you review the release notes?`);
+        await page.goto(`/r/${open}`);
+        await page.locator('#status[data-state="online"]').waitFor();
+        await bob.post(other, `@${name} lunch?`);
+        await bob.post(other, "The usual place.");
+        await page.locator("#messages .unread-divider").waitFor();
+        await page.locator("#messages .mention-me").waitFor();
+        await eventually(async () => (await page.locator("#sidebar .mention-badge").count()) === 1,
+          { message: "the other room's badges" });
+        await check(`/r/${open} divider, mention and badges`);
+        if (width === 360) {
+          await page.locator("#sidebar-toggle").click();
+          await page.locator("#sidebar").waitFor();
+          await check(`/r/${open} rooms drawer open`);
+          await page.keyboard.press("Escape");
+        }
+        await page.locator("#text").fill("");
+        await page.locator("#text").pressSequentially(`thanks @${bob.user.slice(0, 2)}`);
+        await page.locator("#mention-list").waitFor();
+        await check(`/r/${open} @ list open`);
+        await closeTab(tab);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
   it("screenshots at 360 and 1280 px, light and dark", { timeout: 90_000 }, async () => {
     mkdirSync(shots, { recursive: true });
     // Plain names read better in the pictures; each run has a fresh server.
@@ -184,7 +223,12 @@ export function register() {
     const name = "alex";
     const password = "screenshots only";
     const me = await ApiClient.register(env.base, name, password);
-    const [, noah] = await stageConversation(room, me);
+    const [maya, noah] = await stageConversation(room, me);
+    // Another room of alex's, with news from maya (one for alex) since his last visit.
+    const mockups = await me.post("design", "The new mockups are in the shared folder.");
+    await me.request("POST", "/api/rooms/design/read", { seq: mockups.seq });
+    await maya.post("design", "Looks great!");
+    await maya.post("design", `@${name} can we use the dark variant for the sidebar?`);
     // noah is there too, in a tab of his own (his API session's cookie), to type.
     const noahTab = await openTab(env.browser, env.base);
     const [cookieName, cookieValue] = noah.cookie.split("=");
@@ -214,6 +258,12 @@ export function register() {
           return false;
         }, { interval: 300, message: "noah typing" });
         await page.screenshot({ path: join(shots, `room-${tag}.png`) });
+        if (width === 360) {
+          await page.locator("#sidebar-toggle").click();
+          await page.locator("#sidebar .mention-badge").waitFor();
+          await page.screenshot({ path: join(shots, `room-drawer-${tag}.png`) });
+          await page.keyboard.press("Escape");
+        }
 
         await page.goto("/");
         await page.locator("#room-list .room-link").first().waitFor();
