@@ -163,8 +163,8 @@ TEST_P(EventPosts, MalformedEventBodiesAre400) {
   bodies.emplace_back(without(edit, "id"), "no id");
   bodies.emplace_back(with(edit, "id", "has space"), "an invalid id");
   bodies.emplace_back(without(delete_body(1, "d1"), "target"), "no target");
-  for (const json::value& target : {json::value(0), json::value(-1), json::value(1.5),
-                                    json::value("1"), json::value(nullptr)}) {
+  for (const json::value& target :
+       {json::value(-1), json::value(1.5), json::value("1"), json::value(nullptr)}) {
     bodies.emplace_back(with(edit, "target", target), "target " + json::serialize(target));
   }
   bodies.emplace_back(with(edit, "text", ""), "empty edit text");
@@ -179,6 +179,9 @@ TEST_P(EventPosts, MalformedEventBodiesAre400) {
   for (const auto& [body, what] : bodies) {
     expect_refusal(post_event("lobby", body, alice_), 400, "bad_request", what);
   }
+  // Seq 0 is a number, but no message has it.
+  expect_refusal(post_event("lobby", with(edit, "target", 0), alice_), 404, "not_found",
+                 "target 0");
   expect_refusal(http().post_json("/api/rooms/lobby/events", "{\"type\":", alice_), 400,
                  "bad_request", "not JSON");
   expect_refusal(http().post_json("/api/rooms/lobby/events", "[1]", alice_), 400, "bad_request",
@@ -186,10 +189,12 @@ TEST_P(EventPosts, MalformedEventBodiesAre400) {
   expect_refusal(
       post_event("lobby", with(edit, "text", json::value(std::string(4001, 'a'))), alice_), 413,
       "too_large", "edit text of 4001 characters");
-  for (const json::value& reply_to : {json::value(0), json::value(-2), json::value("1")}) {
+  for (const json::value& reply_to : {json::value(-2), json::value("1")}) {
     expect_refusal(post_reply("lobby", reply_body("re", "m2", reply_to), alice_), 400,
                    "bad_request", "reply_to " + json::serialize(reply_to));
   }
+  expect_refusal(post_reply("lobby", reply_body("re", "m2", 0), alice_), 404, "not_found",
+                 "reply_to 0");
   expect_next_seq(2);
 }
 

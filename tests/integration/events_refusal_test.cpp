@@ -68,11 +68,11 @@ TEST_P(EventRefusals, TargetThatIsNotAnUndeletedMessageOfTheRoomIsNotFound) {
   expect_nothing_stored_before(6);
 }
 
-TEST_P(EventRefusals, TargetOrReplyToThatIsNotAPositiveIntegerIsBadRequest) {
+TEST_P(EventRefusals, TargetOrReplyToThatIsNotANonNegativeIntegerIsBadRequest) {
   start_with_alice_bob_and_carol();
   ASSERT_EQ(send_and_ack(*alice_, "lobby", "one", "m1"), 1u);
   const std::vector<json::value> values = {
-      0, -1, 1.5, 1.0, "1", nullptr, true, json::array{1}, json::object{{"seq", 1}}};
+      -1, 1.5, 1.0, "1", nullptr, true, json::array{1}, json::object{{"seq", 1}}};
   for (const json::value& value : values) {
     SCOPED_TRACE("target " + json::serialize(value));
     expect_refused(*alice_, with_field(frames::edit("lobby", 1, "x", "e1"), "target", value),
@@ -92,6 +92,17 @@ TEST_P(EventRefusals, TargetOrReplyToThatIsNotAPositiveIntegerIsBadRequest) {
                  "bad_request", "d1");
   expect_refused(*alice_, without_field(frames::react("lobby", 1, kThumbs, true, "r1"), "target"),
                  "bad_request", "r1");
+  expect_nothing_stored_before(2);
+}
+
+// Seq 0 is a number, but no message has it.
+TEST_P(EventRefusals, TargetOrReplyToZeroIsNotFound) {
+  start_with_alice_bob_and_carol();
+  ASSERT_EQ(send_and_ack(*alice_, "lobby", "one", "m1"), 1u);
+  expect_refused(*alice_, frames::edit("lobby", 0, "x", "e1"), "not_found", "e1");
+  expect_refused(*alice_, frames::delete_message("lobby", 0, "d1"), "not_found", "d1");
+  expect_refused(*alice_, frames::react("lobby", 0, kThumbs, true, "r1"), "not_found", "r1");
+  expect_refused(*alice_, frames::send_reply("lobby", "re", "m2", 0), "not_found", "m2");
   expect_nothing_stored_before(2);
 }
 
