@@ -122,17 +122,20 @@ TEST(ClientFrame, JoinLeaveAndTypingCarryTheFramesId) {
 }
 
 TEST(ClientFrame, ParsesEditDeleteAndReact) {
-  const auto& edit = command_of<EventCommand>(
+  // A copy: the parsed frame is a temporary.
+  const EventCommand edit = command_of<EventCommand>(
       parse_client_frame(R"({"type":"edit","room":"r","target":3,"text":"fixed","id":"e1"})"));
   EXPECT_EQ(edit.kind, core::EventKind::edit);
   EXPECT_EQ(edit.target, 3u);
   EXPECT_EQ(edit.text, "fixed");
   EXPECT_EQ(edit.id, "e1");
-  const auto& deletion = command_of<EventCommand>(
+  // A copy: the parsed frame is a temporary.
+  const EventCommand deletion = command_of<EventCommand>(
       parse_client_frame(R"({"type":"delete","room":"r","target":4,"id":"d1"})"));
   EXPECT_EQ(deletion.kind, core::EventKind::deletion);
   EXPECT_EQ(deletion.target, 4u);
-  const auto& react = command_of<EventCommand>(parse_client_frame(
+  // A copy: the parsed frame is a temporary.
+  const EventCommand react = command_of<EventCommand>(parse_client_frame(
       R"({"type":"react","room":"r","target":5,"emoji":"\ud83d\udc4d","on":false,"id":"r1"})"));
   EXPECT_EQ(react.kind, core::EventKind::reaction);
   EXPECT_EQ(react.emoji, "\xf0\x9f\x91\x8d");
