@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -26,9 +27,13 @@ struct BurstOutcome {
 };
 
 // Sends `count` messages without waiting for acks, noting each ack, until
-// done or the connection is cut; then reads the acks still in flight.
-void send_until_cut(std::uint16_t port, const std::string& name, int count,
-                    std::atomic<int>& acked_total, BurstOutcome& outcome) {
+// done or the connection is cut; then reads the acks still in flight. Starts
+// sending once every sender has joined (`joined` reaches `senders`): on a
+// busy machine one sender could otherwise reach the kill alone, before the
+// other connected.
+void send_until_cut(std::uint16_t port, const std::string& name, int count, int senders,
+                    std::atomic<int>& joined, std::atomic<int>& acked_total,
+                    BurstOutcome& outcome) {
   try {
     WsClient client;
     if (client.connect(port, name_target(name)) != kSwitchingProtocols) {
@@ -36,6 +41,12 @@ void send_until_cut(std::uint16_t port, const std::string& name, int count,
     }
     client.expect("hello");
     join(client, "lobby");
+    ++joined;
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (joined < senders) {
+      if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("alone");
+      std::this_thread::sleep_for(1ms);
+    }
     std::map<std::string, std::string> texts;
     const auto note_acks = [&](const std::vector<Frame>& frames) {
       for (const Frame& frame : frames) {
@@ -69,11 +80,12 @@ TEST_F(DurabilityTest, AckedMessagesSurviveKill9DuringABurst) {
   constexpr int kKillAfterAcks = 1500;
   start_server(kDurableServer);
   std::atomic<int> acked_total{0};
+  std::atomic<int> joined{0};
   std::vector<BurstOutcome> outcomes(2);
   std::vector<std::thread> senders;
   for (int s = 0; s < 2; ++s) {
     senders.emplace_back(send_until_cut, server().port(), "sender" + std::to_string(s), kPerSender,
-                         std::ref(acked_total), std::ref(outcomes[s]));
+                         2, std::ref(joined), std::ref(acked_total), std::ref(outcomes[s]));
   }
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (acked_total < kKillAfterAcks && std::chrono::steady_clock::now() < deadline) {
