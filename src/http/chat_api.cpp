@@ -286,13 +286,11 @@ void post_read(ServerContext& context, const ApiCallPtr& call, const core::RoomN
   }
   auto body = json_body_of(call->request);
   if (auto* refused = std::get_if<Response>(&body)) return call->respond(std::move(*refused));
-  const json::value* seq = std::get<json::object>(body).if_contains("seq");
-  boost::system::error_code error;
-  const std::uint64_t marker = seq != nullptr ? seq->to_number<std::uint64_t>(error) : 0;
-  if (seq == nullptr || error || seq->is_double()) {
-    return call->refuse(ErrorCode::bad_request, "seq must be a non-negative integer");
+  auto seq = protocol::parse_read_body(std::get<json::object>(body));
+  if (auto* refused = std::get_if<protocol::FrameError>(&seq)) {
+    return call->refuse(refused->code, refused->message);
   }
-  context.chat.mark_read(*call->caller.identity, room, marker, {},
+  context.chat.mark_read(*call->caller.identity, room, std::get<std::uint64_t>(seq), {},
                          [call](store::Result<std::optional<store::ReadMarker>> stored) {
                            if (!stored)
                              return call->refuse(ErrorCode::internal, "the marker was not stored");

@@ -69,6 +69,17 @@ FrameError no_such_message(const std::optional<std::string>& id) {
   return error(ErrorCode::not_found, "no such message", id);
 }
 
+// The seq of a read frame or body: how far the user has read.
+std::variant<std::uint64_t, FrameError> read_seq_of(const json::object& frame,
+                                                    const std::optional<std::string>& id) {
+  auto seq = seq_field(frame, "seq", true, id);
+  if (auto* failed = std::get_if<FrameError>(&seq)) {
+    failed->message = "seq must be a non-negative integer";
+    return std::move(*failed);
+  }
+  return *std::get<std::optional<std::uint64_t>>(seq);
+}
+
 // The client id every stored event needs; `id` is nullopt when it is not valid.
 std::optional<FrameError> check_id(const json::object& frame,
                                    const std::optional<std::string>& id) {
@@ -205,13 +216,9 @@ ParsedFrame parse_client_frame(std::string_view text) {
   if (kind == "leave") return ClientCommand{LeaveCommand{std::move(room_name), id}};
   if (kind == "typing") return ClientCommand{TypingCommand{std::move(room_name), id}};
   if (kind == "read") {
-    auto seq = seq_field(frame, "seq", true, id);
-    if (auto* failed = std::get_if<FrameError>(&seq)) {
-      failed->message = "seq must be a non-negative integer";
-      return std::move(*failed);
-    }
-    return ClientCommand{
-        ReadCommand{std::move(room_name), *std::get<std::optional<std::uint64_t>>(seq), id}};
+    auto seq = read_seq_of(frame, id);
+    if (auto* failed = std::get_if<FrameError>(&seq)) return std::move(*failed);
+    return ClientCommand{ReadCommand{std::move(room_name), std::get<std::uint64_t>(seq), id}};
   }
   if (is_event_type(kind)) {
     auto event = parse_event(frame, kind, std::move(room_name), id);
@@ -230,6 +237,10 @@ std::variant<EventCommand, FrameError> parse_event_body(const json::object& body
     return error(ErrorCode::bad_request, "type must be edit, delete or react", id);
   }
   return parse_event(body, type->get_string(), std::move(room), id);
+}
+
+std::variant<std::uint64_t, FrameError> parse_read_body(const json::object& body) {
+  return read_seq_of(body, std::nullopt);
 }
 
 std::variant<std::uint64_t, FrameError> parse_reply_to(const json::object& body) {

@@ -70,6 +70,8 @@ ParsedFrame parse_client_frame(std::string_view json);
 // the fields of that frame without room}) for the room of the path.
 std::variant<EventCommand, FrameError> parse_event_body(const boost::json::object& body,
                                                         core::RoomName room);
+// The seq of POST /api/rooms/R/read ({"seq":N}), checked as a read frame's.
+std::variant<std::uint64_t, FrameError> parse_read_body(const boost::json::object& body);
 // The optional reply_to of a message posted over HTTP: 0 when absent.
 std::variant<std::uint64_t, FrameError> parse_reply_to(const boost::json::object& body);
 
