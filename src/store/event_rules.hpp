@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/error_code.hpp"
 #include "store/message_store.hpp"
@@ -20,10 +21,12 @@ struct TargetMessage {
 };
 
 // Why `request` may not be stored, given its target (nullopt: no event of
-// that seq in the room); nullopt when it may. A plain message without
-// reply_to needs no target and always may.
+// that seq in the room) and the user key of the room's owner (empty: none);
+// nullopt when it may. A plain message without reply_to needs no target and
+// always may. (Access to a restricted room is checked before.)
 inline std::optional<core::Error> refusal_of(const AppendRequest& request,
-                                             const std::optional<TargetMessage>& target) {
+                                             const std::optional<TargetMessage>& target,
+                                             std::string_view owner_key) {
   using core::ErrorCode;
   using core::EventKind;
   const bool names_a_message = request.kind != EventKind::message || request.reply_to != 0;
@@ -34,9 +37,10 @@ inline std::optional<core::Error> refusal_of(const AppendRequest& request,
   if (request.kind == EventKind::edit && target->author_id != request.author.id) {
     return core::Error{ErrorCode::forbidden, "only its author may edit a message"};
   }
-  // Room owners and server admins may delete too, once rooms have owners.
-  if (request.kind == EventKind::deletion && target->author_id != request.author.id) {
-    return core::Error{ErrorCode::forbidden, "only its author may delete a message"};
+  // Server admins may delete too, once the server has them.
+  const bool by_owner = !owner_key.empty() && core::access_key_of(request.author) == owner_key;
+  if (request.kind == EventKind::deletion && target->author_id != request.author.id && !by_owner) {
+    return core::Error{ErrorCode::forbidden, "only its author or the room's owner may delete it"};
   }
   return std::nullopt;
 }

@@ -16,16 +16,144 @@ Result<RoomRecord> MemoryStore::open_room(const core::RoomName& room) {
   return room_data(room).record;
 }
 
+bool MemoryStore::RoomData::may_enter(const std::string& access_key) const {
+  if (!core::is_restricted(record.kind)) return true;
+  if (access_key.empty()) return false;
+  return std::any_of(access.begin(), access.end(),
+                     [&](const auto& entry) { return entry.first == access_key; });
+}
+
+MemoryStore::RoomData* MemoryStore::visible_room(const std::string& room_key,
+                                                 const core::Identity& viewer) {
+  auto found = rooms_.find(room_key);
+  if (found == rooms_.end() || !found->second.may_enter(core::access_key_of(viewer))) {
+    return nullptr;
+  }
+  return &found->second;
+}
+
+MemoryStore::RoomData* MemoryStore::visible_room(const std::string& room_key,
+                                                 const std::string& identity_id) {
+  auto found = rooms_.find(room_key);
+  if (found == rooms_.end()) return nullptr;
+  const std::string access_key = identity_id.starts_with("a:") ? identity_id.substr(2) : "";
+  return found->second.may_enter(access_key) ? &found->second : nullptr;
+}
+
+Result<std::optional<RoomRecord>> MemoryStore::enter_room(const core::RoomName& room,
+                                                          const core::Identity& viewer,
+                                                          bool create) {
+  if (create && !core::is_reserved_room_name(room) && !rooms_.contains(room.key())) {
+    room_data(room);
+  }
+  RoomData* data = visible_room(room.key(), viewer);
+  if (data == nullptr) return std::optional<RoomRecord>{};
+  return std::optional<RoomRecord>{data->record};
+}
+
+Result<bool> MemoryStore::create_room(const core::RoomName& room, core::RoomKind kind,
+                                      const core::Identity& owner, std::int64_t) {
+  if (rooms_.contains(room.key())) return false;
+  RoomData& data = room_data(room);
+  data.record.kind = kind;
+  data.record.owner = owner.user.text();
+  data.owner_key = owner.user.key();
+  data.access.emplace_back(owner.user.key(), owner.user.text());
+  return true;
+}
+
+Result<std::optional<DirectRoom>> MemoryStore::open_direct(const core::Identity& caller,
+                                                           const core::UserName& other,
+                                                           std::int64_t) {
+  auto account = accounts_.find(other.key());
+  if (account == accounts_.end()) return std::optional<DirectRoom>{};
+  const core::RoomName name = core::direct_room_name(caller.user.key(), other.key());
+  auto [it, created] = rooms_.try_emplace(name.key());
+  RoomData& data = it->second;
+  if (created) {
+    data.record.name = name.text();
+    data.record.kind = core::RoomKind::direct;
+    data.access.emplace_back(caller.user.key(), caller.user.text());
+    data.access.emplace_back(other.key(), account->second.name);
+  }
+  return std::optional<DirectRoom>{DirectRoom{data.record, account->second.name}};
+}
+
+Result<AccessChange> MemoryStore::grant_access(const core::RoomName& room,
+                                               const core::Identity& actor,
+                                               const core::UserName& user, std::int64_t) {
+  AccessChange change;
+  auto found = rooms_.find(room.key());
+  const RoomData* data = found == rooms_.end() ? nullptr : &found->second;
+  const core::RoomAccessFacts facts{data ? data->record.kind : core::RoomKind::private_room,
+                                    data ? data->owner_key : "",
+                                    data && data->may_enter(core::access_key_of(actor))};
+  if ((change.refused = core::refusal_of_invite(facts, actor))) return change;
+  RoomData& target = found->second;
+  change.room_name = target.record.name;
+  auto account = accounts_.find(user.key());
+  if (account == accounts_.end()) {
+    change.refused = core::Error{core::ErrorCode::not_found, "no such user"};
+    return change;
+  }
+  change.user_name = account->second.name;
+  if (!target.may_enter(user.key())) {
+    target.access.emplace_back(user.key(), account->second.name);
+    change.changed = true;
+  }
+  return change;
+}
+
+Result<AccessChange> MemoryStore::revoke_access(const core::RoomName& room,
+                                                const core::Identity& actor,
+                                                const core::UserName& user) {
+  AccessChange change;
+  auto found = rooms_.find(room.key());
+  const RoomData* data = found == rooms_.end() ? nullptr : &found->second;
+  const core::RoomAccessFacts facts{data ? data->record.kind : core::RoomKind::private_room,
+                                    data ? data->owner_key : "",
+                                    data && data->may_enter(core::access_key_of(actor))};
+  if ((change.refused = core::refusal_of_removal(facts, actor, user.key()))) return change;
+  RoomData& target = found->second;
+  change.room_name = target.record.name;
+  auto account = accounts_.find(user.key());
+  if (account == accounts_.end()) {
+    change.refused = core::Error{core::ErrorCode::not_found, "no such user"};
+    return change;
+  }
+  change.user_name = account->second.name;
+  change.changed = std::erase_if(target.access,
+                                 [&](const auto& entry) { return entry.first == user.key(); }) > 0;
+  return change;
+}
+
+Result<std::vector<std::string>> MemoryStore::list_access(const core::RoomName& room) {
+  std::vector<std::string> names;
+  if (auto found = rooms_.find(room.key()); found != rooms_.end()) {
+    for (const auto& [key, name] : found->second.access) names.push_back(name);
+  }
+  return names;
+}
+
 Result<std::vector<Appended>> MemoryStore::append_batch(std::span<const AppendRequest> requests,
                                                         std::int64_t now_ms) {
   std::vector<Appended> results;
   results.reserve(requests.size());
   for (const AppendRequest& request : requests) {
-    if (request.kind != core::EventKind::message && !rooms_.contains(request.room.key())) {
-      results.push_back({request.room.text(), 0, 0, false, refusal_of(request, std::nullopt)});
+    // A message creates its room, unless the name is reserved; an event
+    // names a message, so its room must exist.
+    const bool creates =
+        request.kind == core::EventKind::message && !core::is_reserved_room_name(request.room);
+    if (!creates && !rooms_.contains(request.room.key())) {
+      results.push_back({request.room.text(), 0, 0, false, refusal_of(request, std::nullopt, "")});
       continue;
     }
     RoomData& data = room_data(request.room);
+    if (!data.may_enter(core::access_key_of(request.author))) {
+      results.push_back({request.room.text(), 0, 0, false,
+                         core::Error{core::ErrorCode::not_found, "no such room"}});
+      continue;
+    }
     const std::pair<std::string, std::string> id{request.author.id, request.client_id};
     if (auto seen = data.seq_by_author_and_id.find(id); seen != data.seq_by_author_and_id.end()) {
       const StoredMessage& first = data.messages[seen->second - 1];
@@ -38,7 +166,7 @@ Result<std::vector<Appended>> MemoryStore::append_batch(std::span<const AppendRe
       const StoredMessage& found = data.messages[named - 1];
       target = TargetMessage{found.kind, found.author_id, found.deleted};
     }
-    if (auto refused = refusal_of(request, target)) {
+    if (auto refused = refusal_of(request, target, data.owner_key)) {
       results.push_back({data.record.name, 0, 0, false, refused});
       continue;
     }
@@ -159,7 +287,9 @@ Result<std::vector<StoredMessage>> MemoryStore::read_messages(const RangeQuery& 
 
 Result<std::vector<RoomRecord>> MemoryStore::list_rooms(std::size_t limit) {
   std::vector<const RoomData*> ordered;
-  for (const auto& [key, data] : rooms_) ordered.push_back(&data);
+  for (const auto& [key, data] : rooms_) {
+    if (!core::is_restricted(data.record.kind)) ordered.push_back(&data);
+  }
   std::sort(ordered.begin(), ordered.end(),
             [](const RoomData* a, const RoomData* b) { return a->last_active > b->last_active; });
   std::vector<RoomRecord> records;
@@ -173,9 +303,9 @@ Result<std::vector<RoomRecord>> MemoryStore::list_rooms(std::size_t limit) {
 Result<std::optional<ReadMarker>> MemoryStore::mark_read(const std::string& reader,
                                                          const core::RoomName& room,
                                                          std::optional<std::uint64_t> seq) {
-  auto found = rooms_.find(room.key());
-  if (found == rooms_.end()) return std::optional<ReadMarker>{};
-  RoomData& data = found->second;
+  RoomData* found = visible_room(room.key(), reader);
+  if (found == nullptr) return std::optional<ReadMarker>{};
+  RoomData& data = *found;
   const std::uint64_t last_seq = data.record.last_seq;
   auto [marker, is_new] = data.read_seq_by_reader.try_emplace(reader, last_seq);
   if (seq) {
@@ -188,16 +318,27 @@ Result<std::optional<ReadMarker>> MemoryStore::mark_read(const std::string& read
 Result<std::vector<RoomReading>> MemoryStore::list_reading(const core::Identity& reader,
                                                            std::size_t limit) {
   std::vector<const RoomData*> ordered;
+  const std::string access_key = core::access_key_of(reader);
   for (const auto& [key, data] : rooms_) {
-    if (data.read_seq_by_reader.contains(reader.id)) ordered.push_back(&data);
+    const bool restricted = core::is_restricted(data.record.kind);
+    if (restricted ? data.may_enter(access_key) : data.read_seq_by_reader.contains(reader.id)) {
+      ordered.push_back(&data);
+    }
   }
   std::sort(ordered.begin(), ordered.end(),
             [](const RoomData* a, const RoomData* b) { return a->last_active > b->last_active; });
   if (ordered.size() > limit) ordered.resize(limit);
   std::vector<RoomReading> readings;
   for (const RoomData* data : ordered) {
+    const auto marker = data->read_seq_by_reader.find(reader.id);
     RoomReading reading{data->record.name, data->record.last_seq,
-                        data->read_seq_by_reader.at(reader.id)};
+                        marker == data->read_seq_by_reader.end() ? 0 : marker->second};
+    reading.kind = data->record.kind;
+    if (data->record.kind == core::RoomKind::direct) {
+      for (const auto& [key, name] : data->access) {
+        if (key != access_key) reading.with = name;
+      }
+    }
     for (std::uint64_t seq = reading.read_seq + 1; seq <= reading.last_seq; ++seq) {
       const StoredMessage& event = data->messages[seq - 1];
       if (event.kind != core::EventKind::message || event.deleted || event.author_id == reader.id) {

@@ -15,6 +15,18 @@ class MemoryStore : public Store {
  public:
   // MessageStore
   Result<RoomRecord> open_room(const core::RoomName& room) override;
+  Result<std::optional<RoomRecord>> enter_room(const core::RoomName& room,
+                                               const core::Identity& viewer, bool create) override;
+  Result<bool> create_room(const core::RoomName& room, core::RoomKind kind,
+                           const core::Identity& owner, std::int64_t now_ms) override;
+  Result<std::optional<DirectRoom>> open_direct(const core::Identity& caller,
+                                                const core::UserName& other,
+                                                std::int64_t now_ms) override;
+  Result<AccessChange> grant_access(const core::RoomName& room, const core::Identity& actor,
+                                    const core::UserName& user, std::int64_t now_ms) override;
+  Result<AccessChange> revoke_access(const core::RoomName& room, const core::Identity& actor,
+                                     const core::UserName& user) override;
+  Result<std::vector<std::string>> list_access(const core::RoomName& room) override;
   Result<std::vector<Appended>> append_batch(std::span<const AppendRequest> requests,
                                              std::int64_t now_ms) override;
   Result<std::vector<StoredMessage>> read_messages(const RangeQuery& query) override;
@@ -60,7 +72,15 @@ class MemoryStore : public Store {
     // By (message seq, author identity id, emoji).
     std::map<std::tuple<std::uint64_t, std::string, std::string>, Reacted> reactions;
     std::unordered_map<std::string, std::uint64_t> read_seq_by_reader;
+    std::string owner_key;
+    // Restricted rooms: the accounts with access, (user key, name) in the
+    // order they got it.
+    std::vector<std::pair<std::string, std::string>> access;
+    bool may_enter(const std::string& access_key) const;
   };
+  // The room of this key, if it exists and `viewer` may see it.
+  RoomData* visible_room(const std::string& room_key, const core::Identity& viewer);
+  RoomData* visible_room(const std::string& room_key, const std::string& identity_id);
   RoomData& room_data(const core::RoomName& room);
   // Applies a stored edit, delete or reaction to the message it names.
   static void apply(RoomData& data, const StoredMessage& event);

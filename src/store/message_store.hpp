@@ -16,6 +16,7 @@
 #include "core/event_kind.hpp"
 #include "core/identity.hpp"
 #include "core/names.hpp"
+#include "core/room_access.hpp"
 #include "store/result.hpp"
 
 namespace parley::store {
@@ -26,6 +27,8 @@ struct RoomRecord {
   // list_rooms only: when its last event was stored (ms since the epoch; 0:
   // never written in).
   std::int64_t last_active_ms = 0;
+  core::RoomKind kind = core::RoomKind::public_room;
+  std::string owner = {};  // the owner's name as registered; empty: no owner
 };
 
 using core::Reaction;
@@ -167,6 +170,22 @@ struct ReadMarker {
   std::uint64_t read_seq = 0;
 };
 
+// What a grant or a removal of access did.
+struct AccessChange {
+  // Refused and changed nothing (core::refusal_of_invite, refusal_of_removal;
+  // not_found for an unknown user).
+  std::optional<core::Error> refused;
+  std::string room_name;  // the room as first written
+  std::string user_name;  // the account's name as registered
+  bool changed = false;   // false: it already was as asked
+};
+
+// A direct conversation as open_direct found or made it.
+struct DirectRoom {
+  RoomRecord room;
+  std::string with;  // the other account's name as registered
+};
+
 // One room as one reader sees it. `unread`: message events of other users
 // after the marker that are not deleted; `mentions`: those of them that
 // mention the reader (core::mentions).
@@ -176,18 +195,51 @@ struct RoomReading {
   std::uint64_t read_seq = 0;
   std::uint64_t unread = 0;
   std::uint64_t mentions = 0;
+  core::RoomKind kind = core::RoomKind::public_room;
+  std::string with = {};  // direct: the other account's name as registered
 };
 
 class MessageStore {
  public:
   virtual ~MessageStore() = default;
 
-  // The room, created if it does not exist. Rooms are keyed case-insensitively
-  // and keep the name they were first written with.
+  // The room, created public if it does not exist. Rooms are keyed
+  // case-insensitively and keep the name they were first written with. No
+  // access check: for rooms the caller was admitted to (enter_room), or that
+  // it may create.
   virtual Result<RoomRecord> open_room(const core::RoomName& room) = 0;
 
+  // The room as `viewer` may see it: nullopt when it does not exist or is
+  // restricted (core::RoomKind) and `viewer` has no access to it. With
+  // `create`, a room that does not exist is first created public, unless its
+  // name is reserved (core::is_reserved_room_name).
+  virtual Result<std::optional<RoomRecord>> enter_room(const core::RoomName& room,
+                                                       const core::Identity& viewer,
+                                                       bool create) = 0;
+  // Creates a room of `kind` owned by `owner` (an account), which gets
+  // access first. false when a room of that name exists (nothing changes).
+  virtual Result<bool> create_room(const core::RoomName& room, core::RoomKind kind,
+                                   const core::Identity& owner, std::int64_t now_ms) = 0;
+  // The direct conversation of `caller` and the account `other` (under
+  // core::direct_room_name), created with access for both if it does not
+  // exist; nullopt when `other` has no account.
+  virtual Result<std::optional<DirectRoom>> open_direct(const core::Identity& caller,
+                                                        const core::UserName& other,
+                                                        std::int64_t now_ms) = 0;
+  // `actor` gives the account `user` access to `room`
+  // (core::refusal_of_invite), or takes it away (core::refusal_of_removal).
+  virtual Result<AccessChange> grant_access(const core::RoomName& room, const core::Identity& actor,
+                                            const core::UserName& user, std::int64_t now_ms) = 0;
+  virtual Result<AccessChange> revoke_access(const core::RoomName& room,
+                                             const core::Identity& actor,
+                                             const core::UserName& user) = 0;
+  // The names of the accounts with access to `room`, in the order they got
+  // it (empty for a public room).
+  virtual Result<std::vector<std::string>> list_access(const core::RoomName& room) = 0;
+
   // Stores every request in one transaction, in order: per request the
-  // idempotency check by (room, author id, client id), then the rules of its
+  // idempotency check by (room, author id, client id), then the author's
+  // access to a restricted room (not_found without), then the rules of its
   // kind (event_rules.hpp), then seq = last seq + 1. Either all are durable
   // when this returns, or none is and an error is returned. A duplicate
   // stores nothing and answers the first event's seq and ts. An event whose
@@ -204,21 +256,23 @@ class MessageStore {
     return read_messages(RangeQuery{room, after, up_to, limit});
   }
 
-  // Rooms by most recent message, at most `limit`; rooms opened but never
-  // written in come last.
+  // Public rooms by most recent message, at most `limit`; rooms opened but
+  // never written in come last. Restricted rooms are never listed.
   virtual Result<std::vector<RoomRecord>> list_rooms(std::size_t limit) = 0;
 
   // Read markers: how far a reader (an identity id) has read a room. With
   // `seq`, the marker moves forward to it (never back; never past the room's
   // last seq); without, a reader new to the room starts at its last seq (its
   // history is not news) and an existing marker stays. Answers the marker as
-  // stored; nullopt when the room does not exist (nothing is created).
+  // stored; nullopt when the room does not exist or the reader (an account
+  // id for a restricted room) has no access to it (nothing is created).
   virtual Result<std::optional<ReadMarker>> mark_read(const std::string& reader,
                                                       const core::RoomName& room,
                                                       std::optional<std::uint64_t> seq) = 0;
-  // The rooms `reader` has a marker in, most recently active first, at most
-  // `limit`, each with its unread messages and mentions of the reader
-  // (ReadingCounts).
+  // The rooms `reader` has a marker in or access to (a restricted room it
+  // lost access to is not), most recently active first, at most `limit`,
+  // each with its unread messages and mentions of the reader; a room with
+  // access but no marker counts from its start.
   virtual Result<std::vector<RoomReading>> list_reading(const core::Identity& reader,
                                                         std::size_t limit) = 0;
 };

@@ -297,7 +297,7 @@ Result<std::vector<Appended>> PostgresStore::append_once(std::span<const AppendR
     const AppendRequest& request = requests[i];
     LockedRoom& room = rooms.at(request.room.key());
     if (room.id == 0) {
-      results[i] = {request.room.text(), 0, 0, false, refusal_of(request, std::nullopt)};
+      results[i] = {request.room.text(), 0, 0, false, refusal_of(request, std::nullopt, "")};
       continue;
     }
     const auto [earlier, is_new] =
@@ -375,7 +375,7 @@ Result<std::optional<core::Error>> PostgresStore::check_event(
     target = TargetMessage{static_cast<core::EventKind>(found->integer(0, 0)),
                            std::string(found->text(0, 1)), found->boolean(0, 2)};
   }
-  if (auto refused = refusal_of(request, target)) return std::optional<core::Error>{refused};
+  if (auto refused = refusal_of(request, target, "")) return std::optional<core::Error>{refused};
   if (request.kind == core::EventKind::reaction) {
     auto reaction =
         connection_.execute(kFindReaction, {room, seq, request.author.id, request.emoji});
@@ -540,6 +540,36 @@ Result<void> PostgresStore::check() {
   auto answered = connection_.execute(kCheck, {});
   if (!answered) return failed(answered.error());
   return {};
+}
+
+// PLACEHOLDER (replaced by the SQL implementation before landing).
+namespace {
+boost::system::error_code not_yet() {
+  return boost::system::errc::make_error_code(boost::system::errc::function_not_supported);
+}
+}  // namespace
+Result<std::optional<RoomRecord>> PostgresStore::enter_room(const core::RoomName&,
+                                                            const core::Identity&, bool) {
+  return {boost::system::in_place_error, not_yet()};
+}
+Result<bool> PostgresStore::create_room(const core::RoomName&, core::RoomKind,
+                                        const core::Identity&, std::int64_t) {
+  return {boost::system::in_place_error, not_yet()};
+}
+Result<std::optional<DirectRoom>> PostgresStore::open_direct(const core::Identity&,
+                                                             const core::UserName&, std::int64_t) {
+  return {boost::system::in_place_error, not_yet()};
+}
+Result<AccessChange> PostgresStore::grant_access(const core::RoomName&, const core::Identity&,
+                                                 const core::UserName&, std::int64_t) {
+  return {boost::system::in_place_error, not_yet()};
+}
+Result<AccessChange> PostgresStore::revoke_access(const core::RoomName&, const core::Identity&,
+                                                  const core::UserName&) {
+  return {boost::system::in_place_error, not_yet()};
+}
+Result<std::vector<std::string>> PostgresStore::list_access(const core::RoomName&) {
+  return {boost::system::in_place_error, not_yet()};
 }
 
 }  // namespace parley::store

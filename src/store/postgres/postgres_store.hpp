@@ -36,6 +36,18 @@ class PostgresStore : public Store {
   PostgresStore& operator=(const PostgresStore&) = delete;
 
   Result<RoomRecord> open_room(const core::RoomName& room) override;
+  Result<std::optional<RoomRecord>> enter_room(const core::RoomName& room,
+                                               const core::Identity& viewer, bool create) override;
+  Result<bool> create_room(const core::RoomName& room, core::RoomKind kind,
+                           const core::Identity& owner, std::int64_t now_ms) override;
+  Result<std::optional<DirectRoom>> open_direct(const core::Identity& caller,
+                                                const core::UserName& other,
+                                                std::int64_t now_ms) override;
+  Result<AccessChange> grant_access(const core::RoomName& room, const core::Identity& actor,
+                                    const core::UserName& user, std::int64_t now_ms) override;
+  Result<AccessChange> revoke_access(const core::RoomName& room, const core::Identity& actor,
+                                     const core::UserName& user) override;
+  Result<std::vector<std::string>> list_access(const core::RoomName& room) override;
   Result<std::vector<Appended>> append_batch(std::span<const AppendRequest> requests,
                                              std::int64_t now_ms) override;
   Result<std::vector<StoredMessage>> read_messages(const RangeQuery& query) override;

@@ -230,7 +230,7 @@ Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRe
         is_message ? find_or_create_room(request.room, now_ms, now_ms) : find_room(request.room);
     if (!room) return fail(room.error());
     if (*room == nullptr) {
-      results.emplace_back(request.room.text(), 0, 0, false, refusal_of(request, std::nullopt));
+      results.emplace_back(request.room.text(), 0, 0, false, refusal_of(request, std::nullopt, ""));
       continue;
     }
     CachedRoom& cached = **room;
@@ -249,7 +249,7 @@ Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRe
     if (const std::uint64_t named = named_seq(request); named != 0) {
       auto target = find_target(cached.id, named);
       if (!target) return fail(target.error());
-      if (auto refused = refusal_of(request, *target)) {
+      if (auto refused = refusal_of(request, *target, "")) {
         results.emplace_back(cached.name, 0, 0, false, refused);
         continue;
       }
@@ -730,6 +730,36 @@ Result<void> SqliteStore::check() {
   const int code = query->step();
   if (code != SQLITE_ROW) return make_error(code);
   return {};
+}
+
+// PLACEHOLDER (replaced by the SQL implementation before landing).
+namespace {
+boost::system::error_code not_yet() {
+  return boost::system::errc::make_error_code(boost::system::errc::function_not_supported);
+}
+}  // namespace
+Result<std::optional<RoomRecord>> SqliteStore::enter_room(const core::RoomName&,
+                                                          const core::Identity&, bool) {
+  return {boost::system::in_place_error, not_yet()};
+}
+Result<bool> SqliteStore::create_room(const core::RoomName&, core::RoomKind, const core::Identity&,
+                                      std::int64_t) {
+  return {boost::system::in_place_error, not_yet()};
+}
+Result<std::optional<DirectRoom>> SqliteStore::open_direct(const core::Identity&,
+                                                           const core::UserName&, std::int64_t) {
+  return {boost::system::in_place_error, not_yet()};
+}
+Result<AccessChange> SqliteStore::grant_access(const core::RoomName&, const core::Identity&,
+                                               const core::UserName&, std::int64_t) {
+  return {boost::system::in_place_error, not_yet()};
+}
+Result<AccessChange> SqliteStore::revoke_access(const core::RoomName&, const core::Identity&,
+                                                const core::UserName&) {
+  return {boost::system::in_place_error, not_yet()};
+}
+Result<std::vector<std::string>> SqliteStore::list_access(const core::RoomName&) {
+  return {boost::system::in_place_error, not_yet()};
 }
 
 }  // namespace parley::store
