@@ -14,6 +14,38 @@ store::Result<store::RoomRecord> ScratchStore::open_room(const core::RoomName& r
   return backend_->open_room(room);
 }
 
+store::Result<std::optional<store::RoomRecord>> ScratchStore::enter_room(
+    const core::RoomName& room, const core::Identity& viewer, bool create) {
+  return backend_->enter_room(room, viewer, create);
+}
+
+store::Result<bool> ScratchStore::create_room(const core::RoomName& room, core::RoomKind kind,
+                                              const core::Identity& owner, std::int64_t now_ms) {
+  return backend_->create_room(room, kind, owner, now_ms);
+}
+
+store::Result<std::optional<store::DirectRoom>> ScratchStore::open_direct(
+    const core::Identity& caller, const core::UserName& other, std::int64_t now_ms) {
+  return backend_->open_direct(caller, other, now_ms);
+}
+
+store::Result<store::AccessChange> ScratchStore::grant_access(const core::RoomName& room,
+                                                              const core::Identity& actor,
+                                                              const core::UserName& user,
+                                                              std::int64_t now_ms) {
+  return backend_->grant_access(room, actor, user, now_ms);
+}
+
+store::Result<store::AccessChange> ScratchStore::revoke_access(const core::RoomName& room,
+                                                               const core::Identity& actor,
+                                                               const core::UserName& user) {
+  return backend_->revoke_access(room, actor, user);
+}
+
+store::Result<std::vector<std::string>> ScratchStore::list_access(const core::RoomName& room) {
+  return backend_->list_access(room);
+}
+
 store::Result<std::vector<store::Appended>> ScratchStore::append_batch(
     std::span<const store::AppendRequest> requests, std::int64_t now_ms) {
   return backend_->append_batch(requests, now_ms);

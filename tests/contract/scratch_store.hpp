@@ -19,6 +19,22 @@ class ScratchStore final : public store::Store {
   ScratchStore& operator=(const ScratchStore&) = delete;
 
   store::Result<store::RoomRecord> open_room(const core::RoomName& room) override;
+  store::Result<std::optional<store::RoomRecord>> enter_room(const core::RoomName& room,
+                                                             const core::Identity& viewer,
+                                                             bool create) override;
+  store::Result<bool> create_room(const core::RoomName& room, core::RoomKind kind,
+                                  const core::Identity& owner, std::int64_t now_ms) override;
+  store::Result<std::optional<store::DirectRoom>> open_direct(const core::Identity& caller,
+                                                              const core::UserName& other,
+                                                              std::int64_t now_ms) override;
+  store::Result<store::AccessChange> grant_access(const core::RoomName& room,
+                                                  const core::Identity& actor,
+                                                  const core::UserName& user,
+                                                  std::int64_t now_ms) override;
+  store::Result<store::AccessChange> revoke_access(const core::RoomName& room,
+                                                   const core::Identity& actor,
+                                                   const core::UserName& user) override;
+  store::Result<std::vector<std::string>> list_access(const core::RoomName& room) override;
   store::Result<std::vector<store::Appended>> append_batch(
       std::span<const store::AppendRequest> requests, std::int64_t now_ms) override;
   store::Result<std::vector<store::StoredMessage>> read_messages(
