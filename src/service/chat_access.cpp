@@ -16,27 +16,37 @@ Refusal no_such_room() {
 
 void ChatService::admit(const core::Identity& viewer, const core::RoomName& room, bool create,
                         Admitted admitted) {
+  admit_attempt(viewer, room, create, std::move(admitted), 1);
+}
+
+void ChatService::admit_attempt(const core::Identity& viewer, const core::RoomName& room,
+                                bool create, Admitted admitted, int attempt) {
+  constexpr int kMostAttempts = 5;
   if (core::Room* open = hub_.find(room); open != nullptr && !open->is_restricted()) {
     return admitted(open);
   }
-  const std::uint64_t losses_before = access_losses_;
+  if (attempt > kMostAttempts) {
+    return admitted(
+        Refusal{ErrorCode::rate_limited, "the room's members are changing; try again", 1});
+  }
+  const std::uint64_t losses_before = access_losses_of(room.key());
   store_.run<std::optional<store::RoomRecord>>(
       [viewer, room, create](store::MessageStore& store) {
         return store.enter_room(room, viewer, create);
       },
-      [this, viewer, room, create, losses_before,
+      [this, viewer, room, create, losses_before, attempt,
        admitted = std::move(admitted)](store::Result<std::optional<store::RoomRecord>> seen) {
         if (!seen) return admitted(Refusal{ErrorCode::internal, "the store cannot answer now"});
         if (!*seen) return admitted(no_such_room());
-        open_room(room, [this, viewer, room, create, losses_before,
+        open_room(room, [this, viewer, room, create, losses_before, attempt,
                          admitted = std::move(admitted)](core::Room* open) {
           if (open == nullptr) {
             return admitted(Refusal{ErrorCode::internal, "the room cannot be opened"});
           }
           // Someone lost access somewhere while the store answered: the
           // answer may predate it, so it is asked again.
-          if (open->is_restricted() && access_losses_ != losses_before) {
-            return admit(viewer, room, create, std::move(admitted));
+          if (open->is_restricted() && access_losses_of(room.key()) != losses_before) {
+            return admit_attempt(viewer, room, create, std::move(admitted), attempt + 1);
           }
           admitted(open);
         });
@@ -92,7 +102,7 @@ void ChatService::announce_access_lost(const std::string& room_name, const std::
 }
 
 void ChatService::on_access_lost(const bus::Event& event) {
-  ++access_losses_;
+  ++access_losses_of(event.room);
   auto found = connections_by_identity_.find(event.identity);
   if (found != connections_by_identity_.end()) {
     // Copied: leaving may end a connection's entry.

@@ -5,6 +5,7 @@
 // there. I/O thread only; store work goes through the StoreWorker.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -252,9 +253,19 @@ class ChatService {
   std::vector<Published> listeners_;
   // The open connections of each identity on this node, by identity id.
   std::unordered_map<std::string, std::vector<Connection*>> connections_by_identity_;
-  // Counts access losses heard of: an admission that saw it change while the
-  // store answered asks again, so a removal is never overtaken by a join.
-  std::uint64_t access_losses_ = 0;
+  // Counts access losses heard of, in buckets by room key: an admission that
+  // saw its bucket change while the store answered asks again, so a removal
+  // is never overtaken by a join. (Buckets: one room's churn does not make
+  // every admission ask again.)
+  static constexpr std::size_t kAccessLossBuckets = 64;
+  std::array<std::uint64_t, kAccessLossBuckets> access_losses_{};
+  std::uint64_t& access_losses_of(const std::string& room_key) {
+    return access_losses_[std::hash<std::string>{}(room_key) % kAccessLossBuckets];
+  }
+  // The admission of `attempt`: past a few tries under constant churn it
+  // gives up (rate_limited) rather than loop.
+  void admit_attempt(const core::Identity& viewer, const core::RoomName& room, bool create,
+                     Admitted admitted, int attempt);
   // Called for each connection that lost access to a room (pollers leave).
   std::vector<std::function<void(const std::string& room_key, const std::string& identity)>>
       access_lost_listeners_;

@@ -157,13 +157,14 @@ void PollService::read_message(const core::Identity& reader, const core::RoomNam
   struct Read {
     std::string room_name;
     std::optional<store::StoredMessage> message;
+    bool closed = false;  // the room is closed to the reader (or does not exist)
   };
   obs::count(obs::counters().history_reads);
   store_.run<Read>(
       [reader, room, seq](store::MessageStore& store) -> store::Result<Read> {
         auto seen = store.enter_room(room, reader, false);
         if (!seen) return seen.error();
-        if (!*seen) return Read{};
+        if (!*seen) return Read{{}, std::nullopt, true};
         store::RangeQuery query{room, seq - 1, seq, 1};
         query.view = store::View::final_messages;
         auto messages = store.read_messages(query);
@@ -173,6 +174,7 @@ void PollService::read_message(const core::Identity& reader, const core::RoomNam
       },
       [done = std::move(done)](store::Result<Read> read) {
         if (!read) return done(store_failed());
+        if (read->closed) return done(Refusal{ErrorCode::not_found, "no such room"});
         if (!read->message) return done(Refusal{ErrorCode::not_found, "no such message"});
         done(HistoryFrames::encode(read->room_name, *read->message));
       });
