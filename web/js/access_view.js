@@ -209,6 +209,8 @@ export function createAccessView(on) {
       $("access-status").textContent = "";
       $("access-lost").hidden = true;
       $("scroll-area").hidden = false;
+      $("members-toggle").hidden = false;
+      $("members-heading").hidden = false;
       drawKind();
     },
 
@@ -246,6 +248,11 @@ export function createAccessView(on) {
       form.hidden = true;
       $("leave-room").hidden = true;
       $("access-info").hidden = true;
+      // Nobody to show: the member panel closes (a sheet on phones) and its button goes.
+      $("members-panel").classList.remove("open");
+      $("members-toggle").setAttribute("aria-expanded", "false");
+      $("members-toggle").hidden = true;
+      $("members-heading").hidden = true;
       if (leaveDialog.open) leaveDialog.close("cancel");
       list.replaceChildren();
       $("member-count").textContent = "0";

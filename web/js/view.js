@@ -89,7 +89,8 @@ export function createRoomView(on) {
   // A direct conversation is named after the other person, never its dm- name.
   const shownName = () => {
     const other = access.directWith;
-    return other ? other : `#${roomName}`;
+    if (other) return other;
+    return nameKey(roomName).startsWith("dm-") ? "Direct conversation" : `#${roomName}`;
   };
 
   function updateTitle() {
@@ -323,9 +324,12 @@ export function createRoomView(on) {
     setRoomName(name) {
       roomName = name;
       const other = access.directWith;
-      $("room-title").textContent = other ? `Direct conversation with ${other}` : name;
-      $("history-start-room").textContent = other ? `your conversation with ${other}` : `#${name}`;
-      if (!$("text").disabled) $("text").placeholder = `Message ${shownName()}`;
+      // Until the room is described, a direct room's server name is not shown either.
+      const direct = access.kind === "direct" || nameKey(name).startsWith("dm-");
+      $("room-title").textContent = other ? `Direct conversation with ${other}` : direct ? "Direct conversation" : name;
+      $("history-start-room").textContent = other ? `your conversation with ${other}`
+        : direct ? "this conversation" : `#${name}`;
+      if (!$("text").disabled) $("text").placeholder = direct && !other ? "Message" : `Message ${shownName()}`;
       updateTitle();
     },
 
