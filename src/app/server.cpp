@@ -113,6 +113,7 @@ Server::Server(Config config)
   chat_ = std::make_unique<service::ChatService>(*store_, *bus_, io_->get_executor(),
                                                  config_.service, config_.rooms, *memory_, clock_);
   polls_ = std::make_unique<service::PollService>(*chat_, *store_, clock_, *memory_, config_.polls);
+  rooms_ = std::make_unique<service::RoomsService>(*chat_, *store_, *bus_, clock_);
   connections_ = std::make_unique<core::ConnectionQuota>(connection_limits(config_.transport));
   const auto& limits = connections_->limits();
   obs::log_debug(
@@ -123,6 +124,7 @@ Server::Server(Config config)
       std::make_unique<transport::ServerContext>(transport::ServerContext{io_->get_executor(),
                                                                           *chat_,
                                                                           *polls_,
+                                                                          *rooms_,
                                                                           *accounts_,
                                                                           *authenticator_,
                                                                           guests_,

@@ -21,7 +21,9 @@ enum class EventKind : std::uint8_t {
   heartbeat,         // the node is alive; `snapshot` says who it has in which room,
                      // `positions` how far its rooms are
   personal,          // identity, frame: for every connection of that identity (a read
-                     // marker moved), on every node
+                     // marker moved, an invitation), on every node
+  access_lost,       // room, identity, frame: the account lost its access to a restricted
+                     // room; its connections everywhere get the frame and leave the room
 };
 
 // One identity present in one room on the publishing node.

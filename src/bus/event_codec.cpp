@@ -9,8 +9,8 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr const char* kKindNames[] = {"message",          "typing",    "presence",
-                                      "credential_ended", "heartbeat", "personal"};
+constexpr const char* kKindNames[] = {"message",   "typing",   "presence",   "credential_ended",
+                                      "heartbeat", "personal", "access_lost"};
 
 std::optional<EventKind> kind_named(std::string_view name) {
   for (std::size_t i = 0; i < std::size(kKindNames); ++i) {
@@ -140,6 +140,8 @@ std::optional<Event> decode_event(std::string_view bytes) {
         return !event.room.empty() && !event.identity.empty() && end + 1 < bytes.size();
       case EventKind::personal:
         return !event.identity.empty() && end + 1 < bytes.size();
+      case EventKind::access_lost:
+        return !event.room.empty() && !event.identity.empty() && end + 1 < bytes.size();
       case EventKind::presence:
         return !event.room.empty() && !event.identity.empty() && !event.user.empty();
       case EventKind::credential_ended:

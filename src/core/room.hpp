@@ -49,6 +49,12 @@ class Room {
   // The highest seq released to members; every seq up to it has been released.
   std::uint64_t delivered_seq() const { return delivered_seq_; }
 
+  // A private room or a direct conversation: only those with access may be
+  // in it, and the store decides who has (core/room_access.hpp). A room's
+  // kind never changes once it exists.
+  bool is_restricted() const { return restricted_; }
+  void set_restricted(bool restricted) { restricted_ = restricted; }
+
   struct JoinResult {
     bool was_member;     // the connection was in the room already
     bool first_of_user;  // no other connection of this identity was in the room
@@ -127,6 +133,7 @@ class Room {
   void deliver(Member& member, MemberState& state, const Frame& frame);
 
   RoomName name_;
+  bool restricted_ = false;
   RoomLimits limits_;
   Released on_release_;
   std::uint64_t delivered_seq_;

@@ -182,7 +182,7 @@ void get_messages(ServerContext& context, SharedPages& pages, const ApiCallPtr& 
   const std::size_t limit = limit_of(*numbers);
   if (!numbers->after) {
     // History: the page before a seq, or the latest page.
-    context.polls.read_before(room, numbers->before, limit,
+    context.polls.read_before(*call->caller.identity, room, numbers->before, limit,
                               [call](service::Outcome<service::MessagePage> page) {
                                 if (auto* refusal = std::get_if<service::Refusal>(&page))
                                   return call->refuse(*refusal);
@@ -273,10 +273,12 @@ void get_message(ServerContext& context, const ApiCallPtr& call, const core::Roo
   }
   if (seq == 0) return call->refuse(ErrorCode::not_found, "no such message");
   if (call->answered_head()) return;
-  context.polls.read_message(room, seq, [call](service::Outcome<core::Frame> message) {
-    if (auto* refusal = std::get_if<service::Refusal>(&message)) return call->refuse(*refusal);
-    call->respond(json_response(call->request, http::status::ok, *std::get<core::Frame>(message)));
-  });
+  context.polls.read_message(
+      *call->caller.identity, room, seq, [call](service::Outcome<core::Frame> message) {
+        if (auto* refusal = std::get_if<service::Refusal>(&message)) return call->refuse(*refusal);
+        call->respond(
+            json_response(call->request, http::status::ok, *std::get<core::Frame>(message)));
+      });
 }
 
 // POST /api/rooms/R/read {"seq":N}: the caller's read marker moves forward.
@@ -310,16 +312,96 @@ void list_my_rooms(ServerContext& context, const ApiCallPtr& call) {
         if (!readings) return call->refuse(ErrorCode::internal, "the store cannot answer now");
         json::array rooms;
         for (const store::RoomReading& reading : *readings) {
-          rooms.push_back(json::object{{"room", reading.name},
-                                       {"private", false},
-                                       {"direct", false},
-                                       {"last_seq", reading.last_seq},
-                                       {"read_seq", reading.read_seq},
-                                       {"unread", reading.unread},
-                                       {"mentions", reading.mentions}});
+          json::object room{{"room", reading.name},
+                            {"private", core::is_restricted(reading.kind)},
+                            {"direct", reading.kind == core::RoomKind::direct}};
+          if (reading.kind == core::RoomKind::direct) room["with"] = reading.with;
+          room["last_seq"] = reading.last_seq;
+          room["read_seq"] = reading.read_seq;
+          room["unread"] = reading.unread;
+          room["mentions"] = reading.mentions;
+          rooms.push_back(std::move(room));
         }
         call->respond(json_response(call->request, http::status::ok,
                                     json::serialize(json::object{{"rooms", std::move(rooms)}})));
+      });
+}
+
+json::object room_info_json(const service::RoomInfo& info) {
+  json::array members;
+  for (const std::string& member : info.members) members.emplace_back(member);
+  json::value owner = nullptr;
+  if (info.owner) owner = *info.owner;
+  return json::object{{"room", info.name},
+                      {"private", info.is_private},
+                      {"owner", std::move(owner)},
+                      {"last_seq", info.last_seq},
+                      {"members", std::move(members)}};
+}
+
+// POST /api/rooms {"name":R,"private":bool}: a new room, public or private.
+void create_room(ServerContext& context, const ApiCallPtr& call) {
+  auto body = json_body_of(call->request);
+  if (auto* refused = std::get_if<Response>(&body)) return call->respond(std::move(*refused));
+  const auto& object = std::get<json::object>(body);
+  auto name = string_field(object, "name");
+  if (!name) return call->refuse(ErrorCode::bad_request, "name must be a string");
+  auto room = core::RoomName::parse(*name);
+  if (!room) return call->refuse(ErrorCode::bad_request, "invalid room name");
+  bool is_private = false;
+  if (const json::value* given = object.if_contains("private")) {
+    if (!given->is_bool()) return call->refuse(ErrorCode::bad_request, "private must be a boolean");
+    is_private = given->get_bool();
+  }
+  context.rooms.create(
+      *call->caller.identity, *room, is_private,
+      [call](service::Outcome<service::RoomInfo> created) {
+        if (auto* refusal = std::get_if<service::Refusal>(&created)) return call->refuse(*refusal);
+        call->respond(
+            json_response(call->request, http::status::created,
+                          json::serialize(room_info_json(std::get<service::RoomInfo>(created)))));
+      });
+}
+
+// The account a body's "user" names; answered 400 when there is none.
+std::optional<core::UserName> user_of_body(const ApiCall& call, const json::object& object) {
+  auto text = string_field(object, "user");
+  auto user = text ? core::UserName::parse(*text) : std::nullopt;
+  if (!user) call.refuse(ErrorCode::bad_request, "user must be a valid user name");
+  return user;
+}
+
+// POST /api/rooms/R/invite and /remove {"user":U}: 204 once done.
+void change_access(ServerContext& context, const ApiCallPtr& call, const core::RoomName& room,
+                   bool grant) {
+  auto body = json_body_of(call->request);
+  if (auto* refused = std::get_if<Response>(&body)) return call->respond(std::move(*refused));
+  auto user = user_of_body(*call, std::get<json::object>(body));
+  if (!user) return;
+  auto answer = [call](service::Outcome<std::monostate> done) {
+    if (auto* refusal = std::get_if<service::Refusal>(&done)) return call->refuse(*refusal);
+    call->respond(no_content_response(call->request));
+  };
+  if (grant) {
+    context.rooms.invite(*call->caller.identity, room, *user, std::move(answer));
+  } else {
+    context.rooms.remove(*call->caller.identity, room, *user, std::move(answer));
+  }
+}
+
+// POST /api/dm {"user":U}: the caller's direct conversation with U.
+void open_direct(ServerContext& context, const ApiCallPtr& call) {
+  auto body = json_body_of(call->request);
+  if (auto* refused = std::get_if<Response>(&body)) return call->respond(std::move(*refused));
+  auto user = user_of_body(*call, std::get<json::object>(body));
+  if (!user) return;
+  context.rooms.open_direct(
+      *call->caller.identity, *user, [call](service::Outcome<service::DirectConversation> opened) {
+        if (auto* refusal = std::get_if<service::Refusal>(&opened)) return call->refuse(*refusal);
+        const auto& direct = std::get<service::DirectConversation>(opened);
+        call->respond(json_response(
+            call->request, http::status::ok,
+            json::serialize(json::object{{"room", direct.room}, {"with", direct.with}})));
       });
 }
 
@@ -330,10 +412,20 @@ bool handle_chat_api(ServerContext& context, SharedPages& pages, const ApiCallPt
   const auto method = call->request.method();
   const bool is_read = method == http::verb::get || method == http::verb::head;
   if (path == "/api/rooms") {
-    if (!is_read) {
-      call->respond(method_not_allowed(call->request, "GET, HEAD"));
+    if (method == http::verb::post) {
+      if (call->require_identity()) create_room(context, call);
+    } else if (!is_read) {
+      call->respond(method_not_allowed(call->request, "GET, HEAD, POST"));
     } else if (call->require_identity()) {
       list_rooms(context, call);
+    }
+    return true;
+  }
+  if (path == "/api/dm") {
+    if (method != http::verb::post) {
+      call->respond(method_not_allowed(call->request, "POST"));
+    } else if (call->require_identity()) {
+      open_direct(context, call);
     }
     return true;
   }
@@ -348,18 +440,41 @@ bool handle_chat_api(ServerContext& context, SharedPages& pages, const ApiCallPt
   constexpr std::string_view prefix = "/api/rooms/";
   if (!path.starts_with(prefix)) return false;
   const std::string_view rest = std::string_view(path).substr(prefix.size());
-  const std::size_t slash = rest.find('/');
-  if (slash == std::string_view::npos) return false;
-  const std::string_view what = rest.substr(slash + 1);
+  const std::size_t slash = std::min(rest.find('/'), rest.size());
+  const std::string_view what = rest.substr(std::min(slash + 1, rest.size()));
   constexpr std::string_view one_message = "messages/";
-  if (what != "messages" && what != "members" && what != "events" && what != "read" &&
-      !what.starts_with(one_message)) {
+  const bool about_the_room = slash == rest.size();
+  if (!about_the_room && what != "messages" && what != "members" && what != "events" &&
+      what != "read" && what != "invite" && what != "remove" && !what.starts_with(one_message)) {
     return false;
   }
   if (!call->require_identity()) return true;
   auto room = core::RoomName::parse(rest.substr(0, slash));
   if (!room) {
     call->refuse(ErrorCode::bad_request, "invalid room name");
+    return true;
+  }
+  if (about_the_room) {
+    if (!is_read) {
+      call->respond(method_not_allowed(call->request, "GET, HEAD"));
+    } else if (!call->answered_head()) {
+      context.rooms.describe(
+          *call->caller.identity, *room, [call](service::Outcome<service::RoomInfo> described) {
+            if (auto* refusal = std::get_if<service::Refusal>(&described))
+              return call->refuse(*refusal);
+            call->respond(json_response(
+                call->request, http::status::ok,
+                json::serialize(room_info_json(std::get<service::RoomInfo>(described)))));
+          });
+    }
+    return true;
+  }
+  if (what == "invite" || what == "remove") {
+    if (method != http::verb::post) {
+      call->respond(method_not_allowed(call->request, "POST"));
+    } else {
+      change_access(context, call, *room, what == "invite");
+    }
     return true;
   }
   if (what == "members") {
@@ -371,14 +486,18 @@ bool handle_chat_api(ServerContext& context, SharedPages& pages, const ApiCallPt
     // Through the store when the room is not in memory: its name is shown as
     // first written, whatever the URL's spelling.
     // (open_room closes a room it opened for this if nobody is in it.)
-    context.chat.open_room(*room, [call, &chat = context.chat](core::Room* open) {
-      if (open == nullptr) return call->refuse(ErrorCode::internal, "the store cannot answer now");
-      json::array members;
-      for (const auto& name : chat.user_names(*open)) members.emplace_back(name);
-      call->respond(json_response(call->request, http::status::ok,
-                                  json::serialize(json::object{{"room", open->name().text()},
-                                                               {"members", std::move(members)}})));
-    });
+    context.chat.admit(*call->caller.identity, *room, true,
+                       [call, &chat = context.chat](service::Outcome<core::Room*> admitted) {
+                         if (auto* refusal = std::get_if<service::Refusal>(&admitted))
+                           return call->refuse(*refusal);
+                         core::Room* open = std::get<core::Room*>(admitted);
+                         json::array members;
+                         for (const auto& name : chat.user_names(*open)) members.emplace_back(name);
+                         call->respond(json_response(
+                             call->request, http::status::ok,
+                             json::serialize(json::object{{"room", open->name().text()},
+                                                          {"members", std::move(members)}})));
+                       });
     return true;
   }
   if (what == "read") {

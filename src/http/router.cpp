@@ -130,7 +130,7 @@ bool Router::answer_public(Request& request, const std::string& path, Respond& r
       return answered(respond, files_.serve_error_page(request, kNotFoundPage, ErrorCode::not_found,
                                                        "no such room"));
     }
-    return answered(respond, files_.serve(request, "index.html"));
+    return false;  // whether the room is closed to the caller depends on who asks
   }
   if (path.starts_with("/static/")) {
     if (!is_read(request)) return answered(respond, method_not_allowed(request, "GET, HEAD"));
@@ -158,12 +158,26 @@ void Router::renew_session_cookie(ApiCall& call) {
   };
 }
 
+void Router::serve_room_page(const ApiCallPtr& call) {
+  const auto room = core::RoomName::parse(std::string_view(call->path).substr(3));
+  if (!room) return;  // answered by answer_public
+  // A private room closed to the caller (or a direct conversation of
+  // others) looks exactly like an address that names nothing.
+  const core::Identity* viewer = call->caller.identity ? &*call->caller.identity : nullptr;
+  context_.chat.may_see(viewer, *room, [this, call](bool seen) {
+    call->respond(seen ? files_.serve(call->request, "index.html")
+                       : files_.serve_error_page(call->request, kNotFoundPage, ErrorCode::not_found,
+                                                 "no such room"));
+  });
+}
+
 void Router::route_authenticated(const ApiCallPtr& call) {
   if (call->path.starts_with("/api/")) {
     if (handle_identity_api(context_, call)) return;
     if (handle_chat_api(context_, pages_, call)) return;
     return call->refuse(ErrorCode::not_found, "no such endpoint");
   }
+  if (call->path.starts_with("/r/") && is_read(call->request)) return serve_room_page(call);
   if (handle_form_page(context_, call)) return;
   // A person's browser asked for a page that is not there: a page answers.
   if (is_read(call->request)) {

@@ -24,6 +24,8 @@ class Router {
  private:
   bool answer_public(Request& request, const std::string& path, Respond& respond);
   void route_authenticated(const ApiCallPtr& call);
+  // GET /r/R: the room's page, or the 404 page when the room is closed to the caller.
+  void serve_room_page(const ApiCallPtr& call);
   // A slid session renews its cookie with the answer.
   void renew_session_cookie(ApiCall& call);
 

@@ -17,6 +17,7 @@
 #include "service/account_service.hpp"
 #include "service/chat_service.hpp"
 #include "service/poll_service.hpp"
+#include "service/rooms_service.hpp"
 #include "store/store_worker.hpp"
 #include "ws/ws_sessions.hpp"
 
@@ -45,6 +46,7 @@ struct ServerContext {
   boost::asio::any_io_executor executor;
   service::ChatService& chat;
   service::PollService& polls;
+  service::RoomsService& rooms;
   service::AccountService& accounts;
   auth::Authenticator& authenticator;
   auth::GuestNames& guests;

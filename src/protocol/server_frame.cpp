@@ -115,6 +115,14 @@ Frame encode_read(std::string_view room, std::uint64_t seq) {
   return finish({{"type", "read"}, {"room", room}, {"seq", seq}});
 }
 
+Frame encode_invited(std::string_view room, std::string_view by) {
+  return finish({{"type", "invited"}, {"room", room}, {"by", by}});
+}
+
+Frame encode_removed(std::string_view room) {
+  return finish({{"type", "removed"}, {"room", room}});
+}
+
 Frame encode_error(core::ErrorCode code, std::string_view message,
                    const std::optional<std::string>& id) {
   json::object frame{{"type", "error"}, {"code", core::name_of(code)}, {"message", message}};

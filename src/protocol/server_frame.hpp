@@ -59,6 +59,10 @@ Frame encode_typing(std::string_view room, std::string_view user);
 Frame encode_left(std::string_view room);
 // The user's read marker in `room` as stored, for the user's other connections.
 Frame encode_read(std::string_view room, std::uint64_t seq);
+// To the invitee's connections: `by` gave them access to the private room.
+Frame encode_invited(std::string_view room, std::string_view by);
+// To the connections of a user who lost access to a room.
+Frame encode_removed(std::string_view room);
 Frame encode_error(core::ErrorCode code, std::string_view message,
                    const std::optional<std::string>& id);
 Frame encode_pong();

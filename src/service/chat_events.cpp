@@ -33,6 +33,8 @@ void ChatService::on_event(const bus::Event& event) {
       return;
     case bus::EventKind::personal:
       return on_personal(event);
+    case bus::EventKind::access_lost:
+      return on_access_lost(event);
     case bus::EventKind::credential_ended:
       return;  // for the transports
   }

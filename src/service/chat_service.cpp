@@ -50,6 +50,7 @@ void ChatService::open_room(const core::RoomName& name, Opened opened) {
           // The store's spelling wins: a room is shown as first written.
           auto shown = core::RoomName::parse(record->name);
           room = &hub_.open(shown ? *shown : name, record->last_seq);
+          room->set_restricted(core::is_restricted(record->kind));
           // Messages other nodes stored after the read: the gate drops the
           // ones the read saw.
           for (auto& [seq, frame] : node.mapped().messages) room->publish(seq, std::move(frame));
@@ -75,8 +76,22 @@ void ChatService::join(const ConnectionPtr& connection, protocol::JoinCommand co
     }
   }
   std::weak_ptr<Connection> weak = connection;
-  open_room(command.room, [this, weak, since = command.since, id = command.id,
-                           done](core::Room* room) {
+  admit(connection->identity(), command.room, true,
+        [this, weak, since = command.since, id = command.id, done](Outcome<core::Room*> admitted) {
+          if (auto* refusal = std::get_if<Refusal>(&admitted)) {
+            if (auto connection = weak.lock()) {
+              connection->send(protocol::encode_error(refusal->code, refusal->message, id));
+            }
+            return done();
+          }
+          continue_join(weak, std::get<core::Room*>(admitted), since, id, done);
+        });
+}
+
+void ChatService::continue_join(const std::weak_ptr<Connection>& weak, core::Room* room,
+                                std::optional<std::uint64_t> since,
+                                const std::optional<std::string>& id, const Done& done) {
+  {
     // The client saw more of the room than this node has released yet (it
     // comes from another node, whose last messages are still on their way or
     // were lost with it): the room first reads up to what the client saw, so
@@ -100,7 +115,7 @@ void ChatService::join(const ConnectionPtr& connection, protocol::JoinCommand co
       });
     }
     finish_join(weak, room, since, id, done);
-  });
+  }
 }
 
 void ChatService::finish_join(const std::weak_ptr<Connection>& weak, core::Room* room,
@@ -173,7 +188,7 @@ void ChatService::replay_next_piece(std::shared_ptr<ReplayCursor> cursor) {
             // Never a silent gap: the member is taken out of the room instead.
             connection->send(protocol::encode_error(ErrorCode::internal, "history cannot be read",
                                                     std::nullopt));
-            leave(*connection, protocol::LeaveCommand{cursor->room, std::nullopt});
+            leave(connection, protocol::LeaveCommand{cursor->room, std::nullopt});
             return cursor->done();
           }
           std::vector<core::Frame> frames;
@@ -206,15 +221,14 @@ void ChatService::queue_replay_piece(const std::shared_ptr<ReplayCursor>& cursor
                                 [this, cursor] { replay_next_piece(cursor); });
 }
 
-void ChatService::leave(Connection& connection, const protocol::LeaveCommand& command) {
+void ChatService::leave(const ConnectionPtr& connection, const protocol::LeaveCommand& command) {
   core::Room* room = hub_.find(command.room);
-  if (room == nullptr || !room->is_member(connection)) {
-    connection.send(protocol::encode_error(ErrorCode::not_joined, "not in this room", command.id));
-    return;
+  if (room == nullptr || !room->is_member(*connection)) {
+    return refuse_outside(connection, command.room, command.id, "not in this room");
   }
-  hub_.leave(*room, connection, [&](core::Room& left, const core::Room::LeaveResult& result) {
-    connection.send(protocol::encode_left(left.name().text()));
-    if (result.last_of_user) announce_presence(left, connection.identity(), false);
+  hub_.leave(*room, *connection, [&](core::Room& left, const core::Room::LeaveResult& result) {
+    connection->send(protocol::encode_left(left.name().text()));
+    if (result.last_of_user) announce_presence(left, connection->identity(), false);
   });
 }
 
@@ -230,18 +244,18 @@ void ChatService::disconnect(Connection& connection) {
   });
 }
 
-void ChatService::typing(Connection& connection, const protocol::TypingCommand& command) {
+void ChatService::typing(const ConnectionPtr& connection, const protocol::TypingCommand& command) {
   core::Room* room = hub_.find(command.room);
-  if (room == nullptr || !room->is_member(connection)) {
-    connection.send(protocol::encode_error(ErrorCode::not_joined, "not in this room", command.id));
-    return;
+  if (room == nullptr || !room->is_member(*connection)) {
+    return refuse_outside(connection, command.room, command.id, "not in this room");
   }
   // Coalesced per user and room, and dropped for members under pressure: a
   // flood of typing frames reaches nobody.
-  if (!room->take_typing_turn(connection, clock_.now_ms(), limits_.typing_interval.count())) return;
+  if (!room->take_typing_turn(*connection, clock_.now_ms(), limits_.typing_interval.count()))
+    return;
   bus::Event event(bus::EventKind::typing, room->name().key());
-  event.frame = protocol::encode_typing(room->name().text(), connection.user().text());
-  event.identity = connection.identity().id;
+  event.frame = protocol::encode_typing(room->name().text(), connection->user().text());
+  event.identity = connection->identity().id;
   bus_.publish(std::move(event));
 }
 
@@ -278,8 +292,7 @@ void ChatService::submit(const ConnectionPtr& connection, store::AppendRequest r
                          Done settled) {
   core::Room* room = hub_.find(request.room);
   if (room == nullptr || !room->is_member(*connection)) {
-    connection->send(protocol::encode_error(ErrorCode::not_joined, "join the room before sending",
-                                            request.client_id));
+    refuse_outside(connection, request.room, request.client_id, "join the room before sending");
     settled();
     return;
   }

@@ -5,6 +5,7 @@
 // there. I/O thread only; store work goes through the StoreWorker.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -24,6 +25,7 @@
 #include "protocol/client_frame.hpp"
 #include "service/connection.hpp"
 #include "service/history_frames.hpp"
+#include "service/refusal.hpp"
 #include "store/store_worker.hpp"
 
 namespace parley::service {
@@ -65,12 +67,12 @@ class ChatService {
   // piece of its replay is queued too, so the caller can hold the next frame
   // back.
   void join(const ConnectionPtr& connection, protocol::JoinCommand command, Done done);
-  void leave(Connection& connection, const protocol::LeaveCommand& command);
+  void leave(const ConnectionPtr& connection, const protocol::LeaveCommand& command);
   // Sends a message, or an edit, delete or reaction; `settled` runs once the
   // ack or the error is queued.
   void send(const ConnectionPtr& connection, protocol::SendCommand command, Done settled);
   void send(const ConnectionPtr& connection, protocol::EventCommand command, Done settled);
-  void typing(Connection& connection, const protocol::TypingCommand& command);
+  void typing(const ConnectionPtr& connection, const protocol::TypingCommand& command);
   // A new connection that can be told what concerns its identity anywhere
   // (a read marker moved): until disconnect().
   void connect(Connection& connection);
@@ -114,11 +116,39 @@ class ChatService {
   using Published =
       std::function<void(const std::string& room_key, std::uint64_t seq, const core::Frame& frame)>;
   void on_published(Published listener) { listeners_.push_back(std::move(listener)); }
+  // Called when an identity lost access to the room with this key, on every
+  // node, after its connections left it.
+  void when_access_lost(
+      std::function<void(const std::string& room_key, const std::string& identity)> listener) {
+    access_lost_listeners_.push_back(std::move(listener));
+  }
 
   // The room in memory, opened from the store (and created) if needed; null
   // when the store fails.
   using Opened = std::function<void(core::Room*)>;
   void open_room(const core::RoomName& name, Opened opened);
+
+  // Room access (chat_access.cpp). Opens `room` for `viewer` once it may be
+  // in it: a public room open here answers at once, anything else asks the
+  // store, which creates a public room when `create` and the name is not
+  // reserved. not_found when the viewer may not see it (a private room
+  // without access, a reserved name nobody has), as if it did not exist.
+  using Admitted = std::function<void(Outcome<core::Room*>)>;
+  void admit(const core::Identity& viewer, const core::RoomName& room, bool create,
+             Admitted admitted);
+  // Whether a page of `room` may be shown to `viewer` (null: nobody signed
+  // in): false for a restricted room without access and a reserved name;
+  // true for a room that does not exist yet (joining creates it).
+  void may_see(const core::Identity* viewer, const core::RoomName& room,
+               std::function<void(bool)> answer);
+  // Refuses a frame that needs membership of a room the connection is not
+  // in: not_found when the room is restricted and closed to it, else
+  // not_joined.
+  void refuse_outside(const ConnectionPtr& connection, const core::RoomName& room,
+                      const std::optional<std::string>& id, std::string message);
+  // Tells every node that the account with this user key lost access to
+  // `room` (as first written): its connections get `removed` and leave it.
+  void announce_access_lost(const std::string& room_name, const std::string& user_key);
 
   // Adds a member that is not a socket (a poller) with the usual presence.
   void join_quietly(Connection& connection, core::Room& room);
@@ -143,6 +173,10 @@ class ChatService {
   // Stores `request` for a connection that must be in its room; acks or
   // refuses it to the connection.
   void submit(const ConnectionPtr& connection, store::AppendRequest request, Done settled);
+  // The rest of a join once the joiner is admitted to the room.
+  void continue_join(const std::weak_ptr<Connection>& weak, core::Room* room,
+                     std::optional<std::uint64_t> since, const std::optional<std::string>& id,
+                     const Done& done);
   // The rest of a join once its room is open (null: it cannot be).
   void finish_join(const std::weak_ptr<Connection>& weak, core::Room* room,
                    std::optional<std::uint64_t> since, const std::optional<std::string>& id,
@@ -176,6 +210,7 @@ class ChatService {
   void on_presence(const bus::Event& event);
   void on_heartbeat(const bus::Event& event);
   void on_personal(const bus::Event& event);
+  void on_access_lost(const bus::Event& event);
   void announce_presence(const core::Room& room, const core::Identity& identity, bool present);
   // Where presence news comes from: this node's own first or last
   // connection, or another node's.
@@ -218,6 +253,22 @@ class ChatService {
   std::vector<Published> listeners_;
   // The open connections of each identity on this node, by identity id.
   std::unordered_map<std::string, std::vector<Connection*>> connections_by_identity_;
+  // Counts access losses heard of, in buckets by room key: an admission that
+  // saw its bucket change while the store answered asks again, so a removal
+  // is never overtaken by a join. (Buckets: one room's churn does not make
+  // every admission ask again.)
+  static constexpr std::size_t kAccessLossBuckets = 64;
+  std::array<std::uint64_t, kAccessLossBuckets> access_losses_{};
+  std::uint64_t& access_losses_of(const std::string& room_key) {
+    return access_losses_[std::hash<std::string>{}(room_key) % kAccessLossBuckets];
+  }
+  // The admission of `attempt`: past a few tries under constant churn it
+  // gives up (rate_limited) rather than loop.
+  void admit_attempt(const core::Identity& viewer, const core::RoomName& room, bool create,
+                     Admitted admitted, int attempt);
+  // Called for each connection that lost access to a room (pollers leave).
+  std::vector<std::function<void(const std::string& room_key, const std::string& identity)>>
+      access_lost_listeners_;
   bool shutting_down_ = false;
 };
 

@@ -58,6 +58,27 @@ PollService::PollService(ChatService& chat, store::StoreWorker& store, const cor
     : chat_(chat), store_(store), clock_(clock), memory_(memory), limits_(limits) {
   chat_.on_published([this](const std::string& room_key, std::uint64_t seq,
                             const core::Frame& frame) { wake(room_key, seq, frame); });
+  chat_.when_access_lost([this](const std::string& room_key, const std::string& identity) {
+    cut_off(room_key, identity);
+  });
+}
+
+void PollService::cut_off(const std::string& room_key, const std::string& identity) {
+  // Its long polls of the room end at once; asked again, they are refused.
+  std::vector<std::function<void(Body)>> calls;
+  if (auto found = waiters_.find(room_key); found != waiters_.end()) {
+    std::erase_if(found->second, [&](Waiter& waiter) {
+      if (!waiter.poller || waiter.poller->identity().id != identity) return false;
+      calls.push_back(std::move(waiter.woken));
+      end_wait(waiter.poller);
+      return true;
+    });
+  }
+  if (auto poller = pollers_.find(identity + "/" + room_key); poller != pollers_.end()) {
+    chat_.disconnect(*poller->second);  // presence leave, as for a socket that closes
+    pollers_.erase(poller);
+  }
+  for (auto& woken : calls) woken(nullptr);
 }
 
 PollService::~PollService() {
@@ -91,20 +112,23 @@ bool PollService::refused_as_busy(const Done<MessagePage>& done) {
   return true;
 }
 
-void PollService::read_before(const core::RoomName& room, std::optional<std::uint64_t> before,
-                              std::size_t limit, Done<MessagePage> done) {
+void PollService::read_before(const core::Identity& reader, const core::RoomName& room,
+                              std::optional<std::uint64_t> before, std::size_t limit,
+                              Done<MessagePage> done) {
   struct Read {
-    store::RoomRecord record;
+    std::optional<store::RoomRecord> record;  // nullopt: not for this reader
     std::vector<store::StoredMessage> messages;
     bool truncated = false;
   };
   obs::count(obs::counters().history_reads);
   if (refused_as_busy(done)) return;
   store_.run<Read>(
-      [room, before, limit,
+      [reader, room, before, limit,
        max_bytes = limits_.max_page_bytes](store::MessageStore& store) -> store::Result<Read> {
-        auto record = store.open_room(room);
-        if (!record) return record.error();
+        auto seen = store.enter_room(room, reader, true);
+        if (!seen) return seen.error();
+        if (!*seen) return Read{};
+        const store::RoomRecord* record = &**seen;
         const std::uint64_t up_to = before ? (*before == 0 ? 0 : *before - 1) : record->last_seq;
         // History shows messages as they are now: edited, deleted, reacted to.
         bool truncated = false;
@@ -117,36 +141,40 @@ void PollService::read_before(const core::RoomName& room, std::optional<std::uin
       },
       [done = std::move(done)](store::Result<Read> read) {
         if (!read) return done(store_failed());
-        MessagePage page{read->record.name, {}, read->record.last_seq, read->truncated};
+        if (!read->record) return done(Refusal{ErrorCode::not_found, "no such room"});
+        const std::string& name = read->record->name;
+        MessagePage page{name, {}, read->record->last_seq, read->truncated};
         page.messages.reserve(read->messages.size());
         for (const auto& message : read->messages) {
-          page.messages.push_back(HistoryFrames::encode(read->record.name, message));
+          page.messages.push_back(HistoryFrames::encode(name, message));
         }
         done(std::move(page));
       });
 }
 
-void PollService::read_message(const core::RoomName& room, std::uint64_t seq,
-                               Done<core::Frame> done) {
+void PollService::read_message(const core::Identity& reader, const core::RoomName& room,
+                               std::uint64_t seq, Done<core::Frame> done) {
   struct Read {
     std::string room_name;
     std::optional<store::StoredMessage> message;
+    bool closed = false;  // the room is closed to the reader (or does not exist)
   };
   obs::count(obs::counters().history_reads);
   store_.run<Read>(
-      [room, seq](store::MessageStore& store) -> store::Result<Read> {
+      [reader, room, seq](store::MessageStore& store) -> store::Result<Read> {
+        auto seen = store.enter_room(room, reader, false);
+        if (!seen) return seen.error();
+        if (!*seen) return Read{{}, std::nullopt, true};
         store::RangeQuery query{room, seq - 1, seq, 1};
         query.view = store::View::final_messages;
         auto messages = store.read_messages(query);
         if (!messages) return messages.error();
         if (messages->empty() || messages->front().seq != seq) return Read{};
-        // The room exists (it has the message): opening it creates nothing.
-        auto record = store.open_room(room);
-        if (!record) return record.error();
-        return Read{record->name, std::move(messages->front())};
+        return Read{(*seen)->name, std::move(messages->front())};
       },
       [done = std::move(done)](store::Result<Read> read) {
         if (!read) return done(store_failed());
+        if (read->closed) return done(Refusal{ErrorCode::not_found, "no such room"});
         if (!read->message) return done(Refusal{ErrorCode::not_found, "no such message"});
         done(HistoryFrames::encode(read->room_name, *read->message));
       });
@@ -162,12 +190,14 @@ PollService::Poller& PollService::touch_poller(const core::Identity& identity, c
 
 void PollService::poll(const core::Identity& identity, const core::RoomName& room,
                        std::uint64_t after, std::size_t limit, Done<MessagePage> done) {
-  chat_.open_room(room,
-                  [this, identity, after, limit, done = std::move(done)](core::Room* open) mutable {
-                    if (open == nullptr) return done(store_failed());
-                    touch_poller(identity, *open);
-                    read_after(*open, after, limit, std::move(done));
-                  });
+  chat_.admit(
+      identity, room, true,
+      [this, identity, after, limit, done = std::move(done)](Outcome<core::Room*> admitted) {
+        if (auto* refusal = std::get_if<Refusal>(&admitted)) return done(*refusal);
+        core::Room* open = std::get<core::Room*>(admitted);
+        touch_poller(identity, *open);
+        read_after(*open, after, limit, std::move(done));
+      });
 }
 
 void PollService::read_after(const core::Room& room, std::uint64_t after, std::size_t limit,

@@ -55,11 +55,13 @@ class PollService {
 
   void list_rooms(std::size_t limit, Done<std::vector<RoomSummary>> done);
   // The `limit` messages before seq `before` (before all, without it), oldest first.
-  void read_before(const core::RoomName& room, std::optional<std::uint64_t> before,
-                   std::size_t limit, Done<MessagePage> done);
+  // not_found when `reader` may not see the room.
+  void read_before(const core::Identity& reader, const core::RoomName& room,
+                   std::optional<std::uint64_t> before, std::size_t limit, Done<MessagePage> done);
   // The message `seq` of `room` in its final state; not_found when that seq
   // is not a message (an edit, say) or the room has no such seq.
-  void read_message(const core::RoomName& room, std::uint64_t seq, Done<core::Frame> done);
+  void read_message(const core::Identity& reader, const core::RoomName& room, std::uint64_t seq,
+                    Done<core::Frame> done);
   // Messages with seq > after, oldest first; `identity` counts as present.
   void poll(const core::Identity& identity, const core::RoomName& room, std::uint64_t after,
             std::size_t limit, Done<MessagePage> done);
@@ -87,6 +89,8 @@ class PollService {
   };
 
   Poller& touch_poller(const core::Identity& identity, core::Room& room);
+  // The identity lost access to the room: its pollers leave, its waits end.
+  void cut_off(const std::string& room_key, const std::string& identity);
   void wake(const std::string& room_key, std::uint64_t seq, const core::Frame& frame);
   // A wait ended (answered or cancelled): its poller counts as seen now.
   void end_wait(const std::shared_ptr<Poller>& poller);

@@ -56,9 +56,12 @@ Result<bool> MemoryStore::create_room(const core::RoomName& room, core::RoomKind
   if (rooms_.contains(room.key())) return false;
   RoomData& data = room_data(room);
   data.record.kind = kind;
-  data.record.owner = owner.user.text();
-  data.owner_key = owner.user.key();
-  data.access.emplace_back(owner.user.key(), owner.user.text());
+  // A guest's name may pass to someone else: its rooms have no owner.
+  if (!owner.is_guest()) {
+    data.record.owner = owner.user.text();
+    data.owner_key = owner.user.key();
+    data.access.emplace_back(owner.user.key(), owner.user.text());
+  }
   return true;
 }
 

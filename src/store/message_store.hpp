@@ -216,8 +216,9 @@ class MessageStore {
   virtual Result<std::optional<RoomRecord>> enter_room(const core::RoomName& room,
                                                        const core::Identity& viewer,
                                                        bool create) = 0;
-  // Creates a room of `kind` owned by `owner` (an account), which gets
-  // access first. false when a room of that name exists (nothing changes).
+  // Creates a room of `kind` owned by `owner`, which gets access first; a
+  // guest (only ever of a public room) owns nothing. false when a room of
+  // that name exists (nothing changes).
   virtual Result<bool> create_room(const core::RoomName& room, core::RoomKind kind,
                                    const core::Identity& owner, std::int64_t now_ms) = 0;
   // The direct conversation of `caller` and the account `other` (under

@@ -245,9 +245,9 @@ void WsSession::dispatch(std::string_view text) {
             self->resume_reading();
           });
         } else if constexpr (std::is_same_v<T, protocol::LeaveCommand>) {
-          chat.leave(*self, typed);
+          chat.leave(self, typed);
         } else if constexpr (std::is_same_v<T, protocol::TypingCommand>) {
-          chat.typing(*self, typed);
+          chat.typing(self, typed);
         } else if constexpr (std::is_same_v<T, protocol::ReadCommand>) {
           chat.mark_read(self, typed);
         } else {

@@ -334,7 +334,7 @@ TEST_F(MessagesTest, WrongMethodIs405WithAllow) {
   };
   const std::vector<Case> cases = {
       {"DELETE", "/api/rooms", "GET"},
-      {"POST", "/api/rooms", "GET"},
+      {"PUT", "/api/rooms", "POST"},
       {"PUT", "/api/rooms/lobby/messages", "POST"},
       {"DELETE", "/api/rooms/lobby/members", "GET"},
       {"GET", "/api/login", "POST"},

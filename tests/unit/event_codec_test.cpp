@@ -150,6 +150,20 @@ TEST(EventCodec, APersonalFrameRoundTripsWithoutItsLocalExclusion) {
   EXPECT_FALSE(decode("{\"k\":\"personal\",\"n\":\"n1\"}\nframe")) << "without its identity";
 }
 
+TEST(EventCodec, AnAccessLossRoundTripsAndNeedsItsRoomIdentityAndFrame) {
+  Event event(EventKind::access_lost, "secret");
+  event.node = "n2";
+  event.identity = "a:bob";
+  event.frame = frame(R"({"type":"removed","room":"Secret"})");
+  expect_same(round_trip(event), event);
+  EXPECT_FALSE(decode("{\"k\":\"access_lost\",\"n\":\"n2\",\"i\":\"a:bob\"}\nframe"))
+      << "without its room";
+  EXPECT_FALSE(decode("{\"k\":\"access_lost\",\"n\":\"n2\",\"r\":\"secret\"}\nframe"))
+      << "without its identity";
+  EXPECT_FALSE(decode("{\"k\":\"access_lost\",\"n\":\"n2\",\"r\":\"secret\",\"i\":\"a:bob\"}\n"))
+      << "without its frame";
+}
+
 TEST(EventCodec, RefusesDeepNestingWithoutCrashing) {
   const std::string deep = "{\"k\":\"heartbeat\",\"n\":\"n1\",\"x\":" + std::string(100000, '[') +
                            std::string(100000, ']') + "}\n";

@@ -1,0 +1,127 @@
+// ChatService, the side of room access: who may be in a room, and what
+// happens on every node when someone loses access to one.
+#include "core/room_access.hpp"
+#include "protocol/server_frame.hpp"
+#include "service/chat_service.hpp"
+
+namespace parley::service {
+
+using core::ErrorCode;
+
+namespace {
+Refusal no_such_room() {
+  return Refusal{ErrorCode::not_found, "no such room"};
+}
+}  // namespace
+
+void ChatService::admit(const core::Identity& viewer, const core::RoomName& room, bool create,
+                        Admitted admitted) {
+  admit_attempt(viewer, room, create, std::move(admitted), 1);
+}
+
+void ChatService::admit_attempt(const core::Identity& viewer, const core::RoomName& room,
+                                bool create, Admitted admitted, int attempt) {
+  constexpr int kMostAttempts = 5;
+  if (core::Room* open = hub_.find(room); open != nullptr && !open->is_restricted()) {
+    return admitted(open);
+  }
+  if (attempt > kMostAttempts) {
+    return admitted(
+        Refusal{ErrorCode::rate_limited, "the room's members are changing; try again", 1});
+  }
+  const std::uint64_t losses_before = access_losses_of(room.key());
+  store_.run<std::optional<store::RoomRecord>>(
+      [viewer, room, create](store::MessageStore& store) {
+        return store.enter_room(room, viewer, create);
+      },
+      [this, viewer, room, create, losses_before, attempt,
+       admitted = std::move(admitted)](store::Result<std::optional<store::RoomRecord>> seen) {
+        if (!seen) return admitted(Refusal{ErrorCode::internal, "the store cannot answer now"});
+        if (!*seen) return admitted(no_such_room());
+        open_room(room, [this, viewer, room, create, losses_before, attempt,
+                         admitted = std::move(admitted)](core::Room* open) {
+          if (open == nullptr) {
+            return admitted(Refusal{ErrorCode::internal, "the room cannot be opened"});
+          }
+          // Someone lost access somewhere while the store answered: the
+          // answer may predate it, so it is asked again.
+          if (open->is_restricted() && access_losses_of(room.key()) != losses_before) {
+            return admit_attempt(viewer, room, create, std::move(admitted), attempt + 1);
+          }
+          admitted(open);
+        });
+      });
+}
+
+void ChatService::may_see(const core::Identity* viewer, const core::RoomName& room,
+                          std::function<void(bool)> answer) {
+  if (core::Room* open = hub_.find(room); open != nullptr && !open->is_restricted()) {
+    return answer(true);
+  }
+  std::optional<core::Identity> who;
+  if (viewer != nullptr) who = *viewer;
+  store_.run<bool>(
+      [who, room](store::MessageStore& store) -> store::Result<bool> {
+        if (who) {
+          auto seen = store.enter_room(room, *who, false);
+          if (!seen) return {boost::system::in_place_error, seen.error()};
+          if (*seen) return true;
+        }
+        if (core::is_reserved_room_name(room)) return false;
+        // A restricted room always has someone with access (its owner, its
+        // two people); a room nobody has is not created yet.
+        auto access = store.list_access(room);
+        if (!access) return {boost::system::in_place_error, access.error()};
+        return access->empty();
+      },
+      // A store that cannot answer shows the page, which asks again over
+      // the API and is refused there.
+      [answer = std::move(answer)](store::Result<bool> seen) { answer(!seen || *seen); });
+}
+
+void ChatService::refuse_outside(const ConnectionPtr& connection, const core::RoomName& room,
+                                 const std::optional<std::string>& id, std::string message) {
+  const core::Room* open = hub_.find(room);
+  if (open != nullptr && !open->is_restricted()) {
+    return connection->send(protocol::encode_error(ErrorCode::not_joined, message, id));
+  }
+  std::weak_ptr<Connection> weak = connection;
+  may_see(&connection->identity(), room, [weak, id, message = std::move(message)](bool seen) {
+    if (auto connection = weak.lock()) {
+      connection->send(seen ? protocol::encode_error(ErrorCode::not_joined, message, id)
+                            : protocol::encode_error(ErrorCode::not_found, "no such room", id));
+    }
+  });
+}
+
+void ChatService::announce_access_lost(const std::string& room_name, const std::string& user_key) {
+  bus::Event event(bus::EventKind::access_lost, core::fold_case(room_name));
+  event.identity = core::account_id_of(user_key);
+  event.frame = protocol::encode_removed(room_name);
+  bus_.publish(std::move(event));
+}
+
+void ChatService::on_access_lost(const bus::Event& event) {
+  ++access_losses_of(event.room);
+  auto found = connections_by_identity_.find(event.identity);
+  if (found != connections_by_identity_.end()) {
+    // Copied: leaving may end a connection's entry.
+    const std::vector<Connection*> connections = found->second;
+    core::Room* room = hub_.find_by_key(event.room);
+    for (Connection* connection : connections) {
+      if (room != nullptr && room->is_member(*connection)) {
+        hub_.leave(*room, *connection,
+                   [&](core::Room& left, const core::Room::LeaveResult& result) {
+                     if (result.last_of_user)
+                       announce_presence(left, connection->identity(), false);
+                   });
+        room = hub_.find_by_key(event.room);  // closed once its last member left
+      }
+      // Every connection hears it, in the room or not: a list of rooms drops it.
+      connection->send(event.frame);
+    }
+  }
+  for (const auto& listener : access_lost_listeners_) listener(event.room, event.identity);
+}
+
+}  // namespace parley::service
