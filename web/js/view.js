@@ -307,6 +307,7 @@ export function createRoomView(on) {
       $("reading-status").textContent = "";
       access.reset();
       $("text").disabled = false;
+      $("composer-help").hidden = false;
       unreadFrom = null;
       pinned = true;
       unseen = 0;
@@ -355,6 +356,7 @@ export function createRoomView(on) {
       box.value = "";
       box.disabled = true;
       box.placeholder = "You cannot write here";
+      $("composer-help").hidden = true;
       $("send").disabled = true;
       $("typing-text").textContent = "";
       $("typing").classList.remove("active");

@@ -8,7 +8,10 @@
 // rooms (people online, last activity). axe-core on the dialogs and states.
 
 import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { ApiClient } from "../lib/api.mjs";
 import { seriousViolations } from "../lib/axe.mjs";
 import {
@@ -18,6 +21,13 @@ import { env, uniq } from "../lib/env.mjs";
 
 const T = { timeout: 120_000 };
 const PASSWORD = "private-tests-only";
+const shots = join(dirname(fileURLToPath(import.meta.url)), "..", "screenshots");
+
+/** A picture of the page as it is, in screenshots/ (git-ignored). */
+async function shot(page, name) {
+  mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: join(shots, `${name}.png`) });
+}
 
 /** A registered user, with a browser tab logged in (options as openTab's). */
 async function signedIn(name, options = {}) {
@@ -114,6 +124,7 @@ export function register() {
     await eventually(async () => (await alice.page.locator("#invite-name-error").textContent()) === `There is no account named ${ghost}.`,
       { message: "the unknown-user error" });
     await axe(alice.page, "private room, owner, invite error", problems);
+    await shot(alice.page, "private-owner-1280-light");
     await alice.page.locator("#invite-name").fill(bob.name);
     await alice.page.locator("#invite-name").press("Enter");
     await alice.page.locator(`#member-list li[data-user="${bob.name}"]`).waitFor();
@@ -173,6 +184,7 @@ export function register() {
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(await bob.page.locator("#messages .msg").count(), 0);
     await axe(bob.page, "access lost (dark)", problems);
+    await shot(bob.page, "private-removed-1280-dark");
 
     // A third user opening the room's address gets the 404 page.
     const response = await carol.page.goto(`/r/${room}`);
@@ -207,6 +219,7 @@ export function register() {
     await dialog.waitFor();
     const problems = [];
     await axe(page, "leave dialog (360 px)", problems);
+    await shot(page, "private-leave-360-light");
     assert.deepEqual(problems, []);
     await page.keyboard.press("Escape");
     await dialog.waitFor({ state: "hidden" });
@@ -259,6 +272,7 @@ export function register() {
       { message: "the error for an unknown user" });
     assert.equal((await focused(page)).id, "direct-name");
     await axe(page, "direct message dialog with an error", problems);
+    await shot(page, "direct-dialog-1280-light");
     // Bob: Enter starts the conversation.
     await page.keyboard.press("Control+A");
     await page.keyboard.type(bob.name);
@@ -291,6 +305,7 @@ export function register() {
     await link.waitFor();
     assert.equal(await bob.page.locator("#sidebar-direct-heading").textContent(), "Direct messages");
     await axe(bob.page, "direct message in the drawer (dark, 360 px)", problems);
+    await shot(bob.page, "direct-drawer-360-dark");
     await link.click();
     await bob.page.waitForURL(`**/r/${direct}`);
     await waitOnline(bob.page);
