@@ -1,7 +1,9 @@
 // Entry point: decides from the URL and the session which view to show, and
 // wires the room's composer and member panel. Protocol logic lives in
 // js/chat.js, rendering in js/view.js, the home view in js/home.js, the
-// user's rooms with their unread counts in js/sidebar.js.
+// user's rooms with their unread counts in js/sidebar.js, private and direct
+// rooms in js/access.js (requests), js/access_view.js (the member panel) and
+// js/start.js (the "New direct message" and "New private room" dialogs).
 
 import { ApiError, fetchMe } from "./js/api.js";
 import { RoomChat } from "./js/chat.js";
@@ -9,6 +11,7 @@ import { showError, showHome } from "./js/home.js";
 import { createMentionCompleter } from "./js/mentions.js";
 import { MAX_TEXT_CODE_POINTS, checkText, isValidRoom } from "./js/rules.js";
 import { createSidebar } from "./js/sidebar.js";
+import { setUpStart } from "./js/start.js";
 import { createRoomView } from "./js/view.js";
 
 const $ = (id) => document.getElementById(id);
@@ -54,8 +57,12 @@ function startRoom(room, me) {
     jump: (seq) => chat?.jumpTo(seq),
     reply: (seq) => startReply(seq),
     reading: () => chat?.reading(),
+    invite: (user) => chat?.invite(user) ?? Promise.resolve(""),
+    removeMember: (user) => chat?.removeMember(user) ?? Promise.resolve(""),
+    leave: () => chat?.leave() ?? Promise.resolve(""),
   });
   sidebar ??= createSidebar();
+  setUpStart(me);
   view.reset();
   cancelReply();
   chat = new RoomChat({
@@ -63,6 +70,7 @@ function startRoom(room, me) {
     signedOut: () => {
       chat = null;
       sidebar.close();
+      setUpStart(null);
       showHome({
         me: null, room, onGuest: (guest) => startRoom(room, guest),
         notice: "Your session has ended. Choose a name or log in to keep chatting.",
@@ -102,7 +110,7 @@ function autosize() {
 
 function updateComposer() {
   const check = checkText(text.value);
-  $("send").disabled = !check.ok;
+  $("send").disabled = !check.ok || text.disabled;
   $("composer-error").textContent = check.reason;
   $("composer-count").textContent = check.length > WARN_FROM ? `${check.length} / ${MAX_TEXT_CODE_POINTS}` : "";
   $("composer-count").classList.toggle("over", check.length > MAX_TEXT_CODE_POINTS);
@@ -174,6 +182,7 @@ function setMembersOpen(open) {
 }
 toggle.addEventListener("click", () => setMembersOpen(toggle.getAttribute("aria-expanded") !== "true"));
 document.addEventListener("keydown", (event) => {
+  if (event.target.closest?.("dialog")) return; // Escape closes the dialog only
   if (event.key === "Escape" && toggle.getAttribute("aria-expanded") === "true") {
     setMembersOpen(false);
     toggle.focus();
@@ -191,6 +200,7 @@ async function boot() {
     showError(error instanceof ApiError ? error.message : "Parley could not start.", () => location.reload());
     return;
   }
+  setUpStart(me);
   if (pathRoom && me) startRoom(pathRoom, me);
   else showHome({ me, room: pathRoom, onGuest: (guest) => startRoom(pathRoom, guest) });
 }

@@ -144,22 +144,35 @@ void RoomsService::open_direct(const core::Identity& caller, const core::UserNam
   struct Opened {
     std::optional<store::DirectRoom> direct;
     bool name_held_by_guest = false;
+    bool is_new = false;  // this call made the conversation: `user` gained access
   };
   store_.run<Opened>(
       [caller, user, now = clock_.now_ms()](store::Store& store) -> store::Result<Opened> {
+        // The caller would have access to the conversation if it existed.
+        auto before =
+            store.enter_room(core::direct_room_name(caller.user.key(), user.key()), caller, false);
+        if (!before) return before.error();
         auto direct = store.open_direct(caller, user, now);
         if (!direct) return direct.error();
-        if (*direct) return Opened{std::move(*direct), false};
+        if (*direct) return Opened{std::move(*direct), false, !*before};
         auto taken = store.is_name_taken(user, now);
         if (!taken) return taken.error();
-        return Opened{std::nullopt, *taken};
+        return Opened{std::nullopt, *taken, false};
       },
-      [done = std::move(done)](store::Result<Opened> opened) {
+      [this, user, by = caller.user.text(), done = std::move(done)](store::Result<Opened> opened) {
         if (!opened) return done(store_failed());
         if (opened->name_held_by_guest) {
           return done(Refusal{ErrorCode::forbidden, "guests cannot receive direct messages"});
         }
         if (!opened->direct) return done(Refusal{ErrorCode::not_found, "no such user"});
+        if (opened->is_new) {
+          // As for an invitation: the other person's connections hear of
+          // it, so a conversation started with them shows up at once.
+          bus::Event event(bus::EventKind::personal);
+          event.identity = core::account_id_of(user.key());
+          event.frame = protocol::encode_invited(opened->direct->room.name, by);
+          bus_.publish(std::move(event));
+        }
         done(DirectConversation{opened->direct->room.name, opened->direct->with});
       });
 }

@@ -57,8 +57,10 @@ class RoomsService {
   // the user's connections on every node leave the room at once.
   void remove(const core::Identity& actor, const core::RoomName& room, const core::UserName& user,
               Done<std::monostate> done);
-  // The direct conversation of `caller` and `user`, opened if new. Guests
-  // have none (forbidden), `user` must have an account (not_found).
+  // The direct conversation of `caller` and `user`, opened if new (then
+  // every connection of `user` hears of it, as of an invitation by
+  // `caller`). Guests have none (forbidden), `user` must have an account
+  // (not_found).
   void open_direct(const core::Identity& caller, const core::UserName& user,
                    Done<DirectConversation> done);
 

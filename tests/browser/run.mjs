@@ -23,6 +23,7 @@ const history = await import("./specs/history.mjs");
 const resilience = await import("./specs/resilience.mjs");
 const conversation = await import("./specs/conversation.mjs");
 const reading = await import("./specs/reading.mjs");
+const privateRooms = await import("./specs/private.mjs");
 const quality = await import("./specs/quality.mjs");
 
 const SUITE_DEADLINE_MS = 540_000; // under CTest's 600 s, so the server is still stopped here
@@ -56,5 +57,6 @@ describe("Parley web UI", { concurrency: 1 }, () => {
   resilience.register();
   conversation.register();
   reading.register();
+  privateRooms.register();
   quality.register();
 });

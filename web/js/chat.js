@@ -21,7 +21,15 @@
 //   (read_marker.js: once a second at most, only forwards). The socket also
 //   carries the user's other rooms (`rooms`, sidebar.js), joined for their
 //   unread counts, and the read frames of the user's other devices.
+// - Access (private and direct rooms): an `invited` frame adds a room to
+//   the sidebar and joins it for its counts; a `removed` frame of the open
+//   room, or a 404 for its history or join, ends it for good (`revoked`):
+//   nothing of it is shown, sent, read or joined again, while the socket
+//   goes on carrying the other rooms.
 
+import {
+  inviteProblem, inviteUser, loadRoomInfo, removeProblem, removeUser,
+} from "./access.js";
 import { api, ApiError, fetchMe, roomPath } from "./api.js";
 import { Connection } from "./connection.js";
 import { ReadMarker } from "./read_marker.js";
@@ -40,6 +48,8 @@ const UPGRADE_FAILURES_BEFORE_POLLING = 2; // failed upgrades in a row while HTT
 const MAX_BACKOFF_MS = 10_000;
 const SESSION_ENDED_CLOSE_CODE = 4401; // the server ended the socket with its session
 const MAX_KEPT_EVENTS = 1000;      // events for messages not loaded, kept for when they load
+const ACCESS_REFRESH_MS = 1000;    // a private room's members again, this long after a presence change
+const OPEN_JOIN_ID = "join-open";  // the id of the open room's join (its refusal means no access)
 const CHANGE_KINDS = { edit: "edit", delete: "delete", reaction: "react" }; // event type -> client frame
 const NOTES = {
   edit: ["Saving the edit…", "The edit will be saved when the connection is back."],
@@ -123,15 +133,21 @@ export class RoomChat {
     this.marker = new ReadMarker((seq) => this.sendRead(seq));
     this.readReady = false;      // the marker at open is known (or cannot be)
     this.watchIds = new Map();   // join id -> other room joined on this socket for its counts
+    this.watchSerial = 0;
+
+    this.accessInfo = null;      // the room's kind, owner and members (access.js), once known
+    this.accessTimer = 0;
+    this.revoked = false;        // no access to this room (any more): see lostAccess()
+    this.leaving = false;        // we asked to leave it
 
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     this.conn = new Connection(`${scheme}//${location.host}/ws`, {
       connecting: (attempt) => {
         if (this.mode !== "poll") {
-          this.view.setStatus("connecting", attempt ? "Reconnecting…" : "Connecting…");
+          this.setStatus("connecting", attempt ? "Reconnecting…" : "Connecting…");
         }
       },
-      open: () => { if (this.mode !== "poll") this.view.setStatus("connecting", "Joining…"); },
+      open: () => { if (this.mode !== "poll") this.setStatus("connecting", "Joining…"); },
       frame: (f) => this.onFrame(f),
       down: (info) => this.onDown(info),
     });
@@ -147,6 +163,7 @@ export class RoomChat {
     this.view.setTransport(this.forcePoll ? "poll" : "ws");
     this.restoreOutbox();
     this.tickTimer = setInterval(() => this.tick(), 1000);
+    this.loadAccess();
     const opened = this.rooms?.open(this.room, { user: this.me, guest: this.meGuest }) ?? Promise.resolve(null);
     const [, atOpen] = await Promise.all([this.loadLatest(), opened.catch(() => null)]);
     if (this.stopped) return;
@@ -161,6 +178,7 @@ export class RoomChat {
   stop() {
     this.stopped = true;
     clearInterval(this.tickTimer);
+    clearTimeout(this.accessTimer);
     this.conn.stop();
     this.pollAbort?.abort();
     this.wake?.abort();
@@ -171,6 +189,11 @@ export class RoomChat {
     if (this.stopped) return;
     this.stop();
     this.signedOutCallback(reason);
+  }
+
+  /** The header's state, unless the room is closed to us (that stays said). */
+  setStatus(state, text, detail = "") {
+    if (!this.revoked) this.view.setStatus(state, text, detail);
   }
 
   /** Skips the current backoff wait. */
@@ -188,7 +211,7 @@ export class RoomChat {
     const when = retryInMs > 0 ? `Reconnecting in ${seconds(retryInMs)} s.` : "Reconnecting…";
     const unsent = [...this.outbox.values()].some((e) => e.state !== "failed")
       ? " Your messages will be sent when the connection is back." : "";
-    this.view.setStatus("offline", "Offline", `${why}. ${when}${unsent}`);
+    this.setStatus("offline", "Offline", `${why}. ${when}${unsent}`);
   }
 
   isLive() { return (this.mode === "ws" && this.joined) || (this.mode === "poll" && this.pollOnline); }
@@ -229,13 +252,13 @@ export class RoomChat {
 
   /** The reader may see something new: the newest message read moves the marker. */
   reading() {
-    if (!this.readReady || this.stopped || this.lastSeq === 0) return;
+    if (!this.readReady || this.stopped || this.revoked || this.lastSeq === 0) return;
     if (this.view.isReading()) this.marker.read(this.lastSeq);
   }
 
   /** Tells the server (see ReadMarker); false when it cannot now. */
   sendRead(seq) {
-    if (this.stopped) return false;
+    if (this.stopped || this.revoked) return false;
     if (this.mode === "ws") {
       if (!this.joined || !this.conn.send({ type: "read", room: this.room, seq, id: `read-${seq}` })) return false;
       this.rooms?.read(this.room, seq);
@@ -265,11 +288,136 @@ export class RoomChat {
     const rooms = await this.rooms.watchList();
     if (this.stopped || this.mode !== "ws" || this.conn.ws !== socket || !this.conn.isOpen) return;
     this.watchIds.clear();
-    rooms.forEach(({ room, since }, i) => {
-      const id = `watch-${i + 1}`;
-      this.watchIds.set(id, room);
-      this.conn.send({ type: "join", room, since, id });
-    });
+    for (const { room, since } of rooms) this.watch(room, since);
+  }
+
+  /** Joins another room of the user's on this socket, for its counts. */
+  watch(room, since) {
+    const id = `watch-${++this.watchSerial}`;
+    this.watchIds.set(id, room);
+    this.conn.send({ type: "join", room, since, id });
+  }
+
+  // ---- Access: private and direct rooms --------------------------------------------
+
+  /** The room's kind, owner and members, for the header and the member panel. */
+  async loadAccess() {
+    const info = await loadRoomInfo(this.room, this.me);
+    if (this.stopped || this.revoked || !info) return;
+    this.accessInfo = info;
+    this.view.setAccess(info);
+    this.showMembers();
+  }
+
+  /** A private room's members may have changed (someone came or went): asked again, soon. */
+  refreshAccessSoon() {
+    if (this.accessInfo?.kind !== "private" || this.accessTimer) return;
+    this.accessTimer = setTimeout(() => {
+      this.accessTimer = 0;
+      this.loadAccess();
+    }, ACCESS_REFRESH_MS);
+  }
+
+  /** The owner invites `user`: resolves to "" once done, else to the reason. */
+  async invite(user) {
+    try {
+      await inviteUser(this.room, user);
+    } catch (error) {
+      if (error instanceof ApiError && error.isUnauthorized) this.signedOut("expired");
+      return inviteProblem(error, user);
+    }
+    await this.loadAccess();
+    return "";
+  }
+
+  /** The owner takes `user`'s access away: resolves to "" once done, else to the reason. */
+  async removeMember(user) {
+    try {
+      await removeUser(this.room, user);
+    } catch (error) {
+      if (error instanceof ApiError && error.isUnauthorized) this.signedOut("expired");
+      return removeProblem(error, user, false);
+    }
+    if (this.accessInfo) {
+      // Gone from the list at once; the server's list follows.
+      this.accessInfo.members = this.accessInfo.members.filter((u) => nameKey(u) !== nameKey(user));
+      this.view.setAccess(this.accessInfo);
+      this.showMembers();
+    }
+    this.loadAccess();
+    return "";
+  }
+
+  /** A member leaves the room (it was confirmed): then the home page. Resolves to the reason it failed. */
+  async leave() {
+    this.leaving = true;
+    try {
+      await removeUser(this.room, this.me);
+    } catch (error) {
+      this.leaving = false;
+      if (error instanceof ApiError && error.isUnauthorized) this.signedOut("expired");
+      return removeProblem(error, this.me, true);
+    }
+    this.rooms?.removed(this.room, { quiet: true });
+    this.stop();
+    location.assign("/");
+    return "";
+  }
+
+  /** `invited`: a private room (or a direct conversation) is open to us now. */
+  async onInvited(f) {
+    if (typeof f.room !== "string") return;
+    if (nameKey(f.room) === this.roomKey) {
+      if (this.revoked) location.reload(); // back in: start the room afresh
+      return;
+    }
+    const socket = this.conn.ws;
+    const entry = await this.rooms?.invited(f.room, typeof f.by === "string" ? f.by : null);
+    if (!entry || this.stopped || this.mode !== "ws" || this.conn.ws !== socket || !this.conn.isOpen) return;
+    this.watch(entry.room, entry.lastSeq);
+  }
+
+  /** `removed`: our access to a room was taken away (or we left it). */
+  onRemoved(f) {
+    if (typeof f.room !== "string") return;
+    if (nameKey(f.room) !== this.roomKey) {
+      this.rooms?.removed(f.room);
+      return;
+    }
+    if (this.leaving) return; // leave() goes on to the home page
+    this.lostAccess("removed");
+  }
+
+  /**
+   * No access to this room: `removed` (taken away while here) or `missing`
+   * (its history or join answered not found). Ends the room for good; the
+   * socket stays for the sidebar's rooms.
+   */
+  lostAccess(reason) {
+    if (this.revoked || this.stopped) return;
+    this.revoked = true;
+    this.joined = false;
+    clearTimeout(this.accessTimer);
+    this.marker.disable();
+    this.outbox.clear();
+    this.saveOutbox();
+    for (const key of [...this.typing.keys()]) this.clearTyping(key);
+    this.members.clear();
+    this.accessInfo = null;
+    if (this.mode === "poll") {
+      this.stopPolling();
+      this.mode = "none";
+    }
+    this.rooms?.removed(this.room, { quiet: true });
+    const name = this.view.roomKind === "direct" ? "this conversation" : `#${this.room}`;
+    if (reason === "removed") {
+      this.view.lostAccess("You no longer have access to this room",
+        `You were removed from ${name}. Its messages are no longer shown here.`);
+    } else {
+      this.view.lostAccess("This room is not available",
+        `${name} does not exist or is private, and you have no access to it.`);
+    }
+    this.view.setStatus("offline", "No access");
   }
 
   /** An error frame for a read or a watching join: the open room is not concerned. */
@@ -285,13 +433,14 @@ export class RoomChat {
   // ---- History over HTTP -------------------------------------------------------
 
   async loadLatest() {
-    for (let attempt = 0; !this.stopped; attempt++) {
+    for (let attempt = 0; !this.stopped && !this.revoked; attempt++) {
       try {
         const page = await api("GET", `${roomPath(this.room)}/messages?limit=${PAGE_SIZE}`);
         this.applyLatest(page);
         return;
       } catch (error) {
         if (error instanceof ApiError && error.isUnauthorized) return this.signedOut("expired");
+        if (error instanceof ApiError && error.status === 404) return this.lostAccess("missing");
         if (!(error instanceof ApiError)) throw error;
         const delay = backoff(attempt);
         this.showOffline(`Could not load messages (${error.message.replace(/\.$/, "")})`, delay);
@@ -322,7 +471,7 @@ export class RoomChat {
   /** The page of messages before the oldest shown (scrolling up); resolves to false on failure. */
   loadOlder() {
     if (this.loadingOlder) return this.olderLoad;
-    if (!this.historyReady || !this.hasOlder || this.stopped) return Promise.resolve(true);
+    if (!this.historyReady || !this.hasOlder || this.stopped || this.revoked) return Promise.resolve(true);
     this.olderLoad = this.fetchOlder();
     return this.olderLoad;
   }
@@ -347,6 +496,7 @@ export class RoomChat {
         this.signedOut("expired");
         return false;
       }
+      if (error instanceof ApiError && error.status === 404) this.lostAccess("missing");
       failed = true;
     } finally {
       this.loadingOlder = false;
@@ -435,12 +585,19 @@ export class RoomChat {
     if (this.stopped) return;
     if (f.type === "hello") return this.onHello(f);
     if (f.type === "read") return this.onRead(f);
+    if (f.type === "invited") return this.onInvited(f);
+    if (f.type === "removed") return this.onRemoved(f);
     if (f.type === "error" && /^(read|watch)-/.test(f.id ?? "")) return this.onSideError(f);
+    if (f.type === "error" && f.id === OPEN_JOIN_ID) {
+      if (f.code === "not_found" || f.code === "forbidden") return this.lostAccess("missing");
+      return this.onError(f);
+    }
     if (typeof f.room === "string" && nameKey(f.room) !== this.roomKey) {
       // One of the user's other rooms, joined for its counts.
       if (this.mode === "ws") this.rooms?.frame(f);
       return;
     }
+    if (this.revoked) return; // nothing more of this room
     switch (f.type) {
       case "joined": this.onJoined(f); break;
       case "message": case "edit": case "delete": case "reaction":
@@ -452,6 +609,7 @@ export class RoomChat {
         if (f.event === "join") this.members.set(nameKey(f.user), f.user);
         else if (f.event === "leave") this.members.delete(nameKey(f.user));
         this.showMembers();
+        this.refreshAccessSoon();
         break;
       case "typing": this.onTyping(f.user); break;
       case "error": this.onError(f); break;
@@ -472,7 +630,7 @@ export class RoomChat {
     this.mode = "ws";
     this.view.setTransport("ws");
     // Resume where we stopped: replays exactly the messages we have not seen.
-    this.conn.send({ type: "join", room: this.room, since: this.lastSeq });
+    if (!this.revoked) this.conn.send({ type: "join", room: this.room, since: this.lastSeq, id: OPEN_JOIN_ID });
     this.watchRooms();
   }
 
@@ -483,7 +641,7 @@ export class RoomChat {
     this.joined = true;
     this.members = new Map((f.members ?? []).map((u) => [nameKey(u), u]));
     this.showMembers();
-    this.view.setStatus("online", "Connected");
+    this.setStatus("online", "Connected");
     // Queued and unacknowledged messages go (again) with their ids: the server
     // stores each id once, so a message that did arrive is not doubled.
     for (const entry of this.outbox.values()) {
@@ -560,7 +718,7 @@ export class RoomChat {
     this.joined = false;
     this.pollOnline = false;
     this.view.setTransport("poll");
-    this.view.setStatus("connecting", "Connecting (long polling)…");
+    this.setStatus("connecting", "Connecting (long polling)…");
     if (!this.forcePoll) this.conn.setMaxDelay(SOCKET_RETRY_WHILE_POLLING_MS);
     this.pollAbort = new AbortController();
     this.pollLoop(this.pollAbort.signal);
@@ -590,7 +748,7 @@ export class RoomChat {
         for (const m of page.messages ?? []) this.onEvent(m);
         if (!this.pollOnline) {
           this.pollOnline = true;
-          this.view.setStatus("online", "Connected (long polling)");
+          this.setStatus("online", "Connected (long polling)");
           for (const entry of this.outbox.values()) this.updatePending(entry);
           this.flushPosts();
           this.refreshMembers(signal);
@@ -600,6 +758,7 @@ export class RoomChat {
       } catch (error) {
         if (signal.aborted || this.stopped) return;
         if (error instanceof ApiError && error.isUnauthorized) return this.signedOut("expired");
+        if (error instanceof ApiError && error.status === 404) return this.lostAccess("missing");
         if (!(error instanceof ApiError)) throw error;
         this.pollOnline = false;
         for (const entry of this.outbox.values()) this.updatePending(entry);
@@ -742,7 +901,7 @@ export class RoomChat {
   /** Queues a message (a reply when `replyTo` is a seq); returns the checkText() result. */
   send(text, replyTo = null) {
     const check = checkText(text);
-    if (!check.ok) return check;
+    if (!check.ok || this.revoked) return { ...check, ok: false };
     const entry = { id: newMessageId(), kind: "send", text, createdAt: Date.now(), state: "queued", error: "" };
     if (Number.isInteger(replyTo)) entry.replyTo = replyTo;
     this.outbox.set(entry.id, entry);
@@ -763,7 +922,7 @@ export class RoomChat {
   react(target, emoji, on) { this.queueChange({ kind: "react", target, emoji, on: on === true }); }
 
   queueChange(change) {
-    if (!Number.isInteger(change.target)) return;
+    if (!Number.isInteger(change.target) || this.revoked) return;
     const entry = { id: newMessageId(), ...change, createdAt: Date.now(), state: "queued", error: "" };
     this.outbox.set(entry.id, entry);
     this.saveOutbox();
@@ -875,7 +1034,7 @@ export class RoomChat {
   /** Called on each keystroke in the input; throttled to one frame per 2 s. */
   userTyping() {
     const now = Date.now();
-    if (this.mode !== "ws" || !this.joined || now - this.lastTypingSent < TYPING_SEND_MS) return;
+    if (this.mode !== "ws" || !this.joined || this.revoked || now - this.lastTypingSent < TYPING_SEND_MS) return;
     if (this.conn.send({ type: "typing", room: this.room })) this.lastTypingSent = now;
   }
 
@@ -901,6 +1060,7 @@ export class RoomChat {
   }
 
   showMembers() {
+    if (this.revoked) return;
     if (this.mode === "ws" || this.mode === "poll") this.members.set(nameKey(this.me), this.me);
     const list = [...this.members.values()].sort((a, b) =>
       a.localeCompare(b, undefined, { sensitivity: "base" }));
@@ -914,6 +1074,7 @@ export class RoomChat {
   /** Names to offer after "@": the members online, then the authors shown; not us. */
   mentionNames() {
     const me = nameKey(this.me);
-    return [...this.members.values(), ...this.view.authors()].filter((name) => nameKey(name) !== me);
+    const access = this.accessInfo?.kind === "public" ? [] : this.accessInfo?.members ?? [];
+    return [...this.members.values(), ...access, ...this.view.authors()].filter((name) => nameKey(name) !== me);
   }
 }

@@ -1,6 +1,8 @@
 // The home view: join as a guest, or see who you are, log out, pick a room
-// and see the rooms that are active. On a room page without a session it
-// asks only for a name.
+// and see the public rooms that are active (people online, last activity),
+// each one click away. On a room page without a session it asks only for a
+// name. (Accounts also get "New direct message" and "New private room":
+// start.js.)
 
 import { api, ApiError, getCsrfToken, startGuest } from "./api.js";
 import { nameProblem, roomProblem } from "./rules.js";
@@ -18,6 +20,55 @@ const local = {
 };
 
 const roomUrl = (room) => `/r/${encodeURIComponent(room)}`;
+
+const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "short" });
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+
+/** "just now", "5 minutes ago", "yesterday", "3 days ago", else the date. */
+export function relativeTime(ms, now = Date.now()) {
+  const seconds = Math.round((now - ms) / 1000);
+  if (seconds < 45) return "just now";
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return relative.format(-minutes, "minute");
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return relative.format(-hours, "hour");
+  const days = Math.round(hours / 24);
+  if (days < 30) return relative.format(-days, "day");
+  return dateFormat.format(new Date(ms));
+}
+
+/** A <time> with the moment in machine form, said relative to now, the full date on hover. */
+function timeAgo(ms) {
+  const d = new Date(ms);
+  const time = el("time", "room-active", relativeTime(ms));
+  time.dateTime = d.toISOString();
+  time.title = fullFormat.format(d);
+  return time;
+}
+
+function roomItem(room) {
+  const li = el("li");
+  const link = el("a", "room-link");
+  link.href = roomUrl(room.name);
+  const icon = el("span", "room-icon", "#");
+  icon.setAttribute("aria-hidden", "true");
+  const main = el("span", "room-main");
+  const sub = el("span", "room-sub");
+  const last = Number(room.last_active);
+  if (Number.isFinite(last) && last > 0) sub.append("active ", timeAgo(last));
+  else sub.append("no messages yet");
+  main.append(el("span", "room-name", room.name), el("span", "visually-hidden", ", "), sub);
+  const online = Number(room.online) || 0;
+  const meta = el("span", "room-meta");
+  meta.append(el("span", "visually-hidden", ", "), online > 0
+    ? el("span", "online-pill", `${online} online`)
+    : el("span", "nobody-online", "nobody online"));
+  // Said as "lobby, active 5 minutes ago, 3 online".
+  link.append(icon, main, meta);
+  li.append(link);
+  return li;
+}
 
 function showFieldError(input, message) {
   $(`${input.id}-error`).textContent = message;
@@ -59,24 +110,8 @@ async function loadRooms() {
   } catch {
     return; // keep what is shown; the next refresh tries again
   }
-  const rooms = Array.isArray(answer?.rooms) ? answer.rooms : [];
-  $("room-list").replaceChildren(...rooms.map((room) => {
-    const li = el("li");
-    const link = el("a", "room-link");
-    link.href = roomUrl(room.name);
-    const icon = el("span", "room-icon", "#");
-    icon.setAttribute("aria-hidden", "true");
-    const meta = el("span", "room-meta");
-    if (room.online > 0) {
-      const pill = el("span", "online-pill", `${room.online} online`);
-      meta.append(pill);
-    }
-    const count = Number(room.last_seq) || 0;
-    meta.append(el("span", "room-count", count === 1 ? "1 message" : `${count} messages`));
-    link.append(icon, el("span", "room-name", room.name), meta);
-    li.append(link);
-    return li;
-  }));
+  const rooms = (Array.isArray(answer?.rooms) ? answer.rooms : []).filter((room) => typeof room?.name === "string");
+  $("room-list").replaceChildren(...rooms.map(roomItem));
   $("rooms-empty").hidden = rooms.length > 0;
   $("rooms").hidden = false;
 }

@@ -9,6 +9,12 @@
 // (and one mention when it names us). Live messages are also kept in
 // `recent`, so a snapshot that was taken before them does not lose them and
 // a read frame past the snapshot can be counted without asking the server.
+//
+// Access: direct conversations are listed apart, under the other person's
+// name; private rooms carry a lock (named "Private room" for screen
+// readers). An invitation adds its room at once, a removal takes it away,
+// each said politely in #rooms-status (outside the drawer, which is not
+// rendered while closed).
 
 import { api, ApiError } from "./api.js";
 import { mentionsUser } from "./mentions.js";
@@ -22,6 +28,8 @@ const MAX_RECENT = 500;            // live messages kept per room
 const $ = (id) => document.getElementById(id);
 const count = (n) => (Number.isInteger(n) && n > 0 ? n : 0);
 const roomUrl = (room) => `/r/${encodeURIComponent(room)}`;
+const DIRECT_PREFIX = "dm-";       // the server's names of direct conversations (access.js)
+const titleOf = (e) => (e.direct && typeof e.with === "string" ? e.with : e.room);
 
 /** "3 unread, 1 mention" (or "" when nothing is new). */
 export function countsText(unread, mentions) {
@@ -81,6 +89,7 @@ export function createSidebar() {
   });
   document.addEventListener("keydown", (event) => {
     if (event.key !== "Escape" || toggle.getAttribute("aria-expanded") !== "true") return;
+    if (event.target.closest?.("dialog")) return; // Escape closes the dialog only
     setOpen(false);
     toggle.focus();
   });
@@ -106,21 +115,26 @@ export function createSidebar() {
     const unread = here ? 0 : e.unread;
     const mentions = here ? 0 : e.mentions;
     link.classList.toggle("unread", unread > 0);
-    const icon = e.private
-      ? svg(["M7 11V8a5 5 0 0 1 10 0v3", "M6 11h12v9H6z"]) // a lock
-      : span("side-hash", e.direct ? "@" : "#");
+    let icon;
+    if (e.private && !e.direct) {
+      icon = svg(["M7 11V8a5 5 0 0 1 10 0v3", "M6 11h12v9H6z"]); // a lock, said in words
+      icon.setAttribute("role", "img");
+      icon.setAttribute("aria-label", "Private room");
+      icon.removeAttribute("aria-hidden");
+    } else {
+      icon = span("side-hash", e.direct ? "@" : "#");
+      icon.setAttribute("aria-hidden", "true");
+    }
     icon.classList.add("side-icon");
-    icon.setAttribute("aria-hidden", "true");
-    const title = e.direct && typeof e.with === "string" ? e.with : e.room;
-    link.append(icon, span("side-name", title));
+    link.append(icon, span("side-name", titleOf(e)));
     const badges = span("side-badges");
     badges.setAttribute("aria-hidden", "true");
     if (mentions > 0) badges.append(span("mention-badge", `@${mentions}`));
     if (unread > 0) badges.append(span("unread-badge", unread > 99 ? "99+" : String(unread)));
     link.append(badges);
     // The badges in words, for the link's name: "lobby, 3 unread, 1 mention".
-    const words = [e.private && !e.direct ? "private" : "", countsText(unread, mentions)].filter(Boolean);
-    if (words.length) link.append(span("visually-hidden side-counts", `, ${words.join(", ")}`));
+    const words = countsText(unread, mentions);
+    if (words) link.append(span("visually-hidden side-counts", `, ${words}`));
     li.append(link);
     return li;
   }
@@ -152,6 +166,13 @@ export function createSidebar() {
     dot.hidden = unread === 0;
     dot.textContent = unread > 99 ? "99+" : String(unread);
     dot.classList.toggle("mentioned", mentions > 0);
+  }
+
+  /** Says `text` politely (emptied first, so the same words are said again). */
+  function announce(text) {
+    const status = $("rooms-status");
+    status.textContent = "";
+    setTimeout(() => { status.textContent = text; }, 50);
   }
 
   function show(yes) {
@@ -328,6 +349,44 @@ export function createSidebar() {
       e.readSeq = seq;
       if (!recount(e) && key !== current) refreshSoon();
       render();
+    },
+
+    /**
+     * An `invited` frame: `room` (a private room, or a direct conversation
+     * that `by` started) is ours now. Listed at once, then as the server
+     * counts it; resolves to {room, lastSeq} (where to join it from for live
+     * counts), or null.
+     */
+    async invited(room, by) {
+      const key = nameKey(room);
+      const direct = key.startsWith(DIRECT_PREFIX);
+      if (!entries.has(key)) {
+        entries = new Map([[key, {
+          room, key, private: true, direct, with: direct ? by ?? undefined : undefined,
+          lastSeq: 0, readSeq: 0, snapshotSeq: 0, unread: 0, mentions: 0, recent: [], listed: false,
+        }], ...entries]);
+        if (available) render();
+      }
+      const list = await refresh();
+      const e = list?.find((entry) => entry.key === key);
+      if (e?.direct) announce(`${titleOf(e)} started a direct conversation with you.`);
+      else if (by) announce(`${by} invited you to the private room ${room}.`);
+      else announce(`You were invited to the private room ${room}.`);
+      return e ? { room: e.room, lastSeq: e.lastSeq } : null;
+    },
+
+    /** A `removed` frame (or we left): `room` is no longer ours. `quiet`: nothing said. */
+    removed(room, { quiet = false } = {}) {
+      const key = nameKey(room);
+      const e = entries.get(key);
+      if (key === current) {
+        current = "";    // not listed again as the open room
+        currentName = "";
+      }
+      if (!e) return;
+      entries.delete(key);
+      render();
+      if (!quiet) announce(`You no longer have access to ${e.direct ? `the conversation with ${titleOf(e)}` : e.room}.`);
     },
 
     /** A watched room refused the join (gone, or access lost): counted by refreshes only. */

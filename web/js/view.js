@@ -1,6 +1,7 @@
 // Renders the room view. User-supplied text only ever goes through
 // textContent (never innerHTML), so a message can never become markup.
 
+import { createAccessView } from "./access_view.js";
 import { createMessageActions } from "./actions.js";
 import {
   applyDelete, applyEdit, applyReaction, avatar, el, fillQuote, fillQuotes, messageNode, snippet, stateOf,
@@ -56,7 +57,9 @@ function nextMessage(node) {
  *                     retryNow(), trimmed(oldestSeq), needQuote(seq),
  *                     react(seq, emoji, on), reply(seq), edit(seq, text),
  *                     remove(seq), jump(seq), reading() (what the reader
- *                     can see may have changed: see isReading())
+ *                     can see may have changed: see isReading()),
+ *                     invite(user), removeMember(user), leave() (see
+ *                     access_view.js)
  */
 export function createRoomView(on) {
   const scroller = $("scroller");
@@ -83,8 +86,15 @@ export function createRoomView(on) {
     $("empty").hidden = !empty || $("history-top").dataset.state !== "start";
   }
 
+  // A direct conversation is named after the other person, never its dm- name.
+  const shownName = () => {
+    const other = access.directWith;
+    if (other) return other;
+    return nameKey(roomName).startsWith("dm-") ? "Direct conversation" : `#${roomName}`;
+  };
+
   function updateTitle() {
-    document.title = `${unreadHidden ? `(${unreadHidden}) ` : ""}#${roomName} · Parley`;
+    document.title = `${unreadHidden ? `(${unreadHidden}) ` : ""}${shownName()} · Parley`;
   }
 
   function updateJump() {
@@ -215,6 +225,12 @@ export function createRoomView(on) {
     for (const seq of missing) on.needQuote?.(seq);
   }
 
+  const access = createAccessView({
+    invite: (user) => on.invite?.(user) ?? Promise.resolve(""),
+    remove: (user) => on.removeMember?.(user) ?? Promise.resolve(""),
+    leave: () => on.leave?.() ?? Promise.resolve(""),
+  });
+
   const actions = createMessageActions(list, {
     react: (seq, emoji, value) => on.react?.(seq, emoji, value),
     reply: (seq) => on.reply?.(seq),
@@ -289,6 +305,9 @@ export function createRoomView(on) {
       $("error-banner").hidden = true;
       $("conn-banner").hidden = true;
       $("reading-status").textContent = "";
+      access.reset();
+      $("text").disabled = false;
+      $("composer-help").hidden = false;
       unreadFrom = null;
       pinned = true;
       unseen = 0;
@@ -297,14 +316,52 @@ export function createRoomView(on) {
       this.setHistoryState("loading");
     },
 
-    setMe(name, guest = false) { me = name; meGuest = guest; },
+    setMe(name, guest = false) {
+      me = name;
+      meGuest = guest;
+      access.setMe(name);
+    },
 
     setRoomName(name) {
       roomName = name;
-      $("room-title").textContent = name;
-      $("history-start-room").textContent = `#${name}`;
-      $("text").placeholder = `Message #${name}`;
+      const other = access.directWith;
+      // Until the room is described, a direct room's server name is not shown either.
+      const direct = access.kind === "direct" || nameKey(name).startsWith("dm-");
+      $("room-title").textContent = other ? `Direct conversation with ${other}` : direct ? "Direct conversation" : name;
+      $("history-start-room").textContent = other ? `your conversation with ${other}`
+        : direct ? "this conversation" : `#${name}`;
+      if (!$("text").disabled) $("text").placeholder = direct && !other ? "Message" : `Message ${shownName()}`;
       updateTitle();
+    },
+
+    /** The room's kind, owner and members (access.js describeRoom), or null for a public room. */
+    setAccess(info) {
+      access.show(info);
+      this.setRoomName(roomName || info?.room || "");
+    },
+
+    /** "public", "private" or "direct". */
+    get roomKind() { return access.kind; },
+
+    /**
+     * No access (any more): the messages go, a notice says why, and the
+     * message box is closed.
+     */
+    lostAccess(heading, why) {
+      this.clearMessages();
+      pendingList.replaceChildren();
+      jump.hidden = true;
+      access.lost(heading, why);
+      const box = $("text");
+      box.value = "";
+      box.disabled = true;
+      box.placeholder = "You cannot write here";
+      $("composer-help").hidden = true;
+      $("send").disabled = true;
+      $("typing-text").textContent = "";
+      $("typing").classList.remove("active");
+      $("reply-preview").hidden = true;
+      $("conn-banner").hidden = true;
     },
 
     /** The header's short state; `detail` (offline only) goes in a banner. */
@@ -438,6 +495,7 @@ export function createRoomView(on) {
     },
 
     setMembers(names) {
+      if (access.setOnline(names)) return; // a private or direct room: everyone with access
       $("member-count").textContent = String(names.length);
       $("member-count-short").textContent = String(names.length);
       $("member-list").replaceChildren(...names.map((name) => {
@@ -564,7 +622,7 @@ export function createRoomView(on) {
       let words = unread === 1 ? "1 new message" : `${unread} new messages`;
       if (mentions > 0) words += mentions === 1 ? " (1 mentions you)" : ` (${mentions} mention you)`;
       // After the log's own announcements of the page, in the next frame.
-      requestAnimationFrame(() => { $("reading-status").textContent = `${words} since you last read #${roomName}.`; });
+      requestAnimationFrame(() => { $("reading-status").textContent = `${words} since you last read ${shownName()}.`; });
       const above = divider.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
       if (above < 0) {
         scroller.scrollTop += above - 16;

@@ -2,12 +2,12 @@
 // desktop widths in both colour schemes (written to screenshots/).
 
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ApiClient } from "../lib/api.mjs";
+import { seriousViolations } from "../lib/axe.mjs";
 import {
   closeTab, eventually, joinAsGuest, logIn, openTab, sendText, waitForMessage,
 } from "../lib/browser.mjs";
@@ -15,19 +15,6 @@ import { env, uniq } from "../lib/env.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shots = join(here, "..", "screenshots");
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
-// Evaluated through the DevTools protocol, which the page's CSP does not
-// govern (a <script> tag with axe inline would be refused, rightly).
-async function seriousViolations(page) {
-  await page.evaluate(axeSource);
-  const results = await page.evaluate(() => window.axe.run(document, {
-    resultTypes: ["violations"],
-  }));
-  return results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
-}
 
 /** A conversation to look at, with `me` (an account) taking part.
  *  (Fixed names: nothing else in the suite uses them.) */
