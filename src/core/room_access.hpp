@@ -35,6 +35,12 @@ inline std::string account_id_of(std::string_view user_key) {
   return "a:" + std::string(user_key);
 }
 
+// The access key of the identity with this id: the user key of an account
+// ("a:" + key), empty for a guest's.
+inline std::string access_key_of_id(std::string_view identity_id) {
+  return identity_id.starts_with("a:") ? std::string(identity_id.substr(2)) : std::string();
+}
+
 // Direct conversations live under names nobody can create: a room whose
 // name starts with this is never created by a join, a post or
 // POST /api/rooms.

@@ -45,6 +45,14 @@ inline std::optional<core::Error> refusal_of(const AppendRequest& request,
   return std::nullopt;
 }
 
+// Why `request` is refused when its room does not exist (and it may not
+// create it): an event or a reply names a message that is not there; a plain
+// message, to a name nothing but open_direct creates, names no room.
+inline core::Error refusal_without_room(const AppendRequest& request) {
+  return refusal_of(request, std::nullopt, "")
+      .value_or(core::Error{core::ErrorCode::not_found, "no such room"});
+}
+
 // The seq a request names: its target, or the message it replies to.
 inline std::uint64_t named_seq(const AppendRequest& request) {
   return request.kind == core::EventKind::message ? request.reply_to : request.target;

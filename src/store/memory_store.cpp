@@ -36,8 +36,7 @@ MemoryStore::RoomData* MemoryStore::visible_room(const std::string& room_key,
                                                  const std::string& identity_id) {
   auto found = rooms_.find(room_key);
   if (found == rooms_.end()) return nullptr;
-  const std::string access_key = identity_id.starts_with("a:") ? identity_id.substr(2) : "";
-  return found->second.may_enter(access_key) ? &found->second : nullptr;
+  return found->second.may_enter(core::access_key_of_id(identity_id)) ? &found->second : nullptr;
 }
 
 Result<std::optional<RoomRecord>> MemoryStore::enter_room(const core::RoomName& room,
@@ -60,7 +59,9 @@ Result<bool> MemoryStore::create_room(const core::RoomName& room, core::RoomKind
   if (!owner.is_guest()) {
     data.record.owner = owner.user.text();
     data.owner_key = owner.user.key();
-    data.access.emplace_back(owner.user.key(), owner.user.text());
+    // A public room is open to everyone: nobody holds access to it
+    // (list_access answers none).
+    if (core::is_restricted(kind)) data.access.emplace_back(owner.user.key(), owner.user.text());
   }
   return true;
 }
@@ -77,7 +78,9 @@ Result<std::optional<DirectRoom>> MemoryStore::open_direct(const core::Identity&
     data.record.name = name.text();
     data.record.kind = core::RoomKind::direct;
     data.access.emplace_back(caller.user.key(), caller.user.text());
-    data.access.emplace_back(other.key(), account->second.name);
+    // With oneself: one account, so one holder of access.
+    if (other.key() != caller.user.key())
+      data.access.emplace_back(other.key(), account->second.name);
   }
   return std::optional<DirectRoom>{DirectRoom{data.record, account->second.name}};
 }
@@ -148,7 +151,7 @@ Result<std::vector<Appended>> MemoryStore::append_batch(std::span<const AppendRe
     const bool creates =
         request.kind == core::EventKind::message && !core::is_reserved_room_name(request.room);
     if (!creates && !rooms_.contains(request.room.key())) {
-      results.push_back({request.room.text(), 0, 0, false, refusal_of(request, std::nullopt, "")});
+      results.push_back({request.room.text(), 0, 0, false, refusal_without_room(request)});
       continue;
     }
     RoomData& data = room_data(request.room);

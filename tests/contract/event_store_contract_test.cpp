@@ -161,6 +161,18 @@ TEST_P(EventStoreContract, AnEventInARoomThatDoesNotExistIsRefusedAndCreatesNoRo
   EXPECT_TRUE(rooms->empty());
 }
 
+TEST_P(EventStoreContract, ARoomAnEventWasRefusedInIsStillCreatedByAMessage) {
+  ASSERT_TRUE(append(reaction("ann", 1, "👍", true, "r1")).refused);
+
+  const Appended first = append(message("ann", "one", "m1"));
+
+  EXPECT_FALSE(first.refused);
+  EXPECT_EQ(first.seq, 1u);
+  auto opened = store->open_room(room(kRoom));
+  ASSERT_TRUE(opened) << opened.error().message();
+  EXPECT_EQ(opened->last_seq, 1u);
+}
+
 TEST_P(EventStoreContract, ARefusalLeavesTheRestOfItsBatchStored) {
   append(message("ann", "one", "m1"));
   const AppendRequest batch[] = {edit("bob", 1, "no", "e1"), message("bob", "two", "m2"),

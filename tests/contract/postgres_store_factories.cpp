@@ -36,11 +36,18 @@ std::unique_ptr<store::Store> make_failing_store(const std::string& text) {
   return store;
 }
 
+// Another node on the first store's database.
+std::unique_ptr<store::Store> open_again(store::Store& first) {
+  store::PostgresOptions options;
+  options.connection.url = dynamic_cast<test::PostgresTestStore&>(first).database().url();
+  return std::make_unique<store::PostgresStore>(std::move(options));
+}
+
 }  // namespace
 
 std::vector<StoreFactory> postgres_stores() {
   return {StoreFactory{"postgres", [] { return test::make_postgres_test_store(); },
-                       make_failing_store}};
+                       make_failing_store, open_again}};
 }
 
 }  // namespace parley::contract

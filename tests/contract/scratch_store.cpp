@@ -2,8 +2,15 @@
 
 namespace parley::contract {
 
-ScratchStore::ScratchStore(std::unique_ptr<store::Store> backend, std::function<void()> remove_data)
-    : backend_(std::move(backend)), remove_data_(std::move(remove_data)) {}
+ScratchStore::ScratchStore(std::unique_ptr<store::Store> backend, std::function<void()> remove_data,
+                           std::function<std::unique_ptr<store::Store>()> open_again)
+    : backend_(std::move(backend)),
+      remove_data_(std::move(remove_data)),
+      open_again_(std::move(open_again)) {}
+
+std::unique_ptr<store::Store> ScratchStore::open_again() const {
+  return open_again_ ? open_again_() : nullptr;
+}
 
 ScratchStore::~ScratchStore() {
   backend_.reset();  // closed first: its files or database are in use until then

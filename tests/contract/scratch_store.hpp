@@ -13,7 +13,9 @@ namespace parley::contract {
 
 class ScratchStore final : public store::Store {
  public:
-  ScratchStore(std::unique_ptr<store::Store> backend, std::function<void()> remove_data);
+  // `open_again`, when given, opens another backend on the same data.
+  ScratchStore(std::unique_ptr<store::Store> backend, std::function<void()> remove_data,
+               std::function<std::unique_ptr<store::Store>()> open_again = {});
   ~ScratchStore() override;
   ScratchStore(const ScratchStore&) = delete;
   ScratchStore& operator=(const ScratchStore&) = delete;
@@ -70,9 +72,14 @@ class ScratchStore final : public store::Store {
   store::Result<void> check() override;
   bool last_failure_is_transient() const override;
 
+  // Another backend on this one's data (see StoreFactory::open_again);
+  // nullptr when it has none.
+  std::unique_ptr<store::Store> open_again() const;
+
  private:
   std::unique_ptr<store::Store> backend_;
   std::function<void()> remove_data_;
+  std::function<std::unique_ptr<store::Store>()> open_again_;
 };
 
 }  // namespace parley::contract

@@ -44,7 +44,12 @@ std::unique_ptr<store::Store> make_sqlite_store(const std::string& failing_text)
     auto backend =
         std::make_unique<store::SqliteStore>(store::SqliteOptions{file, store::Durability::normal});
     if (!failing_text.empty()) fail_inserts_of(file, failing_text);
-    return std::make_unique<ScratchStore>(std::move(backend), [folder] { fs::remove_all(folder); });
+    return std::make_unique<ScratchStore>(
+        std::move(backend), [folder] { fs::remove_all(folder); },
+        [file] {
+          return std::make_unique<store::SqliteStore>(
+              store::SqliteOptions{file, store::Durability::normal});
+        });
   } catch (...) {
     fs::remove_all(folder);
     throw;
@@ -54,15 +59,17 @@ std::unique_ptr<store::Store> make_sqlite_store(const std::string& failing_text)
 }  // namespace
 
 std::vector<StoreFactory> memory_stores() {
-  return {StoreFactory{"memory", [] { return std::make_unique<store::MemoryStore>(); }, {}}};
+  return {StoreFactory{"memory", [] { return std::make_unique<store::MemoryStore>(); }, {}, {}}};
 }
 
 std::vector<StoreFactory> sqlite_stores() {
-  return {StoreFactory{"sqlite", [] { return make_sqlite_store(""); },
-                       [](const std::string& text) {
-                         if (text.empty()) throw std::invalid_argument("no text to fail on");
-                         return make_sqlite_store(text);
-                       }}};
+  return {StoreFactory{
+      "sqlite", [] { return make_sqlite_store(""); },
+      [](const std::string& text) {
+        if (text.empty()) throw std::invalid_argument("no text to fail on");
+        return make_sqlite_store(text);
+      },
+      [](store::Store& first) { return dynamic_cast<ScratchStore&>(first).open_again(); }}};
 }
 
 std::string name_of(const ::testing::TestParamInfo<StoreFactory>& info) {

@@ -25,6 +25,11 @@ struct StoreFactory {
   // fails, as a full disk or a lost connection would. Empty for a backend
   // whose writes cannot fail (memory): the tests of failures skip it.
   std::function<std::unique_ptr<store::Store>(const std::string& text)> make_failing_on;
+  // Another store on the data of `first` (made by `make` or make_failing_on),
+  // with nothing cached: a restarted process, or another node. `first`
+  // outlives it. Empty for a backend whose data is the store itself
+  // (memory): the tests of what outlives a store skip it.
+  std::function<std::unique_ptr<store::Store>(store::Store& first)> open_again;
 };
 
 // Each in memory.

@@ -285,6 +285,41 @@ TEST(PostgresStore, TwoNodesRacingOnOneIdempotencyKeyAgreeOnItsSeq) {
   EXPECT_EQ(stored_seqs(*first, "r"), one_to(kKeys));
 }
 
+TEST(PostgresStore, TwoNodesOpeningOneDirectConversationTogetherBothGetIt) {
+  auto first = make_postgres_test_store(quick_reconnects());
+  auto second = open_node(*first);
+  constexpr int kPairs = 50;
+  for (int i = 0; i < kPairs; ++i) {
+    const auto name = *core::UserName::parse("user" + std::to_string(i));
+    ASSERT_TRUE(*first->create_account(name, "hash", 1000));
+  }
+  ASSERT_TRUE(*first->create_account(*core::UserName::parse("ada"), "hash", 1000));
+  const auto ada = account("ada");
+  // Each node opens every conversation of ada's, one after the other: the
+  // two race on every room's insert.
+  const auto open_all = [&](store::Store& node, bool as_ada) {
+    std::vector<std::string> rooms;
+    for (int i = 0; i < kPairs; ++i) {
+      const auto other = *core::UserName::parse("user" + std::to_string(i));
+      auto opened = as_ada ? node.open_direct(ada, other, 2000)
+                           : node.open_direct(core::Identity::account(other),
+                                              *core::UserName::parse("ada"), 2000);
+      EXPECT_TRUE(opened) << opened.error().message();
+      rooms.push_back(opened && *opened ? (*opened)->room.name : std::string());
+    }
+    return rooms;
+  };
+  auto from_second = std::async(std::launch::async, [&] { return open_all(*second, false); });
+  const auto rooms_first = open_all(*first, true);
+
+  EXPECT_EQ(rooms_first, from_second.get()) << "one room per pair, whichever node made it";
+  for (int i = 0; i < kPairs; ++i) {
+    auto holders = first->list_access(*core::RoomName::parse(rooms_first[i]));
+    ASSERT_TRUE(holders);
+    EXPECT_EQ(holders->size(), 2u) << rooms_first[i];
+  }
+}
+
 TEST(PostgresStore, MigrationsRunOnceWhenNodesOpenAFreshDatabaseTogether) {
   const PostgresTestDatabase database(*postgres_test_server_url());
   std::vector<std::future<bool>> opened;

@@ -8,7 +8,7 @@ namespace parley::store {
 namespace {
 
 // The same tables and meaning as the SQLite schema (sqlite_migrations.cpp at
-// its version 4), written for PostgreSQL. Append new migrations at the end; never
+// its version 5), written for PostgreSQL. Append new migrations at the end; never
 // edit one that has shipped.
 constexpr const char* kMigrations[] = {
     // 1: rooms and their messages. A room's last_seq is the counter that
@@ -97,6 +97,27 @@ constexpr const char* kMigrations[] = {
       read_seq bigint NOT NULL,
       PRIMARY KEY (reader, room_id)
     );
+    )sql",
+    // 4: private rooms and direct conversations (SQLite's version 5): a
+    // room's kind (core::RoomKind: 0 public, 1 private, 2 direct) and owner
+    // (none for public rooms from before, and for direct ones), and the
+    // accounts with access to each restricted room, in the order they got it
+    // (grant_order counts up per room, under the room's row lock). A public
+    // room has no access rows. room_access_by_user finds the rooms of a
+    // reader (list_reading).
+    R"sql(
+    ALTER TABLE rooms ADD COLUMN kind smallint NOT NULL DEFAULT 0,
+      ADD COLUMN owner_key text,
+      ADD COLUMN owner_name text;
+    CREATE TABLE room_access (
+      room_id bigint NOT NULL REFERENCES rooms (id),
+      user_key text NOT NULL,
+      user_name text NOT NULL,
+      grant_order bigint NOT NULL,
+      granted_ms bigint NOT NULL,
+      PRIMARY KEY (room_id, user_key)
+    );
+    CREATE INDEX room_access_by_user ON room_access (user_key, room_id);
     )sql",
 };
 

@@ -16,8 +16,55 @@ constexpr PgStatement kCreateRoom{
     "create_room",
     "INSERT INTO rooms (key, name, created_ms, last_active_ms) "
     "VALUES ($1::text, $2::text, $3::bigint, 0) ON CONFLICT (key) DO NOTHING"};
-constexpr PgStatement kFindRoom{"find_room",
-                                "SELECT name, last_seq FROM rooms WHERE key = $1::text"};
+constexpr PgStatement kFindRoom{
+    "find_room", "SELECT name, last_seq, kind, owner_name FROM rooms WHERE key = $1::text"};
+// The room and whether the account with the access key $2 may enter it.
+constexpr PgStatement kEnterRoom{
+    "enter_room",
+    "SELECT name, last_seq, kind, owner_name, kind = 0 OR EXISTS (SELECT 1 FROM room_access a "
+    "WHERE a.room_id = rooms.id AND a.user_key = $2::text) FROM rooms WHERE key = $1::text"};
+// A room of a kind and owner (none: ''), never written in yet; no row when
+// the name is taken (also by a node that inserted it meanwhile).
+constexpr PgStatement kInsertRoom{
+    "insert_room",
+    "INSERT INTO rooms (key, name, created_ms, last_active_ms, kind, owner_key, owner_name) "
+    "VALUES ($1::text, $2::text, $3::bigint, 0, $4::smallint, NULLIF($5::text, ''), "
+    "NULLIF($6::text, '')) ON CONFLICT (key) DO NOTHING RETURNING id"};
+// The first holders of access to a new room, in order.
+constexpr PgStatement kInsertHolders{
+    "insert_holders",
+    "INSERT INTO room_access (room_id, user_key, user_name, grant_order, granted_ms) "
+    "SELECT $1::bigint, k, n, o, $4::bigint "
+    "FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS h(k, n, o) "
+    "ON CONFLICT (room_id, user_key) DO NOTHING"};
+constexpr PgStatement kLockRoom{
+    "lock_room",
+    "SELECT id, name, kind, COALESCE(owner_key, '') FROM rooms WHERE key = $1::text FOR UPDATE"};
+constexpr PgStatement kHasAccess{
+    "has_access",
+    "SELECT EXISTS (SELECT 1 FROM room_access WHERE room_id = $1::bigint AND user_key = $2::text)"};
+constexpr PgStatement kAccountName{"account_name",
+                                   "SELECT name FROM accounts WHERE key = $1::text"};
+// Last in the room's order (the room's row is locked); nothing when it
+// already has access.
+constexpr PgStatement kGrantAccess{
+    "grant_access",
+    "INSERT INTO room_access (room_id, user_key, user_name, grant_order, granted_ms) "
+    "SELECT $1::bigint, $2::text, $3::text, COALESCE(MAX(grant_order), 0) + 1, $4::bigint "
+    "FROM room_access WHERE room_id = $1::bigint ON CONFLICT (room_id, user_key) DO NOTHING"};
+constexpr PgStatement kRevokeAccess{
+    "revoke_access", "DELETE FROM room_access WHERE room_id = $1::bigint AND user_key = $2::text"};
+constexpr PgStatement kListAccess{
+    "list_access",
+    "SELECT a.user_name FROM room_access a JOIN rooms r ON r.id = a.room_id "
+    "WHERE r.key = $1::text ORDER BY a.grant_order"};
+// The requests (by index) whose author may enter their restricted room; run
+// after the rooms are locked, so a removal committed before is seen.
+constexpr PgStatement kAllowedAuthors{
+    "allowed_authors",
+    "SELECT i.n FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS i(n, room_id, user_key) "
+    "WHERE EXISTS (SELECT 1 FROM room_access a WHERE a.room_id = i.room_id "
+    "AND a.user_key = i.user_key)"};
 // Sorted by key, so that two nodes locking the same rooms lock them in the
 // same order and never deadlock.
 constexpr PgStatement kCreateRooms{
@@ -27,8 +74,8 @@ constexpr PgStatement kCreateRooms{
     "ON CONFLICT (key) DO NOTHING"};
 constexpr PgStatement kLockRooms{
     "lock_rooms",
-    "SELECT id, key, name, last_seq FROM rooms WHERE key = ANY($1::text[]) ORDER BY key "
-    "FOR UPDATE"};
+    "SELECT id, key, name, last_seq, kind, COALESCE(owner_key, '') FROM rooms "
+    "WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE"};
 // Run after the rooms are locked: READ COMMITTED takes a new snapshot per
 // statement, so this sees every message another node committed before.
 constexpr PgStatement kFindStored{
@@ -97,33 +144,49 @@ constexpr PgStatement kReadReactions{
     "WHERE room_id = (SELECT id FROM rooms WHERE key = $1::text) AND target >= $2::bigint "
     "AND target <= $3::bigint AND is_on ORDER BY set_by"};
 constexpr PgStatement kListRooms{"list_rooms",
-                                 "SELECT name, last_seq, last_active_ms FROM rooms "
+                                 "SELECT name, last_seq, last_active_ms FROM rooms WHERE kind = 0 "
                                  "ORDER BY last_active_ms DESC, id DESC LIMIT $1::bigint"};
 constexpr PgStatement kLatestActivity{"latest_activity",
                                       "SELECT COALESCE(MAX(last_active_ms), 0) FROM rooms"};
 // A new marker starts at the seq given or, when the reader only came in, at
 // the room's end; an existing one only moves forward. The room's last seq,
-// read in the statement, caps it.
+// read in the statement, caps it. No row when the room does not exist or is
+// restricted and the reader (access key $4, $3) has no access to it.
 constexpr PgStatement kMarkRead{
     "mark_read",
     "INSERT INTO read_markers (reader, room_id, read_seq) "
-    "SELECT $1, id, LEAST($3::bigint, last_seq) FROM rooms WHERE key = $2 "
+    "SELECT $1, id, LEAST($3::bigint, last_seq) FROM rooms WHERE key = $2 AND (kind = 0 OR "
+    "EXISTS (SELECT 1 FROM room_access a WHERE a.room_id = rooms.id AND a.user_key = $4::text)) "
     "ON CONFLICT (reader, room_id) DO UPDATE SET "
     "read_seq = GREATEST(read_markers.read_seq, excluded.read_seq) "
     "RETURNING read_seq, (SELECT name FROM rooms WHERE id = read_markers.room_id)"};
 constexpr PgStatement kNoteReader{
     "note_reader",
     "INSERT INTO read_markers (reader, room_id, read_seq) "
-    "SELECT $1, id, last_seq FROM rooms WHERE key = $2 "
+    "SELECT $1, id, last_seq FROM rooms WHERE key = $2 AND (kind = 0 OR "
+    "EXISTS (SELECT 1 FROM room_access a WHERE a.room_id = rooms.id AND a.user_key = $3::text)) "
     "ON CONFLICT (reader, room_id) DO UPDATE SET read_seq = read_markers.read_seq "
     "RETURNING read_seq, (SELECT name FROM rooms WHERE id = read_markers.room_id)"};
+// The reader's rooms: those it has a marker in (through the markers' key)
+// and those it has access to (through room_access_by_user); of them, the
+// public rooms with a marker and the restricted ones with access (a
+// restricted room counts from its start without a marker). $1: the reader's
+// identity id, $2: its access key ('' for a guest: nobody's).
 constexpr PgStatement kListReading{
     "list_reading",
-    "SELECT r.id, r.name, r.last_seq, m.read_seq, "
-    "(SELECT COUNT(*) FROM messages x WHERE x.room_id = r.id AND x.seq > m.read_seq "
-    "AND x.kind = 0 AND NOT x.deleted AND x.author_id <> $1) "
-    "FROM read_markers m JOIN rooms r ON r.id = m.room_id WHERE m.reader = $1 "
-    "ORDER BY r.last_active_ms DESC, r.id DESC LIMIT $2::bigint"};
+    "WITH mine (room_id) AS (SELECT room_id FROM read_markers WHERE reader = $1::text "
+    "UNION SELECT room_id FROM room_access WHERE user_key = $2::text) "
+    "SELECT r.id, r.name, r.last_seq, COALESCE(m.read_seq, 0), "
+    "(SELECT COUNT(*) FROM messages x WHERE x.room_id = r.id "
+    "AND x.seq > COALESCE(m.read_seq, 0) AND x.kind = 0 AND NOT x.deleted "
+    "AND x.author_id <> $1::text), r.kind, "
+    "CASE WHEN r.kind = 2 THEN (SELECT w.user_name FROM room_access w WHERE w.room_id = r.id "
+    "AND w.user_key <> $2::text ORDER BY w.grant_order DESC LIMIT 1) END "
+    "FROM mine JOIN rooms r ON r.id = mine.room_id "
+    "LEFT JOIN read_markers m ON m.reader = $1::text AND m.room_id = r.id "
+    "WHERE (r.kind = 0 AND m.read_seq IS NOT NULL) OR (r.kind <> 0 AND EXISTS "
+    "(SELECT 1 FROM room_access a WHERE a.room_id = r.id AND a.user_key = $2::text)) "
+    "ORDER BY r.last_active_ms DESC, r.id DESC LIMIT $3::bigint"};
 // The candidates for a mention (ILIKE); core::mentions decides on whole words.
 constexpr PgStatement kMentionCandidates{
     "mention_candidates",
@@ -147,7 +210,22 @@ struct LockedRoom {
   std::string name;
   std::uint64_t last_seq = 0;
   std::int64_t activity = 0;  // this batch's stamp, if it stores a message
+  core::RoomKind kind = core::RoomKind::public_room;
+  std::string owner_key = {};  // empty: no owner
 };
+
+RoomRecord record_of(const PgResult& rows) {
+  // Columns: name, last_seq, kind, owner_name (NULL: none).
+  RoomRecord record{std::string(rows.text(0, 0)), static_cast<std::uint64_t>(rows.integer(0, 1))};
+  record.kind = static_cast<core::RoomKind>(rows.integer(0, 2));
+  if (!rows.is_null(0, 3)) record.owner = std::string(rows.text(0, 3));
+  return record;
+}
+
+template <class T>
+Result<T> error_of(boost::system::error_code error) {
+  return Result<T>(boost::system::in_place_error, error);
+}
 
 }  // namespace
 
@@ -191,8 +269,202 @@ Result<RoomRecord> PostgresStore::open_room(const core::RoomName& room) {
   if (found->rows() != 1) return failed(make_error(PgError::statement_failed));
   if (known_rooms_.size() >= max_known_rooms_) known_rooms_.clear();
   known_rooms_.insert(room.key());
-  return RoomRecord{std::string(found->text(0, 0)),
-                    static_cast<std::uint64_t>(found->integer(0, 1))};
+  return record_of(*found);
+}
+
+Result<std::optional<RoomRecord>> PostgresStore::enter_room(const core::RoomName& room,
+                                                            const core::Identity& viewer,
+                                                            bool create) {
+  const bool creates = create && !core::is_reserved_room_name(room);
+  if (creates && !known_rooms_.contains(room.key())) {
+    const std::string created = std::to_string(now_ms());
+    auto inserted = connection_.execute(kCreateRoom, {room.key(), room.text(), created});
+    if (!inserted) return failed(inserted.error());
+  }
+  const std::string access_key = core::access_key_of(viewer);
+  auto found = connection_.execute(kEnterRoom, {room.key(), access_key});
+  if (!found) return failed(found.error());
+  if (found->rows() == 0) {
+    if (creates) return failed(make_error(PgError::statement_failed));
+    return std::optional<RoomRecord>{};
+  }
+  if (known_rooms_.size() >= max_known_rooms_) known_rooms_.clear();
+  known_rooms_.insert(room.key());
+  if (!found->boolean(0, 4)) return std::optional<RoomRecord>{};
+  return std::optional<RoomRecord>{record_of(*found)};
+}
+
+template <class T, class Body>
+Result<T> PostgresStore::in_transaction(Body&& body) {
+  if (auto begun = connection_.begin(); !begun) {
+    connection_.rollback();
+    return error_of<T>(failed(begun.error()));
+  }
+  Result<T> done = body();
+  if (!done) {
+    connection_.rollback();
+    return error_of<T>(failed(done.error()));
+  }
+  if (auto committed = connection_.commit(); !committed) {
+    connection_.rollback();
+    return error_of<T>(failed(committed.error()));
+  }
+  return done;
+}
+
+Result<bool> PostgresStore::create_room(const core::RoomName& room, core::RoomKind kind,
+                                        const core::Identity& owner, std::int64_t now) {
+  return in_transaction<bool>([&]() -> Result<bool> {
+    const std::string created = std::to_string(now);
+    const std::string kind_number = std::to_string(static_cast<int>(kind));
+    const std::string owner_key = owner.user.key();
+    // A guest's name may pass to someone else: its rooms have no owner.
+    const std::string owner_name = owner.is_guest() ? "" : owner.user.text();
+    auto inserted =
+        connection_.execute(kInsertRoom, {room.key(), room.text(), created, kind_number,
+                                          owner.is_guest() ? "" : owner_key, owner_name});
+    if (!inserted) return error_of<bool>(inserted.error());
+    if (inserted->rows() == 0) return false;  // the name is taken
+    // A public room is open to everyone: nobody holds access to it.
+    if (core::is_restricted(kind)) {
+      PgArray keys, names;
+      keys.add(owner_key);
+      names.add(owner.user.text());
+      const std::string id(inserted->text(0, 0));
+      auto granted =
+          connection_.execute(kInsertHolders, {id, keys.literal(), names.literal(), created});
+      if (!granted) return error_of<bool>(granted.error());
+    }
+    return true;
+  });
+}
+
+Result<std::optional<DirectRoom>> PostgresStore::open_direct(const core::Identity& caller,
+                                                             const core::UserName& other,
+                                                             std::int64_t now) {
+  const core::RoomName name = core::direct_room_name(caller.user.key(), other.key());
+  std::string with;
+  auto opened = in_transaction<bool>([&]() -> Result<bool> {
+    auto account = connection_.execute(kAccountName, {other.key()});
+    if (!account) return error_of<bool>(account.error());
+    if (account->rows() == 0) return false;
+    with = std::string(account->text(0, 0));
+    const std::string created = std::to_string(now);
+    const std::string kind = std::to_string(static_cast<int>(core::RoomKind::direct));
+    // Two nodes may open the same conversation at once: the one whose insert
+    // comes second waits for the first's commit and inserts nothing.
+    auto inserted =
+        connection_.execute(kInsertRoom, {name.key(), name.text(), created, kind, "", ""});
+    if (!inserted) return error_of<bool>(inserted.error());
+    if (inserted->rows() == 1) {
+      PgArray keys, names;
+      keys.add(caller.user.key());
+      names.add(caller.user.text());
+      // With oneself: one account, so one holder of access.
+      if (other.key() != caller.user.key()) {
+        keys.add(other.key());
+        names.add(with);
+      }
+      const std::string id(inserted->text(0, 0));
+      auto granted =
+          connection_.execute(kInsertHolders, {id, keys.literal(), names.literal(), created});
+      if (!granted) return error_of<bool>(granted.error());
+    }
+    return true;
+  });
+  if (!opened) return opened.error();
+  if (!*opened) return std::optional<DirectRoom>{};
+  // A statement of its own: it sees the room whichever node committed it.
+  auto found = connection_.execute(kFindRoom, {name.key()});
+  if (!found) return failed(found.error());
+  if (found->rows() != 1) return failed(make_error(PgError::statement_failed));
+  return std::optional<DirectRoom>{DirectRoom{record_of(*found), std::move(with)}};
+}
+
+Result<PostgresStore::AccessTarget> PostgresStore::lock_for_access(const core::RoomName& room,
+                                                                   const core::Identity& actor) {
+  AccessTarget target;
+  // A room that does not exist is refused like one the actor cannot see.
+  target.facts = {core::RoomKind::private_room, "", false};
+  auto locked = connection_.execute(kLockRoom, {room.key()});
+  if (!locked) return locked.error();
+  if (locked->rows() == 0) return target;
+  target.id = locked->integer(0, 0);
+  target.name = std::string(locked->text(0, 1));
+  target.facts = {static_cast<core::RoomKind>(locked->integer(0, 2)),
+                  std::string(locked->text(0, 3)), true};
+  const std::string access_key = core::access_key_of(actor);
+  if (core::is_restricted(target.facts.kind)) {
+    target.facts.actor_has_access = false;
+    if (!access_key.empty()) {
+      // After the lock, in a statement of its own: sees every change of
+      // access committed before.
+      const std::string id = std::to_string(target.id);
+      auto allowed = connection_.execute(kHasAccess, {id, access_key});
+      if (!allowed) return allowed.error();
+      target.facts.actor_has_access = allowed->boolean(0, 0);
+    }
+  }
+  return target;
+}
+
+Result<AccessChange> PostgresStore::grant_access(const core::RoomName& room,
+                                                 const core::Identity& actor,
+                                                 const core::UserName& user, std::int64_t now) {
+  return in_transaction<AccessChange>([&]() -> Result<AccessChange> {
+    AccessChange change;
+    auto target = lock_for_access(room, actor);
+    if (!target) return target.error();
+    if ((change.refused = core::refusal_of_invite(target->facts, actor))) return change;
+    change.room_name = target->name;
+    auto account = connection_.execute(kAccountName, {user.key()});
+    if (!account) return account.error();
+    if (account->rows() == 0) {
+      change.refused = core::Error{core::ErrorCode::not_found, "no such user"};
+      return change;
+    }
+    change.user_name = std::string(account->text(0, 0));
+    const std::string id = std::to_string(target->id);
+    const std::string granted = std::to_string(now);
+    auto inserted = connection_.execute(kGrantAccess, {id, user.key(), change.user_name, granted});
+    if (!inserted) return inserted.error();
+    change.changed = inserted->affected() > 0;
+    return change;
+  });
+}
+
+Result<AccessChange> PostgresStore::revoke_access(const core::RoomName& room,
+                                                  const core::Identity& actor,
+                                                  const core::UserName& user) {
+  return in_transaction<AccessChange>([&]() -> Result<AccessChange> {
+    AccessChange change;
+    auto target = lock_for_access(room, actor);
+    if (!target) return target.error();
+    if ((change.refused = core::refusal_of_removal(target->facts, actor, user.key()))) {
+      return change;
+    }
+    change.room_name = target->name;
+    auto account = connection_.execute(kAccountName, {user.key()});
+    if (!account) return account.error();
+    if (account->rows() == 0) {
+      change.refused = core::Error{core::ErrorCode::not_found, "no such user"};
+      return change;
+    }
+    change.user_name = std::string(account->text(0, 0));
+    const std::string id = std::to_string(target->id);
+    auto removed = connection_.execute(kRevokeAccess, {id, user.key()});
+    if (!removed) return removed.error();
+    change.changed = removed->affected() > 0;
+    return change;
+  });
+}
+
+Result<std::vector<std::string>> PostgresStore::list_access(const core::RoomName& room) {
+  auto rows = connection_.execute(kListAccess, {room.key()});
+  if (!rows) return failed(rows.error());
+  std::vector<std::string> names;
+  for (int row = 0; row < rows->rows(); ++row) names.emplace_back(rows->text(row, 0));
+  return names;
 }
 
 Result<std::vector<Appended>> PostgresStore::append_batch(std::span<const AppendRequest> requests,
@@ -216,8 +488,11 @@ Result<void> PostgresStore::create_rooms(std::span<const AppendRequest> requests
   PgArray names;
   std::unordered_set<std::string_view> added;
   for (const AppendRequest& request : requests) {
-    // An edit, delete or reaction names a message: it never creates its room.
-    if (request.kind != core::EventKind::message) continue;
+    // An edit, delete or reaction names a message: it never creates its
+    // room; nor does a message to a reserved name (open_direct does).
+    if (request.kind != core::EventKind::message || core::is_reserved_room_name(request.room)) {
+      continue;
+    }
     if (known_rooms_.contains(request.room.key()) || !added.insert(request.room.key()).second) {
       continue;
     }
@@ -243,11 +518,44 @@ Result<std::vector<Appended>> PostgresStore::append_once(std::span<const AppendR
   for (const auto& [key, room] : rooms) room_keys.add(key);
   auto locked = connection_.execute(kLockRooms, {room_keys.literal()});
   if (!locked) return locked.error();
-  // Rooms named only by events may not exist (their id stays 0).
+  // Rooms named only by events (or messages to reserved names) may not
+  // exist (their id stays 0).
+  bool any_restricted = false;
   for (int row = 0; row < locked->rows(); ++row) {
     LockedRoom& room = rooms.at(locked->text(row, 1));
-    room = {locked->integer(row, 0), std::string(locked->text(row, 2)),
-            static_cast<std::uint64_t>(locked->integer(row, 3)), 0};
+    room = {locked->integer(row, 0),
+            std::string(locked->text(row, 2)),
+            static_cast<std::uint64_t>(locked->integer(row, 3)),
+            0,
+            static_cast<core::RoomKind>(locked->integer(row, 4)),
+            std::string(locked->text(row, 5))};
+    any_restricted = any_restricted || core::is_restricted(room.kind);
+  }
+
+  // The authors without access to their restricted room, refused before the
+  // idempotency check: nobody learns anything of a room it cannot see. A
+  // batch of public rooms only asks nothing more.
+  std::vector<bool> denied(requests.size(), false);
+  if (any_restricted) {
+    PgArray asked, asked_rooms, asked_keys;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      const LockedRoom& room = rooms.at(requests[i].room.key());
+      if (room.id == 0 || !core::is_restricted(room.kind)) continue;
+      denied[i] = true;  // unless found below
+      const std::string access_key = core::access_key_of(requests[i].author);
+      if (access_key.empty()) continue;  // a guest
+      asked.add(static_cast<std::int64_t>(i));
+      asked_rooms.add(room.id);
+      asked_keys.add(access_key);
+    }
+    if (!asked.is_empty()) {
+      auto allowed = connection_.execute(
+          kAllowedAuthors, {asked.literal(), asked_rooms.literal(), asked_keys.literal()});
+      if (!allowed) return allowed.error();
+      for (int row = 0; row < allowed->rows(); ++row) {
+        denied[static_cast<std::size_t>(allowed->integer(row, 0))] = false;
+      }
+    }
   }
 
   // Ids stored before: their original seq and ts.
@@ -265,6 +573,7 @@ Result<std::vector<Appended>> PostgresStore::append_once(std::span<const AppendR
   std::vector<bool> is_stored(requests.size(), false);
   for (int row = 0; row < stored->rows(); ++row) {
     const auto i = static_cast<std::size_t>(stored->integer(row, 0));
+    if (denied[i]) continue;
     const LockedRoom& room = rooms.at(requests[i].room.key());
     results[i] = {room.name, static_cast<std::uint64_t>(stored->integer(row, 1)),
                   stored->integer(row, 2), true};
@@ -297,7 +606,12 @@ Result<std::vector<Appended>> PostgresStore::append_once(std::span<const AppendR
     const AppendRequest& request = requests[i];
     LockedRoom& room = rooms.at(request.room.key());
     if (room.id == 0) {
-      results[i] = {request.room.text(), 0, 0, false, refusal_of(request, std::nullopt, "")};
+      results[i] = {request.room.text(), 0, 0, false, refusal_without_room(request)};
+      continue;
+    }
+    if (denied[i]) {
+      results[i] = {request.room.text(), 0, 0, false,
+                    core::Error{core::ErrorCode::not_found, "no such room"}};
       continue;
     }
     const auto [earlier, is_new] =
@@ -310,7 +624,7 @@ Result<std::vector<Appended>> PostgresStore::append_once(std::span<const AppendR
     if (named_seq(request) != 0) {
       if (auto inserted = insert_pending(); !inserted) return inserted.error();
       std::optional<ReactionState> unchanged;
-      auto refused = check_event(room.id, request, unchanged);
+      auto refused = check_event(room.id, room.owner_key, request, unchanged);
       if (!refused) return refused.error();
       if (*refused) {
         results[i] = {room.name, 0, 0, false, *refused};
@@ -360,12 +674,17 @@ Result<std::vector<Appended>> PostgresStore::append_once(std::span<const AppendR
   }
   if (auto committed = connection_.commit(); !committed) return committed.error();
   if (known_rooms_.size() + rooms.size() > max_known_rooms_) known_rooms_.clear();
-  for (const auto& [key, room] : rooms) known_rooms_.emplace(key);
+  // Only rooms that exist: a room named only by a refused request may be
+  // created later, and its INSERT must not be skipped then.
+  for (const auto& [key, room] : rooms) {
+    if (room.id != 0) known_rooms_.emplace(key);
+  }
   return results;
 }
 
 Result<std::optional<core::Error>> PostgresStore::check_event(
-    std::int64_t room_id, const AppendRequest& request, std::optional<ReactionState>& unchanged) {
+    std::int64_t room_id, std::string_view owner_key, const AppendRequest& request,
+    std::optional<ReactionState>& unchanged) {
   const std::string room = std::to_string(room_id);
   const std::string seq = std::to_string(std::min<std::uint64_t>(named_seq(request), INT64_MAX));
   auto found = connection_.execute(kFindTarget, {room, seq});
@@ -375,7 +694,9 @@ Result<std::optional<core::Error>> PostgresStore::check_event(
     target = TargetMessage{static_cast<core::EventKind>(found->integer(0, 0)),
                            std::string(found->text(0, 1)), found->boolean(0, 2)};
   }
-  if (auto refused = refusal_of(request, target, "")) return std::optional<core::Error>{refused};
+  if (auto refused = refusal_of(request, target, owner_key)) {
+    return std::optional<core::Error>{refused};
+  }
   if (request.kind == core::EventKind::reaction) {
     auto reaction =
         connection_.execute(kFindReaction, {room, seq, request.author.id, request.emoji});
@@ -499,10 +820,11 @@ Result<std::optional<ReadMarker>> PostgresStore::mark_read(const std::string& re
                                                            const core::RoomName& room,
                                                            std::optional<std::uint64_t> seq) {
   const std::string marker = std::to_string(std::min<std::uint64_t>(seq.value_or(0), INT64_MAX));
-  auto rows = seq ? connection_.execute(kMarkRead, {reader, room.key(), marker})
-                  : connection_.execute(kNoteReader, {reader, room.key()});
+  const std::string access_key = core::access_key_of_id(reader);
+  auto rows = seq ? connection_.execute(kMarkRead, {reader, room.key(), marker, access_key})
+                  : connection_.execute(kNoteReader, {reader, room.key(), access_key});
   if (!rows) return failed(rows.error());
-  if (rows->rows() == 0) return std::optional<ReadMarker>{};  // no such room
+  if (rows->rows() == 0) return std::optional<ReadMarker>{};  // no such room, or not for it
   return std::optional<ReadMarker>{
       ReadMarker{std::string(rows->text(0, 1)), static_cast<std::uint64_t>(rows->integer(0, 0))}};
 }
@@ -510,7 +832,8 @@ Result<std::optional<ReadMarker>> PostgresStore::mark_read(const std::string& re
 Result<std::vector<RoomReading>> PostgresStore::list_reading(const core::Identity& reader,
                                                              std::size_t limit) {
   const std::string count = std::to_string(std::min<std::size_t>(limit, INT64_MAX));
-  auto rows = connection_.execute(kListReading, {reader.id, count});
+  const std::string access_key = core::access_key_of(reader);
+  auto rows = connection_.execute(kListReading, {reader.id, access_key, count});
   if (!rows) return failed(rows.error());
   // ILIKE finds the candidates (its escape is the backslash); core::mentions
   // decides on whole words.
@@ -521,6 +844,8 @@ Result<std::vector<RoomReading>> PostgresStore::list_reading(const core::Identit
                         static_cast<std::uint64_t>(rows->integer(row, 2)),
                         static_cast<std::uint64_t>(rows->integer(row, 3)),
                         static_cast<std::uint64_t>(rows->integer(row, 4))};
+    reading.kind = static_cast<core::RoomKind>(rows->integer(row, 5));
+    if (!rows->is_null(row, 6)) reading.with = std::string(rows->text(row, 6));
     if (reading.unread > 0) {
       const std::string room_id(rows->text(row, 0));
       const std::string read_seq = std::to_string(reading.read_seq);
@@ -540,36 +865,6 @@ Result<void> PostgresStore::check() {
   auto answered = connection_.execute(kCheck, {});
   if (!answered) return failed(answered.error());
   return {};
-}
-
-// PLACEHOLDER (replaced by the SQL implementation before landing).
-namespace {
-boost::system::error_code not_yet() {
-  return boost::system::errc::make_error_code(boost::system::errc::function_not_supported);
-}
-}  // namespace
-Result<std::optional<RoomRecord>> PostgresStore::enter_room(const core::RoomName&,
-                                                            const core::Identity&, bool) {
-  return {boost::system::in_place_error, not_yet()};
-}
-Result<bool> PostgresStore::create_room(const core::RoomName&, core::RoomKind,
-                                        const core::Identity&, std::int64_t) {
-  return {boost::system::in_place_error, not_yet()};
-}
-Result<std::optional<DirectRoom>> PostgresStore::open_direct(const core::Identity&,
-                                                             const core::UserName&, std::int64_t) {
-  return {boost::system::in_place_error, not_yet()};
-}
-Result<AccessChange> PostgresStore::grant_access(const core::RoomName&, const core::Identity&,
-                                                 const core::UserName&, std::int64_t) {
-  return {boost::system::in_place_error, not_yet()};
-}
-Result<AccessChange> PostgresStore::revoke_access(const core::RoomName&, const core::Identity&,
-                                                  const core::UserName&) {
-  return {boost::system::in_place_error, not_yet()};
-}
-Result<std::vector<std::string>> PostgresStore::list_access(const core::RoomName&) {
-  return {boost::system::in_place_error, not_yet()};
 }
 
 }  // namespace parley::store

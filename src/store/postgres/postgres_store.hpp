@@ -82,12 +82,28 @@ class PostgresStore : public Store {
  private:
   Result<std::vector<Appended>> append_once(std::span<const AppendRequest> requests,
                                             std::int64_t now_ms);
-  // Inserts the rooms not known to exist (none exist twice: ON CONFLICT).
+  // Inserts the rooms not known to exist that messages create (none exist
+  // twice: ON CONFLICT; none of a reserved name).
   Result<void> create_rooms(std::span<const AppendRequest> requests, std::int64_t now_ms);
-  // The rules of events (event_rules.hpp) against what is committed: the
-  // refusal, or nullopt; with *unchanged set when a reaction is as asked.
-  Result<std::optional<core::Error>> check_event(std::int64_t room_id, const AppendRequest& request,
+  // The rules of events (event_rules.hpp) against what is committed, in a
+  // room owned by `owner_key` (empty: none): the refusal, or nullopt; with
+  // *unchanged set when a reaction is as asked.
+  Result<std::optional<core::Error>> check_event(std::int64_t room_id, std::string_view owner_key,
+                                                 const AppendRequest& request,
                                                  std::optional<ReactionState>& unchanged);
+  // Inside a transaction: locks the row of `room` (so that a change of
+  // access and the appends to the room take turns), and answers its id (0:
+  // no such room), name and the facts of the access rules for `actor`.
+  struct AccessTarget {
+    std::int64_t id = 0;
+    std::string name;
+    core::RoomAccessFacts facts;
+  };
+  Result<AccessTarget> lock_for_access(const core::RoomName& room, const core::Identity& actor);
+  // Runs `body` in one transaction: commits when it answers a value, rolls
+  // back otherwise.
+  template <class T, class Body>
+  Result<T> in_transaction(Body&& body);
   // Stores one event (or a reply) as `seq` and applies it to its message.
   Result<void> insert_event(std::int64_t room_id, std::uint64_t seq, std::int64_t now,
                             const AppendRequest& request);

@@ -108,6 +108,26 @@ constexpr std::array kMigrations = {
       PRIMARY KEY (reader, room_id)
     ) WITHOUT ROWID;
     )sql"},
+    // Private rooms and direct conversations: a room's kind (core::RoomKind:
+    // 0 public, 1 private, 2 direct) and owner (none for public rooms from
+    // before, and for direct ones), and the accounts with access to each
+    // restricted room, in the order they got it (grant_order counts up per
+    // room). A public room has no access rows. room_access_by_user finds the
+    // rooms of a reader (list_reading).
+    Migration{5, "private rooms and direct conversations", R"sql(
+    ALTER TABLE rooms ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rooms ADD COLUMN owner_key TEXT;
+    ALTER TABLE rooms ADD COLUMN owner_name TEXT;
+    CREATE TABLE room_access (
+      room_id INTEGER NOT NULL REFERENCES rooms (id),
+      user_key TEXT NOT NULL,
+      user_name TEXT NOT NULL,
+      grant_order INTEGER NOT NULL,
+      granted_ms INTEGER NOT NULL,
+      PRIMARY KEY (room_id, user_key)
+    ) WITHOUT ROWID;
+    CREATE INDEX room_access_by_user ON room_access (user_key, room_id);
+    )sql"},
 };
 
 constexpr bool is_numbered_from_one_without_gaps() {

@@ -147,15 +147,28 @@ SqliteStore::Statement& SqliteStore::statement(const char* sql) {
   return *slot;
 }
 
+RoomRecord SqliteStore::record_of(const CachedRoom& room) {
+  RoomRecord record{room.name, room.last_seq};
+  record.kind = room.kind;
+  record.owner = room.owner_name;
+  return record;
+}
+
 Result<SqliteStore::CachedRoom*> SqliteStore::find_room(const core::RoomName& room) {
   if (auto cached = rooms_.find(room.key()); cached != rooms_.end()) return &cached->second;
-  Statement::Use query(statement("SELECT id, name, last_seq FROM rooms WHERE key = ?"));
+  Statement::Use query(
+      statement("SELECT id, name, last_seq, kind, owner_key, owner_name FROM rooms WHERE key = ?"));
   query->bind(1, room.key());
   const int code = query->step();
   if (code == SQLITE_DONE) return nullptr;
   if (code != SQLITE_ROW) return make_error(code);
   CachedRoom& cached = rooms_[room.key()];
-  cached = {query->integer(0), query->text(1), static_cast<std::uint64_t>(query->integer(2))};
+  cached = {query->integer(0),
+            query->text(1),
+            static_cast<std::uint64_t>(query->integer(2)),
+            static_cast<core::RoomKind>(query->integer(3)),
+            query->text(4),
+            query->text(5)};
   return &cached;
 }
 
@@ -172,6 +185,88 @@ Result<SqliteStore::CachedRoom*> SqliteStore::find_or_create_room(const core::Ro
   CachedRoom& cached = rooms_[room.key()];
   cached = {sqlite3_last_insert_rowid(db_), room.text(), 0};
   return &cached;
+}
+
+Result<SqliteStore::CachedRoom*> SqliteStore::insert_room(
+    const core::RoomName& room, core::RoomKind kind, const core::UserName* owner,
+    std::span<const std::pair<std::string, std::string>> holders, std::int64_t now_ms) {
+  // Never written in yet: the least active of all, like a room opened.
+  Statement::Use insert(statement(
+      "INSERT INTO rooms (key, name, last_seq, created_ms, last_active_ms, kind, owner_key, "
+      "owner_name) VALUES (?, ?, 0, ?, 0, ?, ?, ?)"));
+  insert->bind(1, room.key())
+      .bind(2, room.text())
+      .bind(3, now_ms)
+      .bind(4, static_cast<std::int64_t>(kind));
+  if (owner != nullptr) insert->bind(5, owner->key()).bind(6, owner->text());  // else NULL
+  if (const int code = insert->step(); code != SQLITE_DONE) return make_error(code);
+  const std::int64_t id = sqlite3_last_insert_rowid(db_);
+  std::int64_t order = 0;
+  for (const auto& [key, name] : holders) {
+    Statement::Use grant(
+        statement("INSERT INTO room_access (room_id, user_key, user_name, grant_order, "
+                  "granted_ms) VALUES (?, ?, ?, ?, ?)"));
+    grant->bind(1, id).bind(2, key).bind(3, name).bind(4, ++order).bind(5, now_ms);
+    if (const int code = grant->step(); code != SQLITE_DONE) return make_error(code);
+  }
+  CachedRoom& cached = rooms_[room.key()];
+  cached = {id,
+            room.text(),
+            0,
+            kind,
+            owner ? owner->key() : std::string(),
+            owner ? owner->text() : std::string()};
+  return &cached;
+}
+
+Result<bool> SqliteStore::has_access(std::int64_t room_id, std::string_view access_key) {
+  if (access_key.empty()) return false;
+  Statement::Use query(
+      statement("SELECT EXISTS (SELECT 1 FROM room_access WHERE room_id = ? AND user_key = ?)"));
+  query->bind(1, room_id).bind(2, access_key);
+  if (const int code = query->step(); code != SQLITE_ROW) {
+    return Result<bool>(boost::system::in_place_error, make_error(code));
+  }
+  return query->integer(0) != 0;
+}
+
+Result<std::optional<std::string>> SqliteStore::account_name(const core::UserName& user) {
+  Statement::Use query(statement("SELECT name FROM accounts WHERE key = ?"));
+  query->bind(1, user.key());
+  const int code = query->step();
+  if (code == SQLITE_DONE) return std::optional<std::string>{};
+  if (code != SQLITE_ROW) return make_error(code);
+  return std::optional<std::string>{query->text(0)};
+}
+
+Result<core::RoomAccessFacts> SqliteStore::access_facts(const CachedRoom* room,
+                                                        const core::Identity& actor) {
+  // A room that does not exist is refused like one the actor cannot see.
+  if (room == nullptr) return core::RoomAccessFacts{core::RoomKind::private_room, "", false};
+  core::RoomAccessFacts facts{room->kind, room->owner_key, true};
+  if (core::is_restricted(room->kind)) {
+    auto allowed = has_access(room->id, core::access_key_of(actor));
+    if (!allowed) return allowed.error();
+    facts.actor_has_access = *allowed;
+  }
+  return facts;
+}
+
+template <class T, class Body>
+Result<T> SqliteStore::in_transaction(Body&& body) {
+  trim_room_cache();
+  if (auto begun = run("BEGIN IMMEDIATE"); !begun) {
+    return Result<T>(boost::system::in_place_error, begun.error());
+  }
+  Result<T> done = body();
+  if (done) {
+    auto committed = run("COMMIT");
+    if (committed) return done;
+    done = Result<T>(boost::system::in_place_error, committed.error());
+  }
+  run("ROLLBACK");  // SQLite may have rolled back already; either way none is open after
+  rooms_.clear();   // rooms cached inside it may not exist
+  return done;
 }
 
 namespace {
@@ -193,7 +288,7 @@ Result<RoomRecord> SqliteStore::open_room(const core::RoomName& room) {
   trim_room_cache();
   auto found = find_room(room);
   if (!found) return found.error();
-  if (*found) return RoomRecord{(*found)->name, (*found)->last_seq};
+  if (*found) return record_of(**found);
   // Creating a room is a write of its own.
   const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                   std::chrono::system_clock::now().time_since_epoch())
@@ -206,7 +301,134 @@ Result<RoomRecord> SqliteStore::open_room(const core::RoomName& room) {
     rooms_.clear();
     return created ? make_error(sqlite3_extended_errcode(db_)) : created.error();
   }
-  return RoomRecord{(*created)->name, (*created)->last_seq};
+  return record_of(**created);
+}
+
+Result<std::optional<RoomRecord>> SqliteStore::enter_room(const core::RoomName& room,
+                                                          const core::Identity& viewer,
+                                                          bool create) {
+  if (create && !core::is_reserved_room_name(room)) {
+    if (auto opened = open_room(room); !opened) return opened.error();
+  }
+  trim_room_cache();
+  auto found = find_room(room);
+  if (!found) return found.error();
+  if (*found == nullptr) return std::optional<RoomRecord>{};
+  if (core::is_restricted((*found)->kind)) {
+    auto allowed = has_access((*found)->id, core::access_key_of(viewer));
+    if (!allowed) return allowed.error();
+    if (!*allowed) return std::optional<RoomRecord>{};
+  }
+  return std::optional<RoomRecord>{record_of(**found)};
+}
+
+Result<bool> SqliteStore::create_room(const core::RoomName& room, core::RoomKind kind,
+                                      const core::Identity& owner, std::int64_t now_ms) {
+  return in_transaction<bool>([&]() -> Result<bool> {
+    auto found = find_room(room);
+    if (!found) return Result<bool>(boost::system::in_place_error, found.error());
+    if (*found != nullptr) return false;
+    // A public room is open to everyone: nobody holds access to it.
+    std::vector<std::pair<std::string, std::string>> holders;
+    if (core::is_restricted(kind)) holders.emplace_back(owner.user.key(), owner.user.text());
+    // A guest's name may pass to someone else: its rooms have no owner.
+    auto inserted =
+        insert_room(room, kind, owner.is_guest() ? nullptr : &owner.user, holders, now_ms);
+    if (!inserted) return Result<bool>(boost::system::in_place_error, inserted.error());
+    return true;
+  });
+}
+
+Result<std::optional<DirectRoom>> SqliteStore::open_direct(const core::Identity& caller,
+                                                           const core::UserName& other,
+                                                           std::int64_t now_ms) {
+  return in_transaction<std::optional<DirectRoom>>([&]() -> Result<std::optional<DirectRoom>> {
+    auto with = account_name(other);
+    if (!with) return with.error();
+    if (!*with) return std::optional<DirectRoom>{};
+    const core::RoomName name = core::direct_room_name(caller.user.key(), other.key());
+    auto found = find_room(name);
+    if (!found) return found.error();
+    if (*found == nullptr) {
+      std::vector<std::pair<std::string, std::string>> holders{
+          {caller.user.key(), caller.user.text()}};
+      // With oneself: one account, so one holder of access.
+      if (other.key() != caller.user.key()) holders.emplace_back(other.key(), **with);
+      found = insert_room(name, core::RoomKind::direct, nullptr, holders, now_ms);
+      if (!found) return found.error();
+    }
+    return std::optional<DirectRoom>{DirectRoom{record_of(**found), std::move(**with)}};
+  });
+}
+
+Result<AccessChange> SqliteStore::grant_access(const core::RoomName& room,
+                                               const core::Identity& actor,
+                                               const core::UserName& user, std::int64_t now_ms) {
+  return in_transaction<AccessChange>([&]() -> Result<AccessChange> {
+    AccessChange change;
+    auto found = find_room(room);
+    if (!found) return found.error();
+    auto facts = access_facts(*found, actor);
+    if (!facts) return facts.error();
+    if ((change.refused = core::refusal_of_invite(*facts, actor))) return change;
+    const CachedRoom& target = **found;
+    change.room_name = target.name;
+    auto name = account_name(user);
+    if (!name) return name.error();
+    if (!*name) {
+      change.refused = core::Error{core::ErrorCode::not_found, "no such user"};
+      return change;
+    }
+    change.user_name = **name;
+    // Last in the room's order; nothing when it already has access.
+    Statement::Use grant(
+        statement("INSERT INTO room_access (room_id, user_key, user_name, grant_order, granted_ms) "
+                  "SELECT ?1, ?2, ?3, COALESCE(MAX(grant_order), 0) + 1, ?4 FROM room_access "
+                  "WHERE room_id = ?1 ON CONFLICT (room_id, user_key) DO NOTHING"));
+    grant->bind(1, target.id).bind(2, user.key()).bind(3, change.user_name).bind(4, now_ms);
+    if (const int code = grant->step(); code != SQLITE_DONE) return make_error(code);
+    change.changed = sqlite3_changes(db_) > 0;
+    return change;
+  });
+}
+
+Result<AccessChange> SqliteStore::revoke_access(const core::RoomName& room,
+                                                const core::Identity& actor,
+                                                const core::UserName& user) {
+  return in_transaction<AccessChange>([&]() -> Result<AccessChange> {
+    AccessChange change;
+    auto found = find_room(room);
+    if (!found) return found.error();
+    auto facts = access_facts(*found, actor);
+    if (!facts) return facts.error();
+    if ((change.refused = core::refusal_of_removal(*facts, actor, user.key()))) return change;
+    const CachedRoom& target = **found;
+    change.room_name = target.name;
+    auto name = account_name(user);
+    if (!name) return name.error();
+    if (!*name) {
+      change.refused = core::Error{core::ErrorCode::not_found, "no such user"};
+      return change;
+    }
+    change.user_name = **name;
+    Statement::Use revoke(statement("DELETE FROM room_access WHERE room_id = ? AND user_key = ?"));
+    revoke->bind(1, target.id).bind(2, user.key());
+    if (const int code = revoke->step(); code != SQLITE_DONE) return make_error(code);
+    change.changed = sqlite3_changes(db_) > 0;
+    return change;
+  });
+}
+
+Result<std::vector<std::string>> SqliteStore::list_access(const core::RoomName& room) {
+  Statement::Use query(
+      statement("SELECT a.user_name FROM room_access a JOIN rooms r ON r.id = a.room_id "
+                "WHERE r.key = ? ORDER BY a.grant_order"));
+  query->bind(1, room.key());
+  std::vector<std::string> names;
+  int code;
+  while ((code = query->step()) == SQLITE_ROW) names.push_back(query->text(0));
+  if (code != SQLITE_DONE) return make_error(code);
+  return names;
 }
 
 Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRequest> requests,
@@ -225,15 +447,28 @@ Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRe
 
   for (const AppendRequest& request : requests) {
     const bool is_message = request.kind == core::EventKind::message;
-    // An edit, delete or reaction names a message: its room must exist.
+    // A message creates its room, unless the name is reserved; an edit,
+    // delete or reaction names a message, so its room must exist.
+    const bool creates = is_message && !core::is_reserved_room_name(request.room);
     auto room =
-        is_message ? find_or_create_room(request.room, now_ms, now_ms) : find_room(request.room);
+        creates ? find_or_create_room(request.room, now_ms, now_ms) : find_room(request.room);
     if (!room) return fail(room.error());
     if (*room == nullptr) {
-      results.emplace_back(request.room.text(), 0, 0, false, refusal_of(request, std::nullopt, ""));
+      results.emplace_back(request.room.text(), 0, 0, false, refusal_without_room(request));
       continue;
     }
     CachedRoom& cached = **room;
+    // Before the idempotency check: nobody learns anything of a room it
+    // cannot see. Public rooms (kind cached) cost no query here.
+    if (core::is_restricted(cached.kind)) {
+      auto allowed = has_access(cached.id, core::access_key_of(request.author));
+      if (!allowed) return fail(allowed.error());
+      if (!*allowed) {
+        results.emplace_back(request.room.text(), 0, 0, false,
+                             core::Error{core::ErrorCode::not_found, "no such room"});
+        continue;
+      }
+    }
     {
       Statement::Use seen(statement(
           "SELECT seq, ts FROM messages WHERE room_id = ? AND author_id = ? AND client_id = ?"));
@@ -249,7 +484,7 @@ Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRe
     if (const std::uint64_t named = named_seq(request); named != 0) {
       auto target = find_target(cached.id, named);
       if (!target) return fail(target.error());
-      if (auto refused = refusal_of(request, *target, "")) {
+      if (auto refused = refusal_of(request, *target, cached.owner_key)) {
         results.emplace_back(cached.name, 0, 0, false, refused);
         continue;
       }
@@ -464,7 +699,7 @@ Result<std::vector<StoredMessage>> SqliteStore::read_messages(const RangeQuery& 
 
 Result<std::vector<RoomRecord>> SqliteStore::list_rooms(std::size_t limit) {
   Statement::Use query(
-      statement("SELECT name, last_seq, last_active_ms FROM rooms "
+      statement("SELECT name, last_seq, last_active_ms FROM rooms WHERE kind = 0 "
                 "ORDER BY last_active_ms DESC, id DESC LIMIT ?"));
   query->bind(1, static_cast<std::int64_t>(limit));
   std::vector<RoomRecord> rooms;
@@ -485,6 +720,11 @@ Result<std::optional<ReadMarker>> SqliteStore::mark_read(const std::string& read
   if (!found) return found.error();
   if (*found == nullptr) return std::optional<ReadMarker>{};
   const CachedRoom& cached = **found;
+  if (core::is_restricted(cached.kind)) {
+    auto allowed = has_access(cached.id, core::access_key_of_id(reader));
+    if (!allowed) return allowed.error();
+    if (!*allowed) return std::optional<ReadMarker>{};
+  }
   // One statement, so no transaction: a new marker starts at `seq` or, when
   // the reader only came in, at the room's end; an old one only moves forward.
   Statement::Use upsert(
@@ -511,19 +751,35 @@ Result<std::vector<RoomReading>> SqliteStore::list_reading(const core::Identity&
   };
   std::vector<Row> rows;
   {
-    Statement::Use query(
-        statement("SELECT r.id, r.name, r.last_seq, m.read_seq, "
-                  "(SELECT COUNT(*) FROM messages x WHERE x.room_id = r.id AND x.seq > m.read_seq "
-                  "AND x.kind = 0 AND x.deleted = 0 AND x.author_id <> ?1) "
-                  "FROM read_markers m JOIN rooms r ON r.id = m.room_id WHERE m.reader = ?1 "
-                  "ORDER BY r.last_active_ms DESC, r.id DESC LIMIT ?2"));
-    query->bind(1, reader.id).bind(2, static_cast<std::int64_t>(limit));
+    // The reader's rooms: those it has a marker in (through the markers'
+    // key) and those it has access to (through room_access_by_user); of
+    // them, the public rooms with a marker and the restricted ones with
+    // access (a restricted room counts from its start without a marker).
+    Statement::Use query(statement(
+        "WITH mine (room_id) AS (SELECT room_id FROM read_markers WHERE reader = ?1 "
+        "UNION SELECT room_id FROM room_access WHERE user_key = ?2) "
+        "SELECT r.id, r.name, r.last_seq, COALESCE(m.read_seq, 0), "
+        "(SELECT COUNT(*) FROM messages x WHERE x.room_id = r.id "
+        "AND x.seq > COALESCE(m.read_seq, 0) AND x.kind = 0 AND x.deleted = 0 "
+        "AND x.author_id <> ?1), r.kind, "
+        "CASE WHEN r.kind = 2 THEN (SELECT w.user_name FROM room_access w WHERE w.room_id = r.id "
+        "AND w.user_key <> ?2 ORDER BY w.grant_order DESC LIMIT 1) END "
+        "FROM mine JOIN rooms r ON r.id = mine.room_id "
+        "LEFT JOIN read_markers m ON m.reader = ?1 AND m.room_id = r.id "
+        "WHERE (r.kind = 0 AND m.read_seq IS NOT NULL) OR (r.kind <> 0 AND EXISTS "
+        "(SELECT 1 FROM room_access a WHERE a.room_id = r.id AND a.user_key = ?2)) "
+        "ORDER BY r.last_active_ms DESC, r.id DESC LIMIT ?3"));
+    query->bind(1, reader.id)
+        .bind(2, core::access_key_of(reader))
+        .bind(3, static_cast<std::int64_t>(limit));
     int code;
     while ((code = query->step()) == SQLITE_ROW) {
-      rows.push_back({query->integer(0),
-                      RoomReading{query->text(1), static_cast<std::uint64_t>(query->integer(2)),
-                                  static_cast<std::uint64_t>(query->integer(3)),
-                                  static_cast<std::uint64_t>(query->integer(4))}});
+      RoomReading reading{query->text(1), static_cast<std::uint64_t>(query->integer(2)),
+                          static_cast<std::uint64_t>(query->integer(3)),
+                          static_cast<std::uint64_t>(query->integer(4))};
+      reading.kind = static_cast<core::RoomKind>(query->integer(5));
+      reading.with = query->text(6);
+      rows.push_back({query->integer(0), std::move(reading)});
     }
     if (code != SQLITE_DONE) return make_error(code);
   }
@@ -730,36 +986,6 @@ Result<void> SqliteStore::check() {
   const int code = query->step();
   if (code != SQLITE_ROW) return make_error(code);
   return {};
-}
-
-// PLACEHOLDER (replaced by the SQL implementation before landing).
-namespace {
-boost::system::error_code not_yet() {
-  return boost::system::errc::make_error_code(boost::system::errc::function_not_supported);
-}
-}  // namespace
-Result<std::optional<RoomRecord>> SqliteStore::enter_room(const core::RoomName&,
-                                                          const core::Identity&, bool) {
-  return {boost::system::in_place_error, not_yet()};
-}
-Result<bool> SqliteStore::create_room(const core::RoomName&, core::RoomKind, const core::Identity&,
-                                      std::int64_t) {
-  return {boost::system::in_place_error, not_yet()};
-}
-Result<std::optional<DirectRoom>> SqliteStore::open_direct(const core::Identity&,
-                                                           const core::UserName&, std::int64_t) {
-  return {boost::system::in_place_error, not_yet()};
-}
-Result<AccessChange> SqliteStore::grant_access(const core::RoomName&, const core::Identity&,
-                                               const core::UserName&, std::int64_t) {
-  return {boost::system::in_place_error, not_yet()};
-}
-Result<AccessChange> SqliteStore::revoke_access(const core::RoomName&, const core::Identity&,
-                                                const core::UserName&) {
-  return {boost::system::in_place_error, not_yet()};
-}
-Result<std::vector<std::string>> SqliteStore::list_access(const core::RoomName&) {
-  return {boost::system::in_place_error, not_yet()};
 }
 
 }  // namespace parley::store

@@ -4,8 +4,10 @@
 
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #include "store/event_rules.hpp"
 #include "store/store.hpp"
@@ -89,16 +91,40 @@ class SqliteStore final : public Store {
 
  private:
   class Statement;
+  // A room's kind and owner never change once it exists, so they are cached
+  // with it; who has access to a restricted room is read each time.
   struct CachedRoom {
     std::int64_t id;
     std::string name;
     std::uint64_t last_seq;
+    core::RoomKind kind = core::RoomKind::public_room;
+    std::string owner_key = {};   // empty: no owner
+    std::string owner_name = {};  // as registered
   };
 
+  static RoomRecord record_of(const CachedRoom& room);
   Statement& statement(const char* sql);
+  // Creates a public room when absent (the caller guards reserved names).
   Result<CachedRoom*> find_or_create_room(const core::RoomName& room, std::int64_t now_ms,
                                           std::int64_t active_ms);
   Result<CachedRoom*> find_room(const core::RoomName& room);
+  // Inserts a room of `kind` (nothing else may hold its name) with access
+  // rows for `holders` (user key, name) in that order, and caches it.
+  Result<CachedRoom*> insert_room(const core::RoomName& room, core::RoomKind kind,
+                                  const core::UserName* owner,
+                                  std::span<const std::pair<std::string, std::string>> holders,
+                                  std::int64_t now_ms);
+  // Whether the account with `access_key` may enter the restricted room
+  // `room_id` (false for an empty key: a guest).
+  Result<bool> has_access(std::int64_t room_id, std::string_view access_key);
+  // The name of the account with this user's key, when it has one.
+  Result<std::optional<std::string>> account_name(const core::UserName& user);
+  // The facts of the access rules for `actor` in `room` (nullptr: absent).
+  Result<core::RoomAccessFacts> access_facts(const CachedRoom* room, const core::Identity& actor);
+  // Runs `body` in one write transaction: commits what it did when it
+  // answers a value, rolls back (and forgets the cached rooms) otherwise.
+  template <class T, class Body>
+  Result<T> in_transaction(Body&& body);
   Result<void> execute(const char* sql);
   // The event of `seq` in the room, as the rules of events need it.
   Result<std::optional<TargetMessage>> find_target(std::int64_t room_id, std::uint64_t seq);
