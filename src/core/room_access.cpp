@@ -24,7 +24,10 @@ RoomName direct_room_name(std::string_view user_key_a, std::string_view user_key
   return *RoomName::parse(std::string(kDirectRoomPrefix) + hex);
 }
 
-std::optional<Error> refusal_of_invite(const RoomAccessFacts& room, const Identity& actor) {
+namespace {
+// Why nobody may change who has access to `room` (nullopt: its owner may):
+// it is closed to the actor, open to all, or a fixed pair.
+std::optional<Error> refusal_of_any_change(const RoomAccessFacts& room) {
   if (!room.actor_has_access) return Error{ErrorCode::not_found, "no such room"};
   switch (room.kind) {
     case RoomKind::public_room:
@@ -34,6 +37,12 @@ std::optional<Error> refusal_of_invite(const RoomAccessFacts& room, const Identi
     case RoomKind::private_room:
       break;
   }
+  return std::nullopt;
+}
+}  // namespace
+
+std::optional<Error> refusal_of_invite(const RoomAccessFacts& room, const Identity& actor) {
+  if (auto refused = refusal_of_any_change(room)) return refused;
   if (actor.is_guest() || room.owner_key != actor.user.key()) {
     return Error{ErrorCode::forbidden, "only the room's owner may invite"};
   }
@@ -42,15 +51,7 @@ std::optional<Error> refusal_of_invite(const RoomAccessFacts& room, const Identi
 
 std::optional<Error> refusal_of_removal(const RoomAccessFacts& room, const Identity& actor,
                                         std::string_view target_key) {
-  if (!room.actor_has_access) return Error{ErrorCode::not_found, "no such room"};
-  switch (room.kind) {
-    case RoomKind::public_room:
-      return Error{ErrorCode::bad_request, "a public room is open to everyone"};
-    case RoomKind::direct:
-      return Error{ErrorCode::forbidden, "a direct conversation has exactly two members"};
-    case RoomKind::private_room:
-      break;
-  }
+  if (auto refused = refusal_of_any_change(room)) return refused;
   const bool is_owner = !actor.is_guest() && room.owner_key == actor.user.key();
   const bool leaves = !actor.is_guest() && actor.user.key() == target_key;
   if (leaves && is_owner) return Error{ErrorCode::forbidden, "the owner cannot leave its room"};
