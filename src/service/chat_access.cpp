@@ -1,5 +1,7 @@
 // ChatService, the side of room access: who may be in a room, and what
 // happens on every node when someone loses access to one.
+#include <unordered_set>
+
 #include "core/room_access.hpp"
 #include "protocol/server_frame.hpp"
 #include "service/chat_service.hpp"
@@ -102,12 +104,33 @@ void ChatService::announce_access_lost(const std::string& room_name, const std::
 }
 
 void ChatService::on_access_lost(const bus::Event& event) {
-  ++access_losses_of(event.room);
-  auto found = connections_by_identity_.find(event.identity);
+  cut_off(event.room, event.identity, event.frame);
+}
+
+void ChatService::recheck_access(const core::RoomName& room) {
+  store_.run<std::vector<std::string>>(
+      [room](store::MessageStore& store) { return store.list_access(room); },
+      [this, room](store::Result<std::vector<std::string>> holders) {
+        core::Room* open = hub_.find(room);
+        if (!holders || open == nullptr || !open->is_restricted()) return;
+        std::unordered_set<std::string> allowed;
+        for (const std::string& name : *holders)
+          allowed.insert(core::account_id_of(core::fold_case(name)));
+        const core::Frame removed = protocol::encode_removed(open->name().text());
+        for (const auto& [identity, user] : open->users()) {
+          if (!allowed.contains(identity)) cut_off(room.key(), identity, removed);
+        }
+      });
+}
+
+void ChatService::cut_off(const std::string& room_key, const std::string& identity,
+                          const core::Frame& frame) {
+  ++access_losses_of(room_key);
+  auto found = connections_by_identity_.find(identity);
   if (found != connections_by_identity_.end()) {
     // Copied: leaving may end a connection's entry.
     const std::vector<Connection*> connections = found->second;
-    core::Room* room = hub_.find_by_key(event.room);
+    core::Room* room = hub_.find_by_key(room_key);
     for (Connection* connection : connections) {
       if (room != nullptr && room->is_member(*connection)) {
         hub_.leave(*room, *connection,
@@ -115,13 +138,13 @@ void ChatService::on_access_lost(const bus::Event& event) {
                      if (result.last_of_user)
                        announce_presence(left, connection->identity(), false);
                    });
-        room = hub_.find_by_key(event.room);  // closed once its last member left
+        room = hub_.find_by_key(room_key);  // closed once its last member left
       }
       // Every connection hears it, in the room or not: a list of rooms drops it.
-      connection->send(event.frame);
+      connection->send(frame);
     }
   }
-  for (const auto& listener : access_lost_listeners_) listener(event.room, event.identity);
+  for (const auto& listener : access_lost_listeners_) listener(room_key, identity);
 }
 
 }  // namespace parley::service

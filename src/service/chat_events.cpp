@@ -172,6 +172,12 @@ void ChatService::fill_gap_later(const core::Room& room) {
 }
 
 void ChatService::catch_up_all() {
+  // Removals made while the bus was away were never heard of here: who is
+  // in each restricted room is checked first (the store answers in order,
+  // so before the messages missed meanwhile are read and delivered).
+  for (const auto& [key, room] : hub_.rooms()) {
+    if (room->is_restricted()) recheck_access(room->name());
+  }
   for (const auto& [key, room] : hub_.rooms()) {
     // A room with a read under way catches up once that read is answered.
     if (!fetching_.contains(key)) {

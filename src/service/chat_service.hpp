@@ -211,6 +211,12 @@ class ChatService {
   void on_heartbeat(const bus::Event& event);
   void on_personal(const bus::Event& event);
   void on_access_lost(const bus::Event& event);
+  // The identity lost access to the room with this key: its connections
+  // here get `frame` (removed) and leave the room, its pollers too.
+  void cut_off(const std::string& room_key, const std::string& identity, const core::Frame& frame);
+  // Cuts off whoever is in the restricted `room` here without access to it
+  // in the store (an access loss the bus did not bring).
+  void recheck_access(const core::RoomName& room);
   void announce_presence(const core::Room& room, const core::Identity& identity, bool present);
   // Where presence news comes from: this node's own first or last
   // connection, or another node's.

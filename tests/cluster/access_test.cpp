@@ -210,5 +210,56 @@ TEST_F(ClusterAccess, ADirectConversationIsOneRoomWhicheverNodeEachPersonUses) {
   EXPECT_EQ(on_b.get("/api/rooms/" + room, cookie_of(carol)).status, 404);
 }
 
+TEST_F(ClusterAccess, ARemovalMadeWhileRedisWasDownCutsTheSocketOffOnceItIsBack) {
+  PrivateRedis redis;
+  cluster_ = std::make_unique<Cluster>(2, ClusterServices{shared_postgres_url(), redis.url()});
+  HttpClient on_a(cluster_->port(0));
+  HttpClient on_b(cluster_->port(1));
+  const Session ann = register_account(on_a, "Ann", kPassword);
+  register_account(on_a, "Erin", kPassword);
+  const Session erin = log_in(on_b, "Erin", kPassword);
+  create_private_room(on_a, "Secret", ann);
+  ASSERT_EQ(change_access(on_a, "Secret", "invite", "Erin", ann).status, 204);
+  auto ann_ws = socket_on(*cluster_, 0, ann);
+  join_room(*ann_ws, "Secret");
+  auto erin_ws = socket_on(*cluster_, 1, erin);
+  join_room(*erin_ws, "Secret");
+  ann_ws->expect("presence", presence_of("Erin", "join"), 10s);
+
+  redis.halt();
+  ASSERT_TRUE(eventually([&] { return healthz_status(cluster_->port(1)) == 503; }, 20s))
+      << "node B notices that Redis is gone";
+  // Node B cannot hear of this removal while Redis is away.
+  const HttpResponse removed = change_access(on_a, "Secret", "remove", "Erin", ann);
+  ASSERT_EQ(removed.status, 204) << removed.describe();
+  ASSERT_TRUE(ann_ws->send_json(frames::send("Secret", "while Redis was away", "a1")));
+  const std::uint64_t during = seq_of(answer_to(*ann_ws, "a1"));
+  redis.restart();
+  ASSERT_TRUE(eventually(
+      [&] {
+        return healthz_status(cluster_->port(0)) == 200 && healthz_status(cluster_->port(1)) == 200;
+      },
+      30s))
+      << "both nodes are healthy again once Redis is back";
+
+  // Back on the bus, node B checks who may be in its private rooms before it
+  // delivers what it missed.
+  const Frame told = erin_ws->expect("removed", {}, 20s);
+  EXPECT_EQ(told, (Frame{{"type", "removed"}, {"room", "Secret"}}));
+  ann_ws->expect("presence", presence_of("Erin", "leave"), 20s);
+  ASSERT_TRUE(ann_ws->send_json(frames::send("Secret", "after Redis came back", "a2")));
+  const std::uint64_t after = seq_of(answer_to(*ann_ws, "a2"));
+  ASSERT_GT(after, during);
+  ASSERT_TRUE(erin_ws->send_json(frames::ping()));
+  for (const Frame& frame : erin_ws->collect_through("pong", 10s)) {
+    // The removal itself may come again: node A's bus kept it for Redis and
+    // sends it once Redis is back (the bus delivers at least once).
+    if (has_type(frame, "removed")) continue;
+    EXPECT_NE(string_field(frame, "room"), "Secret") << "a removed member got: " << to_text(frame);
+  }
+  ASSERT_TRUE(erin_ws->send_json(frames::send("Secret", "still here?", "e1")));
+  EXPECT_EQ(string_field(answer_to(*erin_ws, "e1"), "code"), "not_found");
+}
+
 }  // namespace
 }  // namespace parley::test
