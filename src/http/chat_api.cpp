@@ -49,6 +49,18 @@ std::optional<Numbers> read_numbers(const ApiCall& call) {
   return numbers;
 }
 
+// HEAD of a room's endpoint: answered 200 without a body, or 404 when the
+// room is closed to the caller, as GET would be. True when it was a HEAD.
+bool answered_room_head(ServerContext& context, const ApiCallPtr& call,
+                        const core::RoomName& room) {
+  if (call->request.method() != http::verb::head) return false;
+  context.chat.may_see(&*call->caller.identity, room, [call](bool seen) {
+    if (!seen) return call->refuse(ErrorCode::not_found, "no such room");
+    call->answered_head();
+  });
+  return true;
+}
+
 std::size_t limit_of(const Numbers& numbers) {
   return static_cast<std::size_t>(
       std::min<std::uint64_t>(numbers.limit.value_or(kDefaultLimit), kMaxLimit));
@@ -109,6 +121,17 @@ void wait_for_message(ServerContext& context, SharedPages& pages, const ApiCallP
         waiting->answered = true;
         waiting->timer.cancel();
         context.credential_holders.release(credential, waiting->held);
+        if (!body) {
+          // Fell behind while waiting, or lost access to the room: an
+          // ordinary poll fetches what it missed, or is refused.
+          return context.polls.poll(*call->caller.identity, room, after, limit,
+                                    [&pages, call](service::Outcome<service::MessagePage> page) {
+                                      if (auto* refusal = std::get_if<service::Refusal>(&page))
+                                        return call->refuse(*refusal);
+                                      answer_poll(pages, *call,
+                                                  std::get<service::MessagePage>(page));
+                                    });
+        }
         if (limit == 0) {
           // Asked for no messages: only the new last seq.
           const core::Room* open = context.chat.hub().find(room);
@@ -117,19 +140,9 @@ void wait_for_message(ServerContext& context, SharedPages& pages, const ApiCallP
                                                   {},
                                                   open ? open->delivered_seq() : after + 1});
         }
-        if (body) {
-          // The wake-up's one body, and mostly its one answer for every poll.
-          if (call->can_share_answer()) return call->respond(pages.woken_page(body));
-          call->respond(json_response(call->request, http::status::ok, *body));
-          return;
-        }
-        // Fell behind while waiting: an ordinary poll fetches what it missed.
-        context.polls.poll(*call->caller.identity, room, after, limit,
-                           [&pages, call](service::Outcome<service::MessagePage> page) {
-                             if (auto* refusal = std::get_if<service::Refusal>(&page))
-                               return call->refuse(*refusal);
-                             answer_poll(pages, *call, std::get<service::MessagePage>(page));
-                           });
+        // The wake-up's one body, and mostly its one answer for every poll.
+        if (call->can_share_answer()) return call->respond(pages.woken_page(body));
+        call->respond(json_response(call->request, http::status::ok, *body));
       });
   // Ends the wait with the room's page as it stands: nothing after `after`.
   // (Weak: the call holds the handler given to when_abandoned.)
@@ -178,7 +191,7 @@ void get_messages(ServerContext& context, SharedPages& pages, const ApiCallPtr& 
   if (numbers->after && numbers->before) {
     return call->refuse(ErrorCode::bad_request, "give after or before, not both");
   }
-  if (call->answered_head()) return;
+  if (answered_room_head(context, call, room)) return;
   const std::size_t limit = limit_of(*numbers);
   if (!numbers->after) {
     // History: the page before a seq, or the latest page.
@@ -272,7 +285,7 @@ void get_message(ServerContext& context, const ApiCallPtr& call, const core::Roo
     return call->refuse(ErrorCode::bad_request, "the seq must be a non-negative integer");
   }
   if (seq == 0) return call->refuse(ErrorCode::not_found, "no such message");
-  if (call->answered_head()) return;
+  if (answered_room_head(context, call, room)) return;
   context.polls.read_message(
       *call->caller.identity, room, seq, [call](service::Outcome<core::Frame> message) {
         if (auto* refusal = std::get_if<service::Refusal>(&message)) return call->refuse(*refusal);
@@ -457,7 +470,7 @@ bool handle_chat_api(ServerContext& context, SharedPages& pages, const ApiCallPt
   if (about_the_room) {
     if (!is_read) {
       call->respond(method_not_allowed(call->request, "GET, HEAD"));
-    } else if (!call->answered_head()) {
+    } else if (!answered_room_head(context, call, *room)) {
       context.rooms.describe(
           *call->caller.identity, *room, [call](service::Outcome<service::RoomInfo> described) {
             if (auto* refusal = std::get_if<service::Refusal>(&described))
@@ -482,7 +495,7 @@ bool handle_chat_api(ServerContext& context, SharedPages& pages, const ApiCallPt
       call->respond(method_not_allowed(call->request, "GET, HEAD"));
       return true;
     }
-    if (call->answered_head()) return true;
+    if (answered_room_head(context, call, *room)) return true;
     // Through the store when the room is not in memory: its name is shown as
     // first written, whatever the URL's spelling.
     // (open_room closes a room it opened for this if nobody is in it.)

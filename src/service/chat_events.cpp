@@ -135,6 +135,15 @@ void ChatService::tick() {
   for (const core::PresenceChange& change : remote_.expire(now - limits_.node_timeout.count())) {
     tell_members(change, Origin::other_node);
   }
+  // An access_lost can be lost without a resync here (the node that
+  // published it died first, or its queue overflowed): now and then the
+  // members of restricted rooms are checked against the store anyway.
+  if (now - last_access_check_ms_ >= limits_.access_check_interval.count()) {
+    last_access_check_ms_ = now;
+    for (const auto& [key, room] : hub_.rooms()) {
+      if (room->is_restricted()) recheck_access(room->name());
+    }
+  }
 }
 
 std::vector<std::string> ChatService::user_names(const core::Room& room) const {

@@ -107,11 +107,21 @@ void ChatService::continue_join(const std::weak_ptr<Connection>& weak, core::Roo
           }
           return done();
         }
-        // A room nobody was in closed meanwhile: opened again, it
-        // starts from the store's last seq.
-        open_room(name, [this, weak, since, id, done](core::Room* reopened) {
-          finish_join(weak, reopened, since, id, done);
-        });
+        // A room nobody was in closed meanwhile: opened again, it starts
+        // from the store's last seq. Admitted again too: access may have
+        // been lost while the store was read.
+        auto connection = weak.lock();
+        if (!connection) return done();
+        admit(connection->identity(), name, true,
+              [this, weak, since, id, done](Outcome<core::Room*> admitted) {
+                if (auto* refusal = std::get_if<Refusal>(&admitted)) {
+                  if (auto connection = weak.lock()) {
+                    connection->send(protocol::encode_error(refusal->code, refusal->message, id));
+                  }
+                  return done();
+                }
+                finish_join(weak, std::get<core::Room*>(admitted), since, id, done);
+              });
       });
     }
     finish_join(weak, room, since, id, done);

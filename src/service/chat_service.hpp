@@ -48,6 +48,9 @@ struct ServiceLimits {
   // long a silent node's users still count as present.
   std::chrono::milliseconds heartbeat_interval{5000};
   std::chrono::milliseconds node_timeout{15000};
+  // With peers: how often this node checks the members of its open
+  // restricted rooms against the store, in case an access loss never came.
+  std::chrono::milliseconds access_check_interval{30000};
 };
 
 class ChatService {
@@ -256,6 +259,7 @@ class ChatService {
   // read under way (or their opening) ends: the bus was cut off meanwhile.
   std::unordered_set<std::string> catch_up_due_;
   std::int64_t last_heartbeat_ms_ = 0;
+  std::int64_t last_access_check_ms_ = 0;
   std::vector<Published> listeners_;
   // The open connections of each identity on this node, by identity id.
   std::unordered_map<std::string, std::vector<Connection*>> connections_by_identity_;

@@ -165,6 +165,10 @@ void RoomsService::open_direct(const core::Identity& caller, const core::UserNam
           return done(Refusal{ErrorCode::forbidden, "guests cannot receive direct messages"});
         }
         if (!opened->direct) return done(Refusal{ErrorCode::not_found, "no such user"});
+        // A room that took the name before names were reserved is not theirs.
+        if (opened->direct->room.kind != core::RoomKind::direct) {
+          return done(Refusal{ErrorCode::conflict, "the conversation's name is taken"});
+        }
         if (opened->is_new) {
           // As for an invitation: the other person's connections hear of
           // it, so a conversation started with them shows up at once.

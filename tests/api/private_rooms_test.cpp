@@ -185,6 +185,39 @@ TEST_P(PrivateRooms, ToSomeoneWithoutAccessEveryEndpointAnswers404AndNothingChan
   EXPECT_EQ(http().get("/r/Secret", cookie_of(ann.session)).status, 200);
 }
 
+TEST_P(PrivateRooms, HeadIsRefusedToSomeoneWithoutAccessAsItsGetWouldBe) {
+  start();
+  const Person ann = account("Ann");
+  const Person bob = account("Bob");
+  create_private_room("Secret", ann);
+  ASSERT_EQ(post_new_message("Secret", "between me and me", "a1", ann.headers), 1u);
+  for (const char* target : {"/api/rooms/Secret", "/api/rooms/Secret/messages?after=0",
+                             "/api/rooms/Secret/messages?before=2", "/api/rooms/Secret/messages/1",
+                             "/api/rooms/Secret/members"}) {
+    SCOPED_TRACE(target);
+    const HttpResponse outsider = http().request("HEAD", target, bob.headers);
+    EXPECT_EQ(outsider.status, 404) << outsider.describe();
+    EXPECT_TRUE(outsider.body.empty());
+    EXPECT_EQ(http().request("HEAD", target, ann.headers).status, 200);
+  }
+}
+
+TEST_P(PrivateRooms, ARemovalAnswersALongPollForNoMessagesWith404Too) {
+  start();
+  const Person ann = account("Ann");
+  const Person bob = account("Bob");
+  create_private_room("Secret", ann);
+  invite_ok("Secret", bob, ann);
+  HttpClient poll(port());
+  ASSERT_TRUE(poll.send_request("GET", "/api/rooms/Secret/messages?after=0&limit=0&wait=30",
+                                cookie_of(bob.session)));
+  ASSERT_TRUE(wait_for_long_polls(1)) << long_polls_waiting() << " long polls waiting";
+  ASSERT_EQ(remove("Secret", "bob", ann.headers).status, 204);
+  const auto answer = poll.read_response(5000ms);
+  ASSERT_TRUE(answer) << "the long poll is still waiting";
+  expect_refusal(*answer, 404, "not_found", "the long poll");
+}
+
 TEST_P(PrivateRooms, ToSomeoneWithoutAccessEveryFrameAnswersNotFoundAndNothingReachesTheRoom) {
   start();
   const Person ann = account("Ann");
