@@ -107,6 +107,12 @@ void ChatService::on_access_lost(const bus::Event& event) {
   cut_off(event.room, event.identity, event.frame);
 }
 
+void ChatService::recheck_restricted_rooms() {
+  for (const auto& [key, room] : hub_.rooms()) {
+    if (room->is_restricted()) recheck_access(room->name());
+  }
+}
+
 void ChatService::recheck_access(const core::RoomName& room) {
   store_.run<std::vector<std::string>>(
       [room](store::MessageStore& store) { return store.list_access(room); },

@@ -140,9 +140,7 @@ void ChatService::tick() {
   // members of restricted rooms are checked against the store anyway.
   if (now - last_access_check_ms_ >= limits_.access_check_interval.count()) {
     last_access_check_ms_ = now;
-    for (const auto& [key, room] : hub_.rooms()) {
-      if (room->is_restricted()) recheck_access(room->name());
-    }
+    recheck_restricted_rooms();
   }
 }
 
@@ -184,9 +182,7 @@ void ChatService::catch_up_all() {
   // Removals made while the bus was away were never heard of here: who is
   // in each restricted room is checked first (the store answers in order,
   // so before the messages missed meanwhile are read and delivered).
-  for (const auto& [key, room] : hub_.rooms()) {
-    if (room->is_restricted()) recheck_access(room->name());
-  }
+  recheck_restricted_rooms();
   for (const auto& [key, room] : hub_.rooms()) {
     // A room with a read under way catches up once that read is answered.
     if (!fetching_.contains(key)) {

@@ -220,6 +220,8 @@ class ChatService {
   // Cuts off whoever is in the restricted `room` here without access to it
   // in the store (an access loss the bus did not bring).
   void recheck_access(const core::RoomName& room);
+  // recheck_access for every restricted room open here.
+  void recheck_restricted_rooms();
   void announce_presence(const core::Room& room, const core::Identity& identity, bool present);
   // Where presence news comes from: this node's own first or last
   // connection, or another node's.

@@ -37,8 +37,8 @@ Refusal store_failed() {
   return Refusal{ErrorCode::internal, "the store cannot answer now"};
 }
 
-std::string poller_key(const core::Identity& identity, const std::string& room_key) {
-  return identity.id + "/" + room_key;
+std::string poller_key(const std::string& identity_id, const std::string& room_key) {
+  return identity_id + "/" + room_key;
 }
 
 // The page of `messages` read for a request of `limit` (or `up_to`): cut
@@ -74,7 +74,7 @@ void PollService::cut_off(const std::string& room_key, const std::string& identi
       return true;
     });
   }
-  if (auto poller = pollers_.find(identity + "/" + room_key); poller != pollers_.end()) {
+  if (auto poller = pollers_.find(poller_key(identity, room_key)); poller != pollers_.end()) {
     chat_.disconnect(*poller->second);  // presence leave, as for a socket that closes
     pollers_.erase(poller);
   }
@@ -181,7 +181,7 @@ void PollService::read_message(const core::Identity& reader, const core::RoomNam
 }
 
 PollService::Poller& PollService::touch_poller(const core::Identity& identity, core::Room& room) {
-  auto& slot = pollers_[poller_key(identity, room.name().key())];
+  auto& slot = pollers_[poller_key(identity.id, room.name().key())];
   if (!slot) slot = std::make_shared<Poller>(identity, room.name().key());
   slot->last_seen_ms = clock_.now_ms();
   if (!room.is_member(*slot)) chat_.join_quietly(*slot, room);
@@ -229,7 +229,7 @@ PollService::WaitId PollService::wait(const core::Identity& identity, const core
                                       std::uint64_t after, std::function<void(Body)> woken) {
   const WaitId id = next_wait_id_++;
   std::shared_ptr<Poller> poller;
-  if (auto found = pollers_.find(poller_key(identity, room.key())); found != pollers_.end()) {
+  if (auto found = pollers_.find(poller_key(identity.id, room.key())); found != pollers_.end()) {
     poller = found->second;
     ++poller->waits;
   }

@@ -19,7 +19,6 @@ Refusal refusal_of(const core::Error& error) {
 // A room as the store described it, or why not.
 struct Described {
   std::optional<RoomInfo> info;  // nullopt: not_found
-  bool restricted = false;
 };
 
 store::Result<Described> describe_in(store::MessageStore& store, const core::RoomName& room,
@@ -28,20 +27,18 @@ store::Result<Described> describe_in(store::MessageStore& store, const core::Roo
   if (!seen) return seen.error();
   if (!*seen) return Described{};
   const store::RoomRecord& record = **seen;
+  // A direct conversation is private too: only its two people see it.
   RoomInfo info{record.name,
-                record.kind == core::RoomKind::private_room,
+                core::is_restricted(record.kind),
                 record.owner.empty() ? std::nullopt : std::optional<std::string>(record.owner),
                 record.last_seq,
                 {}};
-  // A direct conversation is private too: only its two people see it.
-  info.is_private = core::is_restricted(record.kind);
-  const bool restricted = core::is_restricted(record.kind);
-  if (restricted) {
+  if (info.is_private) {
     auto access = store.list_access(room);
     if (!access) return access.error();
     info.members = std::move(*access);
   }
-  return Described{std::move(info), restricted};
+  return Described{std::move(info)};
 }
 }  // namespace
 
@@ -71,7 +68,7 @@ void RoomsService::create(const core::Identity& creator, const core::RoomName& r
       [this, done = std::move(done)](store::Result<Described> described) {
         if (!described) return done(store_failed());
         if (!described->info) return done(Refusal{ErrorCode::conflict, "the room exists"});
-        if (described->restricted) return done(std::move(*described->info));
+        if (described->info->is_private) return done(std::move(*described->info));
         finish_description(std::move(*described->info), done);
       });
 }
@@ -144,20 +141,15 @@ void RoomsService::open_direct(const core::Identity& caller, const core::UserNam
   struct Opened {
     std::optional<store::DirectRoom> direct;
     bool name_held_by_guest = false;
-    bool is_new = false;  // this call made the conversation: `user` gained access
   };
   store_.run<Opened>(
       [caller, user, now = clock_.now_ms()](store::Store& store) -> store::Result<Opened> {
-        // The caller would have access to the conversation if it existed.
-        auto before =
-            store.enter_room(core::direct_room_name(caller.user.key(), user.key()), caller, false);
-        if (!before) return before.error();
         auto direct = store.open_direct(caller, user, now);
         if (!direct) return direct.error();
-        if (*direct) return Opened{std::move(*direct), false, !*before};
+        if (*direct) return Opened{std::move(*direct), false};
         auto taken = store.is_name_taken(user, now);
         if (!taken) return taken.error();
-        return Opened{std::nullopt, *taken, false};
+        return Opened{std::nullopt, *taken};
       },
       [this, user, by = caller.user.text(), done = std::move(done)](store::Result<Opened> opened) {
         if (!opened) return done(store_failed());
@@ -169,7 +161,7 @@ void RoomsService::open_direct(const core::Identity& caller, const core::UserNam
         if (opened->direct->room.kind != core::RoomKind::direct) {
           return done(Refusal{ErrorCode::conflict, "the conversation's name is taken"});
         }
-        if (opened->is_new) {
+        if (opened->direct->created) {
           // As for an invitation: the other person's connections hear of
           // it, so a conversation started with them shows up at once.
           bus::Event event(bus::EventKind::personal);

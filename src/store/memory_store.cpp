@@ -82,7 +82,13 @@ Result<std::optional<DirectRoom>> MemoryStore::open_direct(const core::Identity&
     if (other.key() != caller.user.key())
       data.access.emplace_back(other.key(), account->second.name);
   }
-  return std::optional<DirectRoom>{DirectRoom{data.record, account->second.name}};
+  return std::optional<DirectRoom>{DirectRoom{data.record, account->second.name, created}};
+}
+
+core::RoomAccessFacts MemoryStore::facts_of(const RoomData* data, const core::Identity& actor) {
+  // A room that does not exist is refused like one the actor cannot see.
+  if (data == nullptr) return {core::RoomKind::private_room, "", false};
+  return {data->record.kind, data->owner_key, data->may_enter(core::access_key_of(actor))};
 }
 
 Result<AccessChange> MemoryStore::grant_access(const core::RoomName& room,
@@ -90,10 +96,8 @@ Result<AccessChange> MemoryStore::grant_access(const core::RoomName& room,
                                                const core::UserName& user, std::int64_t) {
   AccessChange change;
   auto found = rooms_.find(room.key());
-  const RoomData* data = found == rooms_.end() ? nullptr : &found->second;
-  const core::RoomAccessFacts facts{data ? data->record.kind : core::RoomKind::private_room,
-                                    data ? data->owner_key : "",
-                                    data && data->may_enter(core::access_key_of(actor))};
+  const core::RoomAccessFacts facts =
+      facts_of(found == rooms_.end() ? nullptr : &found->second, actor);
   if ((change.refused = core::refusal_of_invite(facts, actor))) return change;
   RoomData& target = found->second;
   change.room_name = target.record.name;
@@ -115,10 +119,8 @@ Result<AccessChange> MemoryStore::revoke_access(const core::RoomName& room,
                                                 const core::UserName& user) {
   AccessChange change;
   auto found = rooms_.find(room.key());
-  const RoomData* data = found == rooms_.end() ? nullptr : &found->second;
-  const core::RoomAccessFacts facts{data ? data->record.kind : core::RoomKind::private_room,
-                                    data ? data->owner_key : "",
-                                    data && data->may_enter(core::access_key_of(actor))};
+  const core::RoomAccessFacts facts =
+      facts_of(found == rooms_.end() ? nullptr : &found->second, actor);
   if ((change.refused = core::refusal_of_removal(facts, actor, user.key()))) return change;
   RoomData& target = found->second;
   change.room_name = target.record.name;

@@ -81,6 +81,8 @@ class MemoryStore : public Store {
   // The room of this key, if it exists and `viewer` may see it.
   RoomData* visible_room(const std::string& room_key, const core::Identity& viewer);
   RoomData* visible_room(const std::string& room_key, const std::string& identity_id);
+  // What the access rules need to know of a room (null: none) and an actor.
+  static core::RoomAccessFacts facts_of(const RoomData* data, const core::Identity& actor);
   RoomData& room_data(const core::RoomName& room);
   // Applies a stored edit, delete or reaction to the message it names.
   static void apply(RoomData& data, const StoredMessage& event);

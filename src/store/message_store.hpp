@@ -183,7 +183,8 @@ struct AccessChange {
 // A direct conversation as open_direct found or made it.
 struct DirectRoom {
   RoomRecord room;
-  std::string with;  // the other account's name as registered
+  std::string with;      // the other account's name as registered
+  bool created = false;  // this call made it: the other account just got access
 };
 
 // One room as one reader sees it. `unread`: message events of other users

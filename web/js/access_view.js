@@ -5,26 +5,10 @@
 // room when access is lost. Names only ever go through textContent.
 // Decisions go out through `on`; nothing here talks to the server.
 
-import { avatar, el } from "./message.js";
+import { avatar, el, LOCK_ICON, svg } from "./message.js";
 import { nameKey, nameProblem } from "./rules.js";
 
 const $ = (id) => document.getElementById(id);
-
-const LOCK = ["M7 11V8a5 5 0 0 1 10 0v3", "M5 11h14v9H5z"];
-
-function svg(paths) {
-  const ns = "http://www.w3.org/2000/svg";
-  const icon = document.createElementNS(ns, "svg");
-  icon.setAttribute("viewBox", "0 0 24 24");
-  icon.setAttribute("aria-hidden", "true");
-  icon.setAttribute("focusable", "false");
-  for (const d of paths) {
-    const path = document.createElementNS(ns, "path");
-    path.setAttribute("d", d);
-    icon.append(path);
-  }
-  return icon;
-}
 
 /**
  * @param {object} on  invite(user) and remove(user): each resolves to ""
@@ -184,7 +168,7 @@ export function createAccessView(on) {
   function drawKind() {
     const kind = info?.kind ?? "public";
     const icon = $("room-kind-icon");
-    if (kind === "private") icon.replaceChildren(svg(LOCK));
+    if (kind === "private") icon.replaceChildren(svg(LOCK_ICON));
     else icon.textContent = kind === "direct" ? "@" : "#";
     icon.classList.toggle("lock", kind === "private");
     $("room-kind").textContent = kind === "private" ? "Private room " : "";

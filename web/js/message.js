@@ -16,6 +16,24 @@ export function el(tag, className, text) {
   return node;
 }
 
+// An icon of 24x24 path data, hidden from assistive technology.
+export function svg(paths) {
+  const ns = "http://www.w3.org/2000/svg";
+  const icon = document.createElementNS(ns, "svg");
+  icon.setAttribute("viewBox", "0 0 24 24");
+  icon.setAttribute("aria-hidden", "true");
+  icon.setAttribute("focusable", "false");
+  for (const d of paths) {
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("d", d);
+    icon.append(path);
+  }
+  return icon;
+}
+
+// A padlock: private rooms.
+export const LOCK_ICON = ["M7 11V8a5 5 0 0 1 10 0v3", "M6 11h12v9H6z"];
+
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
 const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "short" });
 

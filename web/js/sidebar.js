@@ -18,6 +18,7 @@
 
 import { api, ApiError } from "./api.js";
 import { mentionsUser } from "./mentions.js";
+import { LOCK_ICON, svg } from "./message.js";
 import { nameKey } from "./rules.js";
 
 const MAX_WATCHED = 20;            // rooms joined on the socket for live counts (most recent first)
@@ -37,20 +38,6 @@ export function countsText(unread, mentions) {
   if (unread > 0) parts.push(`${unread} unread`);
   if (mentions > 0) parts.push(mentions === 1 ? "1 mention" : `${mentions} mentions`);
   return parts.join(", ");
-}
-
-function svg(paths) {
-  const ns = "http://www.w3.org/2000/svg";
-  const icon = document.createElementNS(ns, "svg");
-  icon.setAttribute("viewBox", "0 0 24 24");
-  icon.setAttribute("aria-hidden", "true");
-  icon.setAttribute("focusable", "false");
-  for (const d of paths) {
-    const path = document.createElementNS(ns, "path");
-    path.setAttribute("d", d);
-    icon.append(path);
-  }
-  return icon;
 }
 
 function span(className, text) {
@@ -117,7 +104,7 @@ export function createSidebar() {
     link.classList.toggle("unread", unread > 0);
     let icon;
     if (e.private && !e.direct) {
-      icon = svg(["M7 11V8a5 5 0 0 1 10 0v3", "M6 11h12v9H6z"]); // a lock, said in words
+      icon = svg(LOCK_ICON); // said in words
       icon.setAttribute("role", "img");
       icon.setAttribute("aria-label", "Private room");
       icon.removeAttribute("aria-hidden");

@@ -344,6 +344,7 @@ Result<std::optional<DirectRoom>> PostgresStore::open_direct(const core::Identit
                                                              std::int64_t now) {
   const core::RoomName name = core::direct_room_name(caller.user.key(), other.key());
   std::string with;
+  bool made = false;
   auto opened = in_transaction<bool>([&]() -> Result<bool> {
     auto account = connection_.execute(kAccountName, {other.key()});
     if (!account) return error_of<bool>(account.error());
@@ -356,7 +357,8 @@ Result<std::optional<DirectRoom>> PostgresStore::open_direct(const core::Identit
     auto inserted =
         connection_.execute(kInsertRoom, {name.key(), name.text(), created, kind, "", ""});
     if (!inserted) return error_of<bool>(inserted.error());
-    if (inserted->rows() == 1) {
+    made = inserted->rows() == 1;
+    if (made) {
       PgArray keys, names;
       keys.add(caller.user.key());
       names.add(caller.user.text());
@@ -378,7 +380,7 @@ Result<std::optional<DirectRoom>> PostgresStore::open_direct(const core::Identit
   auto found = connection_.execute(kFindRoom, {name.key()});
   if (!found) return failed(found.error());
   if (found->rows() != 1) return failed(make_error(PgError::statement_failed));
-  return std::optional<DirectRoom>{DirectRoom{record_of(*found), std::move(with)}};
+  return std::optional<DirectRoom>{DirectRoom{record_of(*found), std::move(with), made}};
 }
 
 Result<PostgresStore::AccessTarget> PostgresStore::lock_for_access(const core::RoomName& room,

@@ -349,7 +349,8 @@ Result<std::optional<DirectRoom>> SqliteStore::open_direct(const core::Identity&
     const core::RoomName name = core::direct_room_name(caller.user.key(), other.key());
     auto found = find_room(name);
     if (!found) return found.error();
-    if (*found == nullptr) {
+    const bool created = *found == nullptr;
+    if (created) {
       std::vector<std::pair<std::string, std::string>> holders{
           {caller.user.key(), caller.user.text()}};
       // With oneself: one account, so one holder of access.
@@ -357,7 +358,7 @@ Result<std::optional<DirectRoom>> SqliteStore::open_direct(const core::Identity&
       found = insert_room(name, core::RoomKind::direct, nullptr, holders, now_ms);
       if (!found) return found.error();
     }
-    return std::optional<DirectRoom>{DirectRoom{record_of(**found), std::move(**with)}};
+    return std::optional<DirectRoom>{DirectRoom{record_of(**found), std::move(**with), created}};
   });
 }
 
