@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
-  libsqlite3-dev libpq-dev libsodium-dev zlib1g-dev libhiredis-dev
+  libsqlite3-dev libpq-dev libsodium-dev zlib1g-dev libhiredis-dev libtomlplusplus-dev
 )
 if [[ "${1:-}" == "--tests" ]]; then
   # Browser tests drive Debian's Chromium with playwright-core from npm. A

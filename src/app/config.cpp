@@ -1,8 +1,11 @@
 #include "app/config.hpp"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
-#include <cstdlib>
 #include <iostream>
+#include <utility>
+
+#include "app/layered_options.hpp"
 
 #ifndef PARLEY_DEFAULT_WEB_DIR
 #define PARLEY_DEFAULT_WEB_DIR "web"
@@ -12,6 +15,36 @@ namespace parley::app {
 
 namespace po = boost::program_options;
 
+namespace {
+
+LayerRules layer_rules() {
+  LayerRules rules;
+  rules.flag_only = {"help", "version"};
+  // The names these two had before every setting had a variable.
+  rules.environment_aliases = {{"PARLEY_DATABASE_URL", "database"}, {"PARLEY_REDIS_URL", "redis"}};
+  return rules;
+}
+
+// A flag beats the environment, which beats the file.
+bool outranks(SourceKind a, SourceKind b) {
+  const auto rank = [](SourceKind kind) {
+    switch (kind) {
+      case SourceKind::flag:
+        return 3;
+      case SourceKind::environment:
+        return 2;
+      case SourceKind::file:
+        return 1;
+      case SourceKind::default_value:
+        break;
+    }
+    return 0;
+  };
+  return rank(a) > rank(b);
+}
+
+}  // namespace
+
 bool is_postgres_url(std::string_view url) {
   for (const std::string_view scheme : {"postgresql://", "postgres://"}) {
     if (url.starts_with(scheme) && url.size() > scheme.size()) return true;
@@ -20,11 +53,12 @@ bool is_postgres_url(std::string_view url) {
 }
 
 ParsedCommandLine parse_command_line(int argc, const char* const argv[]) {
-  return parse_command_line(argc, argv, std::getenv("PARLEY_DATABASE_URL"));
+  return parse_command_line(argc, argv, parley_environment(), std::cout, std::cerr);
 }
 
 ParsedCommandLine parse_command_line(int argc, const char* const argv[],
-                                     const char* database_url_from_environment) {
+                                     const Environment& environment, std::ostream& out,
+                                     std::ostream& err) {
   Config config;
   std::string database_url;
   std::string log_level = "info";
@@ -73,10 +107,17 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[],
 
   po::options_description options(
       "parley: a real-time chat server (WebSocket, HTTP, SQLite or PostgreSQL)\n\n"
-      "Usage: parley [options]\n\nOptions");
+      "Usage: parley [options]\n"
+      "       parley admin COMMAND ... (parley admin --help lists the commands)\n\n"
+      "Every setting --some-setting is also the environment variable PARLEY_SOME_SETTING\n"
+      "and the key some-setting of the TOML file --config names. A flag wins over the\n"
+      "environment, the environment over the file, the file over the default.\n\nOptions");
   // clang-format off
   options.add_options()
     ("help,h", "print this help and exit")
+    ("version", "print the version and exit")
+    ("config", po::value<std::string>(),
+     "TOML file of settings, one top-level key per setting (also PARLEY_CONFIG)")
     ("host", po::value(&config.host)->default_value(config.host),
      "address to listen on")
     ("port", po::value(&port)->default_value(port),
@@ -192,59 +233,73 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[],
      "answered 429 at once (default: 16 per --password-threads)");
   // clang-format on
 
-  po::variables_map values;
+  po::parsed_options flags(&options);
   try {
-    po::store(po::parse_command_line(argc, argv, options), values);
-    po::notify(values);
+    flags = po::command_line_parser(argc, argv).options(options).run();
   } catch (const po::error& error) {
-    std::cerr << "parley: " << error.what() << "\n(see parley --help)\n";
+    err << "parley: " << error.what() << " (see parley --help)\n";
     return {std::nullopt, 2};
   }
-  if (values.count("help")) {
-    std::cout << options << "\n";
+  const auto flag_given = [&flags](const std::string& name) {
+    return std::any_of(flags.options.begin(), flags.options.end(),
+                       [&name](const po::option& flag) { return flag.string_key == name; });
+  };
+  if (flag_given("help")) {
+    out << options << "\n";
     return {std::nullopt, 0};
   }
+  if (flag_given("version")) {
+    out << "parley " << PARLEY_VERSION << "\n";
+    return {std::nullopt, 0};
+  }
+  LayeredOptions layered;
+  try {
+    layered = load_layered_options(options, flags, environment, layer_rules());
+  } catch (const SettingError& error) {
+    err << "parley: " << error.what() << "\n";
+    return {std::nullopt, 2};
+  }
+  const po::variables_map& values = layered.values;
 
-  const auto refuse = [](const std::string& why) -> ParsedCommandLine {
-    std::cerr << "parley: " << why << "\n(see parley --help)\n";
+  // One line naming the setting, where it was given, and the rule it breaks.
+  const auto refuse = [&err, &layered](const std::string& setting,
+                                       const std::string& rule) -> ParsedCommandLine {
+    err << "parley: invalid setting " << describe(setting, layered.source_of(setting)) << ": "
+        << rule << "\n";
     return {std::nullopt, 2};
   };
-  if (port > 65535) return refuse("--port must be 0-65535");
-  if (redis_url.empty()) {
-    if (const char* from_environment = std::getenv("PARLEY_REDIS_URL")) {
-      redis_url = from_environment;
-    }
-  }
+  if (port > 65535) return refuse("port", "must be 0-65535");
   if (!redis_url.empty()) {
     config.redis = bus::parse_redis_url(redis_url);
-    if (!config.redis) return refuse("--redis must be redis://[:password@]host[:port]");
+    if (!config.redis) return refuse("redis", "must be redis://[:password@]host[:port]");
   }
-  if (gap_wait_ms < 0 || gap_wait_ms > 60000) return refuse("--gap-wait-ms must be 0-60000");
+  if (gap_wait_ms < 0 || gap_wait_ms > 60000) return refuse("gap-wait-ms", "must be 0-60000");
   config.service.gap_wait = std::chrono::milliseconds(gap_wait_ms);
   config.port = static_cast<std::uint16_t>(port);
   auto level = obs::parse_log_level(log_level);
-  if (!level) return refuse("--log-level must be debug, info, warn or error");
+  if (!level) return refuse("log-level", "must be debug, info, warn or error");
   config.log_level = *level;
   if (store == "sqlite") {
     config.store = StoreKind::sqlite;
   } else if (store == "memory") {
     config.store = StoreKind::memory;
   } else {
-    return refuse("--store must be sqlite or memory");
+    return refuse("store", "must be sqlite or memory");
   }
-  // The flag wins over the environment; an explicit --store wins over the
-  // environment too, but contradicts the flag.
-  const bool store_chosen = !values["store"].defaulted();
-  if (values.count("database")) {
-    if (store_chosen) return refuse("--store and --database exclude each other");
-  } else if (database_url_from_environment != nullptr && *database_url_from_environment != '\0' &&
-             !store_chosen) {
-    database_url = database_url_from_environment;
+  // --store and --database both choose the store: the one given in the
+  // stronger place wins; given in the same place, they contradict.
+  bool use_database = layered.given("database");
+  if (use_database && layered.given("store")) {
+    const SourceKind store_from = layered.source_of("store").kind;
+    const SourceKind database_from = layered.source_of("database").kind;
+    if (store_from == database_from) {
+      return refuse("database", "excludes store, given in the same place");
+    }
+    use_database = outranks(database_from, store_from);
   }
-  if (!database_url.empty() || values.count("database")) {
+  if (use_database) {
     if (!is_postgres_url(database_url)) {
-      return refuse(
-          "--database (or PARLEY_DATABASE_URL) must be a postgresql:// or postgres:// URL");
+      return refuse("database", "must be a postgresql:// or postgres:// URL");
     }
     config.store = StoreKind::postgres;
     config.database_url = database_url;
@@ -254,43 +309,44 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[],
   } else if (durability == "normal") {
     config.durability = store::Durability::normal;
   } else {
-    return refuse("--durability must be full or normal");
+    return refuse("durability", "must be full or normal");
   }
-  if (max_frame < 65536) return refuse("--max-frame-bytes must be at least 65536");
-  if (max_queued < max_frame)
-    return refuse("--max-queued-bytes must be at least --max-frame-bytes");
-  if (max_in_flight < 1) return refuse("--max-in-flight-sends must be at least 1");
-  if (max_page < 65536) return refuse("--max-page-bytes must be at least 65536");
-  if (frame_rate > 0 && frame_burst < 1) return refuse("--ws-frame-burst must be at least 1");
-  if (typing_interval_ms < 0) return refuse("--typing-interval-ms must not be negative");
-  if (idle_timeout < 2) return refuse("--idle-timeout must be at least 2 (a ping goes at half)");
+  if (max_frame < 65536) return refuse("max-frame-bytes", "must be at least 65536");
+  if (max_queued < max_frame) return refuse("max-queued-bytes", "must be at least max-frame-bytes");
+  if (max_in_flight < 1) return refuse("max-in-flight-sends", "must be at least 1");
+  if (max_page < 65536) return refuse("max-page-bytes", "must be at least 65536");
+  if (frame_rate > 0 && frame_burst < 1) return refuse("ws-frame-burst", "must be at least 1");
+  if (typing_interval_ms < 0) return refuse("typing-interval-ms", "must not be negative");
+  if (idle_timeout < 2) return refuse("idle-timeout", "must be at least 2 (a ping goes at half)");
+  for (const auto& [setting, seconds] : {std::pair{"close-timeout", close_timeout},
+                                         {"http-timeout", http_timeout},
+                                         {"shutdown-timeout", shutdown_timeout}}) {
+    if (seconds < 1) return refuse(setting, "must be at least 1 second");
+  }
   if (close_timeout >= shutdown_timeout) {
     // Each socket's own deadline must come first, or one peer that never
     // answers its close cuts off every other socket's last acks.
-    return refuse("--close-timeout must be shorter than --shutdown-timeout");
+    return refuse("close-timeout", "must be shorter than shutdown-timeout");
   }
-  if (close_timeout < 1 || http_timeout < 1 || shutdown_timeout < 1) {
-    return refuse("timeouts must be at least 1 second");
-  }
-  if (replay_limit < 1000) return refuse("--replay-limit must be at least 1000");
-  if (max_batch < 1) return refuse("--max-batch must be at least 1");
+  if (replay_limit < 1000) return refuse("replay-limit", "must be at least 1000");
+  if (max_batch < 1) return refuse("max-batch", "must be at least 1");
   if (commit_window_us < 0 || commit_window_us > 100000) {
-    return refuse("--commit-window-us must be from 0 to 100000");
+    return refuse("commit-window-us", "must be from 0 to 100000");
   }
-  if (header_bytes < 1024 || body_bytes < 1024) {
-    return refuse("--max-header-bytes and --max-body-bytes must be at least 1024");
-  }
+  if (header_bytes < 1024) return refuse("max-header-bytes", "must be at least 1024");
+  if (body_bytes < 1024) return refuse("max-body-bytes", "must be at least 1024");
 
   config.data_dir = data_dir;
   config.web_dir = web_dir;
-  if (session_days < 1 || guest_idle_hours < 1 || login_failure_minutes < 1) {
-    return refuse(
-        "--session-days, --guest-idle-hours and --login-failure-minutes must be at least 1");
+  for (const auto& [setting, count] : {std::pair{"session-days", session_days},
+                                       {"guest-idle-hours", guest_idle_hours},
+                                       {"login-failure-minutes", login_failure_minutes},
+                                       {"session-check-seconds", session_check_seconds},
+                                       {"poll-presence-seconds", poll_presence_seconds}}) {
+    if (count < 1) return refuse(setting, "must be at least 1");
   }
-  if (password_threads < 1) return refuse("--password-threads must be at least 1");
-  if (session_check_seconds < 1) return refuse("--session-check-seconds must be at least 1");
+  if (password_threads < 1) return refuse("password-threads", "must be at least 1");
   config.identity.session_check = std::chrono::seconds(session_check_seconds);
-  if (poll_presence_seconds < 1) return refuse("--poll-presence-seconds must be at least 1");
   config.polls.presence_timeout = std::chrono::seconds(poll_presence_seconds);
   config.identity.allow_guests = !no_guests;
   config.identity.transport = behind_tls ? auth::Transport::tls : auth::Transport::plain;
@@ -305,7 +361,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[],
   config.identity.max_tokens_per_user = max_tokens_per_user;
   config.password_threads = password_threads;
   if (values.count("max-password-jobs") && max_password_jobs < 1) {
-    return refuse("--max-password-jobs must be at least 1");
+    return refuse("max-password-jobs", "must be at least 1");
   }
   config.max_password_jobs = values.count("max-password-jobs")
                                  ? max_password_jobs

@@ -1,14 +1,17 @@
-// Every setting of a parley process, with its default, parsed from the
-// command line. Plain value; read by the composition root.
+// Every setting of a parley process, with its default, read from flags, the
+// PARLEY_* environment and a TOML file (app/layered_options.hpp). Plain
+// value; read by the composition root.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "app/layered_options.hpp"
 #include "auth/identity_settings.hpp"
 #include "bus/redis/redis_address.hpp"
 #include "core/room.hpp"
@@ -58,12 +61,13 @@ struct ParsedCommandLine {
   int exit_code = 0;
 };
 
-// Parses argv, with PARLEY_DATABASE_URL from the environment; prints help or
-// the reason for a refusal itself.
+// Reads argv, the process's PARLEY_* variables and the --config file; prints
+// help, the version or the one line saying which setting is refused.
 ParsedCommandLine parse_command_line(int argc, const char* const argv[]);
-// The same, with the environment's database URL given (nullptr: unset).
+// The same with the environment given, printing to `out` and `err`.
 ParsedCommandLine parse_command_line(int argc, const char* const argv[],
-                                     const char* database_url_from_environment);
+                                     const Environment& environment, std::ostream& out,
+                                     std::ostream& err);
 
 // True for a URL --database accepts: postgresql:// or postgres://.
 bool is_postgres_url(std::string_view url);
