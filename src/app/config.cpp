@@ -4,9 +4,8 @@
 #include <cstdlib>
 #include <iostream>
 
-#ifndef PARLEY_DEFAULT_WEB_DIR
-#define PARLEY_DEFAULT_WEB_DIR "web"
-#endif
+#include "app/install_paths.hpp"
+#include "app/version.hpp"
 
 namespace parley::app {
 
@@ -30,7 +29,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[],
   std::string log_level = "info";
   std::string store = "sqlite";
   std::string durability = "full";
-  std::string web_dir = PARLEY_DEFAULT_WEB_DIR;
+  std::string web_dir = default_web_dir().string();
   std::string data_dir = config.data_dir.string();
   unsigned port = config.port;
   bool no_guests = false;
@@ -77,6 +76,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[],
   // clang-format off
   options.add_options()
     ("help,h", "print this help and exit")
+    ("version", "print the version and exit")
     ("host", po::value(&config.host)->default_value(config.host),
      "address to listen on")
     ("port", po::value(&port)->default_value(port),
@@ -202,6 +202,10 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[],
   }
   if (values.count("help")) {
     std::cout << options << "\n";
+    return {std::nullopt, 0};
+  }
+  if (values.count("version")) {
+    std::cout << "parley " << version << "\n";
     return {std::nullopt, 0};
   }
 
