@@ -32,6 +32,11 @@ add_custom_command(OUTPUT ${PARLEY_MAN_PAGE}.gz
 add_custom_target(parley_man_page ALL DEPENDS ${PARLEY_MAN_PAGE}.gz)
 install(FILES ${PARLEY_MAN_PAGE}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 
+# `cpack` packages what was built and builds nothing itself (without this it
+# would build every target first, tests and benchmarks included, possibly
+# under tests that are running): build, then package.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY TRUE)
+
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME parley)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
@@ -39,8 +44,14 @@ set(CPACK_PACKAGE_VENDOR "the Parley authors")
 set(CPACK_PACKAGE_CONTACT "Parley maintainers <maintainers@parley.invalid>"
     CACHE STRING "The Maintainer field of the Debian package")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "real-time chat server (WebSocket, HTTP, SQLite or PostgreSQL)")
-set(CPACK_PACKAGE_DESCRIPTION
-    "Parley serves chat rooms on one port: WebSocket clients with acknowledgements and recovery after a reconnect, clients that poll over HTTP, bots with bearer tokens, and its own web UI. History and accounts live in SQLite, or in PostgreSQL shared by several nodes that fan out through Redis. The package runs it as a hardened systemd service on 127.0.0.1:8000, to be put behind a TLS proxy (an nginx example is included).")
+# The long description, in lines of under 80 columns as Debian wants them.
+string(CONCAT CPACK_PACKAGE_DESCRIPTION
+  "Parley serves chat rooms on one port: WebSocket clients with\n"
+  "acknowledgements and recovery after a reconnect, clients that poll over\n"
+  "HTTP, bots with bearer tokens, and its own web UI. History and accounts\n"
+  "live in SQLite, or in PostgreSQL shared by several nodes that fan out\n"
+  "through Redis. The package runs it as a hardened systemd service on\n"
+  "127.0.0.1:8000, to be put behind a TLS proxy (an nginx example is included).")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
