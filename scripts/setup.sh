@@ -17,6 +17,9 @@ if [[ "${1:-}" == "--tests" ]]; then
   packages+=(libgtest-dev chromium postgresql-15)
   # Tests of several nodes fan out through a private Redis (scripts/services/redis.sh).
   packages+=(redis-server)
+  # The Debian package's test: cpack finds the package's dependencies with
+  # dpkg-shlibdeps (tests/package).
+  packages+=(dpkg-dev)
   command -v node >/dev/null || packages+=(nodejs)
   command -v npm >/dev/null || packages+=(npm)
 fi

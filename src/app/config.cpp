@@ -7,9 +7,8 @@
 
 #include "app/layered_options.hpp"
 
-#ifndef PARLEY_DEFAULT_WEB_DIR
-#define PARLEY_DEFAULT_WEB_DIR "web"
-#endif
+#include "app/install_paths.hpp"
+#include "app/version.hpp"
 
 namespace parley::app {
 
@@ -64,7 +63,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[],
   std::string log_level = "info";
   std::string store = "sqlite";
   std::string durability = "full";
-  std::string web_dir = PARLEY_DEFAULT_WEB_DIR;
+  std::string web_dir = default_web_dir().string();
   std::string data_dir = config.data_dir.string();
   unsigned port = config.port;
   bool no_guests = false;
@@ -249,7 +248,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[],
     return {std::nullopt, 0};
   }
   if (flag_given("version")) {
-    out << "parley " << PARLEY_VERSION << "\n";
+    out << "parley " << version << "\n";
     return {std::nullopt, 0};
   }
   LayeredOptions layered;

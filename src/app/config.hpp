@@ -30,7 +30,7 @@ struct Config {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8000;
   std::filesystem::path data_dir = "var";
-  std::filesystem::path web_dir;  // default: the web/ folder of the source tree
+  std::filesystem::path web_dir;  // default: default_web_dir() (app/install_paths.hpp)
   obs::LogLevel log_level = obs::LogLevel::info;
   StoreKind store = StoreKind::sqlite;
   // With StoreKind::postgres: postgresql://user@host:port/database (--database,

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app/config.hpp"
+#include "app/version.hpp"
 #include "temp_folder.hpp"
 
 namespace parley::app {
@@ -198,7 +199,7 @@ TEST_F(ConfigSources, VersionPrintsOneLineWithTheVersion) {
   const Parsed parsed = parse({"--version"});
   EXPECT_FALSE(parsed.result.config);
   EXPECT_EQ(parsed.result.exit_code, 0);
-  EXPECT_EQ(parsed.out, std::string("parley ") + PARLEY_VERSION + "\n");
+  EXPECT_EQ(parsed.out, "parley " + std::string(version) + "\n");
 }
 
 TEST_F(ConfigSources, HelpExplainsTheThreePlaces) {
