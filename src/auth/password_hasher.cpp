@@ -29,6 +29,18 @@ bool has_gone(const ClientGone& gone) {
 
 }  // namespace
 
+std::optional<std::string> password_refusal(std::string_view password) {
+  if (password.size() < kMinPasswordBytes || password.size() > kMaxPasswordBytes) {
+    return "a password has 8 to 1024 bytes";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> hash_password(const std::string& password, const PasswordCost& cost) {
+  if (sodium_init() < 0) return std::nullopt;
+  return hash_now(password, cost);
+}
+
 PasswordCost PasswordCost::interactive() {
   return {crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE};
 }

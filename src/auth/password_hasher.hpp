@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace parley::auth {
 
@@ -28,6 +29,15 @@ struct PasswordCost {
 
 inline constexpr std::size_t kMinPasswordBytes = 8;
 inline constexpr std::size_t kMaxPasswordBytes = 1024;
+
+// Why `password` cannot be an account's (nullopt: it can): the rule of
+// registrations, and of parley admin.
+std::optional<std::string> password_refusal(std::string_view password);
+
+// Hashes `password` with argon2id on the calling thread, for parley admin
+// (the server hashes on its pool: PasswordHasher); nullopt when it cannot
+// (out of memory).
+std::optional<std::string> hash_password(const std::string& password, const PasswordCost& cost);
 
 // Set (on the I/O thread) when the client that asked has gone; a job that has
 // not started by then is skipped. A null flag is never set.

@@ -51,8 +51,8 @@ AccountService::AccountService(store::StoreWorker& store, auth::PasswordHasher& 
       guests_by_address_(settings.guests_per_address, ms(settings.guest_window)) {}
 
 std::optional<Refusal> AccountService::check_password(const std::string& password) const {
-  if (password.size() < auth::kMinPasswordBytes || password.size() > auth::kMaxPasswordBytes) {
-    return Refusal{ErrorCode::bad_request, "a password has 8 to 1024 bytes"};
+  if (auto refused = auth::password_refusal(password)) {
+    return Refusal{ErrorCode::bad_request, *std::move(refused)};
   }
   return std::nullopt;
 }

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/error_code.hpp"
+#include "store/identity_store.hpp"
 #include "store/message_store.hpp"
 
 namespace parley::store {
@@ -21,12 +22,14 @@ struct TargetMessage {
 };
 
 // Why `request` may not be stored, given its target (nullopt: no event of
-// that seq in the room) and the user key of the room's owner (empty: none);
-// nullopt when it may. A plain message without reply_to needs no target and
-// always may. (Access to a restricted room is checked before.)
+// that seq in the room), the user key of the room's owner (empty: none) and
+// the role of its author; nullopt when it may. A plain message without
+// reply_to needs no target and always may. (Access to a restricted room is
+// checked before.) The operator (Origin::operator_tool) acts as an admin.
 inline std::optional<core::Error> refusal_of(const AppendRequest& request,
                                              const std::optional<TargetMessage>& target,
-                                             std::string_view owner_key) {
+                                             std::string_view owner_key,
+                                             ServerRole role = ServerRole::member) {
   using core::ErrorCode;
   using core::EventKind;
   const bool names_a_message = request.kind != EventKind::message || request.reply_to != 0;
@@ -37,12 +40,23 @@ inline std::optional<core::Error> refusal_of(const AppendRequest& request,
   if (request.kind == EventKind::edit && target->author_id != request.author.id) {
     return core::Error{ErrorCode::forbidden, "only its author may edit a message"};
   }
-  // Server admins may delete too, once the server has them.
+  // Server admins (and the operator) may delete too.
   const bool by_owner = !owner_key.empty() && core::access_key_of(request.author) == owner_key;
-  if (request.kind == EventKind::deletion && target->author_id != request.author.id && !by_owner) {
+  const bool by_admin = role == ServerRole::admin || request.origin == Origin::operator_tool;
+  if (request.kind == EventKind::deletion && target->author_id != request.author.id && !by_owner &&
+      !by_admin) {
     return core::Error{ErrorCode::forbidden, "only its author or the room's owner may delete it"};
   }
   return std::nullopt;
+}
+
+// True when `refusal` (of `request` from a member) would not hold for a
+// server admin: the store then reads the author's role and asks again. Only
+// a delete of someone else's message, by an account, needs the read.
+inline bool needs_server_role(const AppendRequest& request,
+                              const std::optional<core::Error>& refusal) {
+  return refusal && refusal->code == core::ErrorCode::forbidden &&
+         request.kind == core::EventKind::deletion && !request.author.is_guest();
 }
 
 // Why `request` is refused when its room does not exist (and it may not

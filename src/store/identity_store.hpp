@@ -18,7 +18,12 @@ namespace parley::store {
 struct Account {
   std::string name;  // as registered
   std::string password_hash;
+  bool is_admin = false;  // a server admin (parley admin user admin NAME)
 };
+
+// What an account may do beyond its own messages and rooms: a server admin
+// may also delete any message (event_rules.hpp).
+enum class ServerRole { member, admin };
 
 struct SessionRecord {
   std::string id_digest;  // digest of the cookie's secret, never the secret
@@ -80,6 +85,24 @@ class IdentityStore {
   // Answers whether a token of `user` with this id was there to revoke; a
   // token of anyone else is left alone.
   virtual Result<bool> revoke_token(const core::UserName& user, const std::string& id) = 0;
+
+  // Operations (parley admin); each false when `user` has no account.
+  //
+  // Replaces the account's password hash and, in the same transaction, ends
+  // every session of the account and revokes every token of it: whoever
+  // held the old password is out.
+  virtual Result<bool> set_password(const core::UserName& user,
+                                    const std::string& password_hash) = 0;
+  // Makes the account a server admin, or a member again.
+  virtual Result<bool> set_server_role(const core::UserName& user, ServerRole role) = 0;
+  // Deletes the account in one transaction with its sessions, tokens, read
+  // markers and access to restricted rooms; the direct conversations it was
+  // in go with their history, and the private rooms it owned are left with
+  // no owner. Its messages stay, under the name they were written with, but
+  // no longer as the account's (their author id is retired, as are its
+  // reactions'), so a later account of the same name cannot edit or delete
+  // them and owns nothing of the old one.
+  virtual Result<bool> delete_account(const core::UserName& user, std::int64_t now_ms) = 0;
 };
 
 }  // namespace parley::store

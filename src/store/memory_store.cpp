@@ -157,7 +157,7 @@ Result<std::vector<Appended>> MemoryStore::append_batch(std::span<const AppendRe
       continue;
     }
     RoomData& data = room_data(request.room);
-    if (!data.may_enter(core::access_key_of(request.author))) {
+    if (request.origin == Origin::user && !data.may_enter(core::access_key_of(request.author))) {
       results.push_back({request.room.text(), 0, 0, false,
                          core::Error{core::ErrorCode::not_found, "no such room"}});
       continue;
@@ -174,7 +174,11 @@ Result<std::vector<Appended>> MemoryStore::append_batch(std::span<const AppendRe
       const StoredMessage& found = data.messages[named - 1];
       target = TargetMessage{found.kind, found.author_id, found.deleted};
     }
-    if (auto refused = refusal_of(request, target, data.owner_key)) {
+    auto refused = refusal_of(request, target, data.owner_key);
+    if (needs_server_role(request, refused)) {
+      refused = refusal_of(request, target, data.owner_key, server_role_of(request.author));
+    }
+    if (refused) {
       results.push_back({data.record.name, 0, 0, false, refused});
       continue;
     }
@@ -466,6 +470,98 @@ Result<bool> MemoryStore::revoke_token(const core::UserName& user, const std::st
     }
   }
   return false;
+}
+
+ServerRole MemoryStore::server_role_of(const core::Identity& author) const {
+  auto it = accounts_.find(core::access_key_of(author));
+  return it != accounts_.end() && it->second.is_admin ? ServerRole::admin : ServerRole::member;
+}
+
+void MemoryStore::end_sessions_and_tokens(const core::UserName& user) {
+  std::erase_if(sessions_, [&](const auto& entry) {
+    return !entry.second.guest && core::fold_case(entry.second.user_name) == user.key();
+  });
+  std::erase_if(tokens_, [&](const auto& entry) {
+    return core::fold_case(entry.second.user_name) == user.key();
+  });
+}
+
+Result<bool> MemoryStore::set_password(const core::UserName& user,
+                                       const std::string& password_hash) {
+  auto it = accounts_.find(user.key());
+  if (it == accounts_.end()) return false;
+  it->second.password_hash = password_hash;
+  end_sessions_and_tokens(user);
+  return true;
+}
+
+Result<bool> MemoryStore::set_server_role(const core::UserName& user, ServerRole role) {
+  auto it = accounts_.find(user.key());
+  if (it == accounts_.end()) return false;
+  it->second.is_admin = role == ServerRole::admin;
+  return true;
+}
+
+Result<bool> MemoryStore::delete_account(const core::UserName& user, std::int64_t now_ms) {
+  if (accounts_.erase(user.key()) == 0) return false;
+  end_sessions_and_tokens(user);
+  const std::string id = core::account_id_of(user.key());
+  const std::string retired = "x:" + user.key() + ":" + std::to_string(now_ms);
+  std::erase_if(rooms_, [&](const auto& entry) {
+    const RoomData& data = entry.second;
+    return data.record.kind == core::RoomKind::direct &&
+           std::any_of(data.access.begin(), data.access.end(),
+                       [&](const auto& holder) { return holder.first == user.key(); });
+  });
+  for (auto& [key, data] : rooms_) {
+    data.read_seq_by_reader.erase(id);
+    std::erase_if(data.access, [&](const auto& holder) { return holder.first == user.key(); });
+    if (data.owner_key == user.key()) {
+      data.owner_key.clear();
+      data.record.owner.clear();
+    }
+    for (StoredMessage& message : data.messages) {
+      if (message.author_id == id) message.author_id = retired;
+    }
+    for (auto it = data.seq_by_author_and_id.begin(); it != data.seq_by_author_and_id.end();) {
+      if (it->first.first != id) {
+        ++it;
+        continue;
+      }
+      data.seq_by_author_and_id.emplace(std::pair{retired, it->first.second}, it->second);
+      it = data.seq_by_author_and_id.erase(it);
+    }
+    for (auto it = data.reactions.begin(); it != data.reactions.end();) {
+      if (std::get<1>(it->first) != id) {
+        ++it;
+        continue;
+      }
+      data.reactions.emplace(std::tuple{std::get<0>(it->first), retired, std::get<2>(it->first)},
+                             it->second);
+      it = data.reactions.erase(it);
+    }
+  }
+  return true;
+}
+
+Result<std::vector<RoomSummary>> MemoryStore::list_all_rooms() {
+  std::vector<RoomSummary> rooms;
+  std::vector<std::pair<std::string, const RoomData*>> by_key;
+  for (const auto& [key, data] : rooms_) by_key.emplace_back(key, &data);
+  std::sort(by_key.begin(), by_key.end());
+  for (const auto& [key, data] : by_key) {
+    RoomSummary summary{data->record.name, data->record.kind};
+    for (const StoredMessage& message : data->messages) {
+      if (message.kind == core::EventKind::message && !message.deleted) ++summary.messages;
+    }
+    if (!data->messages.empty()) summary.last_event_ms = data->messages.back().ts;
+    rooms.push_back(std::move(summary));
+  }
+  return rooms;
+}
+
+Result<bool> MemoryStore::delete_room(const core::RoomName& room) {
+  return rooms_.erase(room.key()) > 0;
 }
 
 }  // namespace parley::store

@@ -55,6 +55,12 @@ class MemoryStore : public Store {
   Result<std::size_t> count_live_tokens(const core::UserName& user) override;
   Result<bool> revoke_token(const core::UserName& user, const std::string& id) override;
 
+  Result<bool> set_password(const core::UserName& user, const std::string& password_hash) override;
+  Result<bool> set_server_role(const core::UserName& user, ServerRole role) override;
+  Result<bool> delete_account(const core::UserName& user, std::int64_t now_ms) override;
+  Result<std::vector<RoomSummary>> list_all_rooms() override;
+  Result<bool> delete_room(const core::RoomName& room) override;
+
   // Store
   Result<void> check() override { return {}; }
 
@@ -87,6 +93,9 @@ class MemoryStore : public Store {
   // Applies a stored edit, delete or reaction to the message it names.
   static void apply(RoomData& data, const StoredMessage& event);
   static std::vector<Reaction> reactions_of(const RoomData& data, std::uint64_t seq);
+  ServerRole server_role_of(const core::Identity& author) const;
+  // Ends the account's sessions and its tokens.
+  void end_sessions_and_tokens(const core::UserName& user);
 
   std::unordered_map<std::string, RoomData> rooms_;          // by room key
   std::int64_t latest_activity_ = 0;                         // strictly increasing activity stamps

@@ -125,6 +125,12 @@ struct RangeQuery {
   bool* stopped_by_bytes = nullptr;
 };
 
+// Who stands behind an append request: a user of the protocol (the rules of
+// events and of access apply; a server admin's role is read from the store
+// when it matters), or the operator (parley admin), who may delete any
+// message in any room.
+enum class Origin { user, operator_tool };
+
 // An event to store: a message (text, reply_to), an edit (target, text), a
 // delete (target) or a reaction (target, emoji, on).
 struct AppendRequest {
@@ -144,6 +150,7 @@ struct AppendRequest {
   std::uint64_t reply_to = 0;
   std::string emoji;
   bool on = false;
+  Origin origin = Origin::user;
 };
 
 struct Appended {
@@ -162,6 +169,14 @@ struct Appended {
   // The request was refused and stored nothing (not_found, forbidden); the
   // other requests of its batch are unaffected.
   std::optional<core::Error> refused;
+};
+
+// One room as the operator sees it (parley admin rooms).
+struct RoomSummary {
+  std::string name;  // as first written
+  core::RoomKind kind = core::RoomKind::public_room;
+  std::uint64_t messages = 0;      // message events not deleted
+  std::int64_t last_event_ms = 0;  // the ts of its last event (0: none)
 };
 
 // How far one reader has read one room.
@@ -277,6 +292,15 @@ class MessageStore {
   // access but no marker counts from its start.
   virtual Result<std::vector<RoomReading>> list_reading(const core::Identity& reader,
                                                         std::size_t limit) = 0;
+
+  // Operations (parley admin).
+  //
+  // Every room, public, private and direct, in the order of their keys.
+  virtual Result<std::vector<RoomSummary>> list_all_rooms() = 0;
+  // Removes the room with its events, reactions, read markers and access, in
+  // one transaction; false when there is no such room. A room of that name
+  // made later starts again at seq 1.
+  virtual Result<bool> delete_room(const core::RoomName& room) = 0;
 };
 
 }  // namespace parley::store

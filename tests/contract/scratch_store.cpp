@@ -142,6 +142,28 @@ store::Result<bool> ScratchStore::revoke_token(const core::UserName& user, const
   return backend_->revoke_token(user, id);
 }
 
+store::Result<bool> ScratchStore::set_password(const core::UserName& user,
+                                               const std::string& password_hash) {
+  return backend_->set_password(user, password_hash);
+}
+
+store::Result<bool> ScratchStore::set_server_role(const core::UserName& user,
+                                                  store::ServerRole role) {
+  return backend_->set_server_role(user, role);
+}
+
+store::Result<bool> ScratchStore::delete_account(const core::UserName& user, std::int64_t now_ms) {
+  return backend_->delete_account(user, now_ms);
+}
+
+store::Result<std::vector<store::RoomSummary>> ScratchStore::list_all_rooms() {
+  return backend_->list_all_rooms();
+}
+
+store::Result<bool> ScratchStore::delete_room(const core::RoomName& room) {
+  return backend_->delete_room(room);
+}
+
 store::Result<void> ScratchStore::check() {
   return backend_->check();
 }

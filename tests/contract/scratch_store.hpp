@@ -69,6 +69,13 @@ class ScratchStore final : public store::Store {
   store::Result<std::size_t> count_live_tokens(const core::UserName& user) override;
   store::Result<bool> revoke_token(const core::UserName& user, const std::string& id) override;
 
+  store::Result<bool> set_password(const core::UserName& user,
+                                   const std::string& password_hash) override;
+  store::Result<bool> set_server_role(const core::UserName& user, store::ServerRole role) override;
+  store::Result<bool> delete_account(const core::UserName& user, std::int64_t now_ms) override;
+  store::Result<std::vector<store::RoomSummary>> list_all_rooms() override;
+  store::Result<bool> delete_room(const core::RoomName& room) override;
+
   store::Result<void> check() override;
   bool last_failure_is_transient() const override;
 

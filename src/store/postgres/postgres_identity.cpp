@@ -16,8 +16,8 @@ constexpr PgStatement kInsertAccount{
     "SELECT $1::text, $2::text, $3::text, $4::bigint WHERE NOT EXISTS (SELECT 1 FROM sessions "
     "WHERE user_key = $1::text AND guest AND expires_ms > $4::bigint) "
     "ON CONFLICT (key) DO NOTHING"};
-constexpr PgStatement kFindAccount{"find_account",
-                                   "SELECT name, password_hash FROM accounts WHERE key = $1::text"};
+constexpr PgStatement kFindAccount{
+    "find_account", "SELECT name, password_hash, is_admin FROM accounts WHERE key = $1::text"};
 constexpr PgStatement kIsNameTaken{
     "is_name_taken",
     "SELECT EXISTS (SELECT 1 FROM accounts WHERE key = $1::text) OR EXISTS (SELECT 1 FROM "
@@ -100,8 +100,8 @@ Result<std::optional<Account>> PostgresStore::find_account(const core::UserName&
   auto found = connection_.execute(kFindAccount, {user.key()});
   if (!found) return failed(found.error());
   if (found->rows() == 0) return std::optional<Account>{};
-  return std::optional<Account>{
-      Account{std::string(found->text(0, 0)), std::string(found->text(0, 1))}};
+  return std::optional<Account>{Account{std::string(found->text(0, 0)),
+                                        std::string(found->text(0, 1)), found->boolean(0, 2)}};
 }
 
 Result<bool> PostgresStore::is_name_taken(const core::UserName& user, std::int64_t now_ms) {

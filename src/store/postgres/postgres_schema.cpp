@@ -8,7 +8,7 @@ namespace parley::store {
 namespace {
 
 // The same tables and meaning as the SQLite schema (sqlite_migrations.cpp at
-// its version 5), written for PostgreSQL. Append new migrations at the end; never
+// its version 6), written for PostgreSQL. Append new migrations at the end; never
 // edit one that has shipped.
 constexpr const char* kMigrations[] = {
     // 1: rooms and their messages. A room's last_seq is the counter that
@@ -118,6 +118,10 @@ constexpr const char* kMigrations[] = {
       PRIMARY KEY (room_id, user_key)
     );
     CREATE INDEX room_access_by_user ON room_access (user_key, room_id);
+    )sql",
+    // 5: server admins (SQLite's version 6): they may delete any message.
+    R"sql(
+    ALTER TABLE accounts ADD COLUMN is_admin boolean NOT NULL DEFAULT false;
     )sql",
 };
 

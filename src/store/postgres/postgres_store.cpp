@@ -266,6 +266,9 @@ Result<RoomRecord> PostgresStore::open_room(const core::RoomName& room) {
   }
   auto found = connection_.execute(kFindRoom, {room.key()});
   if (!found) return failed(found.error());
+  if (found->rows() != 1 && known_rooms_.erase(room.key()) > 0) {
+    return open_room(room);  // deleted meanwhile (parley admin): made again
+  }
   if (found->rows() != 1) return failed(make_error(PgError::statement_failed));
   if (known_rooms_.size() >= max_known_rooms_) known_rooms_.clear();
   known_rooms_.insert(room.key());
@@ -285,6 +288,9 @@ Result<std::optional<RoomRecord>> PostgresStore::enter_room(const core::RoomName
   auto found = connection_.execute(kEnterRoom, {room.key(), access_key});
   if (!found) return failed(found.error());
   if (found->rows() == 0) {
+    if (creates && known_rooms_.erase(room.key()) > 0) {
+      return enter_room(room, viewer, create);  // deleted meanwhile (parley admin): made again
+    }
     if (creates) return failed(make_error(PgError::statement_failed));
     return std::optional<RoomRecord>{};
   }
@@ -292,24 +298,6 @@ Result<std::optional<RoomRecord>> PostgresStore::enter_room(const core::RoomName
   known_rooms_.insert(room.key());
   if (!found->boolean(0, 4)) return std::optional<RoomRecord>{};
   return std::optional<RoomRecord>{record_of(*found)};
-}
-
-template <class T, class Body>
-Result<T> PostgresStore::in_transaction(Body&& body) {
-  if (auto begun = connection_.begin(); !begun) {
-    connection_.rollback();
-    return error_of<T>(failed(begun.error()));
-  }
-  Result<T> done = body();
-  if (!done) {
-    connection_.rollback();
-    return error_of<T>(failed(done.error()));
-  }
-  if (auto committed = connection_.commit(); !committed) {
-    connection_.rollback();
-    return error_of<T>(failed(committed.error()));
-  }
-  return done;
 }
 
 Result<bool> PostgresStore::create_room(const core::RoomName& room, core::RoomKind kind,
@@ -520,6 +508,13 @@ Result<std::vector<Appended>> PostgresStore::append_once(std::span<const AppendR
   for (const auto& [key, room] : rooms) room_keys.add(key);
   auto locked = connection_.execute(kLockRooms, {room_keys.literal()});
   if (!locked) return locked.error();
+  if (locked->rows() < static_cast<int>(rooms.size()) && forget_vanished_rooms(requests, *locked)) {
+    // A room known to exist was deleted meanwhile (parley admin): its
+    // messages make it again, and the rooms are locked anew.
+    if (auto created = create_rooms(requests, now); !created) return created.error();
+    locked = connection_.execute(kLockRooms, {room_keys.literal()});
+    if (!locked) return locked.error();
+  }
   // Rooms named only by events (or messages to reserved names) may not
   // exist (their id stays 0).
   bool any_restricted = false;
@@ -543,7 +538,8 @@ Result<std::vector<Appended>> PostgresStore::append_once(std::span<const AppendR
     for (std::size_t i = 0; i < requests.size(); ++i) {
       const LockedRoom& room = rooms.at(requests[i].room.key());
       if (room.id == 0 || !core::is_restricted(room.kind)) continue;
-      denied[i] = true;  // unless found below
+      if (requests[i].origin != Origin::user) continue;  // the operator enters any room
+      denied[i] = true;                                  // unless found below
       const std::string access_key = core::access_key_of(requests[i].author);
       if (access_key.empty()) continue;  // a guest
       asked.add(static_cast<std::int64_t>(i));
@@ -684,6 +680,19 @@ Result<std::vector<Appended>> PostgresStore::append_once(std::span<const AppendR
   return results;
 }
 
+bool PostgresStore::forget_vanished_rooms(std::span<const AppendRequest> requests,
+                                          const PgResult& locked) {
+  std::unordered_set<std::string_view> found;
+  for (int row = 0; row < locked.rows(); ++row) found.insert(locked.text(row, 1));
+  bool forgot = false;
+  for (const AppendRequest& request : requests) {
+    if (!found.contains(request.room.key()) && known_rooms_.erase(request.room.key()) > 0) {
+      forgot = true;
+    }
+  }
+  return forgot;
+}
+
 Result<std::optional<core::Error>> PostgresStore::check_event(
     std::int64_t room_id, std::string_view owner_key, const AppendRequest& request,
     std::optional<ReactionState>& unchanged) {
@@ -696,9 +705,13 @@ Result<std::optional<core::Error>> PostgresStore::check_event(
     target = TargetMessage{static_cast<core::EventKind>(found->integer(0, 0)),
                            std::string(found->text(0, 1)), found->boolean(0, 2)};
   }
-  if (auto refused = refusal_of(request, target, owner_key)) {
-    return std::optional<core::Error>{refused};
+  auto refused = refusal_of(request, target, owner_key);
+  if (needs_server_role(request, refused)) {
+    auto role = server_role_of(request.author);
+    if (!role) return role.error();
+    refused = refusal_of(request, target, owner_key, *role);
   }
+  if (refused) return std::optional<core::Error>{refused};
   if (request.kind == core::EventKind::reaction) {
     auto reaction =
         connection_.execute(kFindReaction, {room, seq, request.author.id, request.emoji});

@@ -73,6 +73,11 @@ class PostgresStore : public Store {
   Result<std::vector<TokenRecord>> list_tokens(const core::UserName& user) override;
   Result<std::size_t> count_live_tokens(const core::UserName& user) override;
   Result<bool> revoke_token(const core::UserName& user, const std::string& id) override;
+  Result<bool> set_password(const core::UserName& user, const std::string& password_hash) override;
+  Result<bool> set_server_role(const core::UserName& user, ServerRole role) override;
+  Result<bool> delete_account(const core::UserName& user, std::int64_t now_ms) override;
+  Result<std::vector<RoomSummary>> list_all_rooms() override;
+  Result<bool> delete_room(const core::RoomName& room) override;
   Result<void> check() override;
   // True unless the server reported itself broken (SQLSTATE class XX): every
   // other failure left the database as it was or, for a commit cut off, in a
@@ -112,6 +117,15 @@ class PostgresStore : public Store {
   Result<bool> insert_claiming_name(const core::UserName& user, const PgStatement& insert,
                                     std::initializer_list<std::string_view> parameters);
   std::int64_t next_activity(std::int64_t now_ms);
+  // Forgets the rooms of `requests` that are known to exist but were not
+  // locked (`locked`: kLockRooms' rows): deleted by the operator. True when
+  // it forgot any.
+  bool forget_vanished_rooms(std::span<const AppendRequest> requests, const PgResult& locked);
+  // The role of the account behind `author` (member for a guest, or when it
+  // has no account).
+  Result<ServerRole> server_role_of(const core::Identity& author);
+  // Inside a transaction: deletes the room with this id and all of it.
+  Result<void> delete_room_rows(const std::string& room_id);
   // Notes how a failure may be retried; answers `error`.
   boost::system::error_code failed(boost::system::error_code error);
 
@@ -122,5 +136,23 @@ class PostgresStore : public Store {
   std::int64_t latest_activity_ = 0;             // the highest activity stamp given here
   bool last_failure_transient_ = false;
 };
+
+template <class T, class Body>
+Result<T> PostgresStore::in_transaction(Body&& body) {
+  if (auto begun = connection_.begin(); !begun) {
+    connection_.rollback();
+    return Result<T>(boost::system::in_place_error, failed(begun.error()));
+  }
+  Result<T> done = body();
+  if (!done) {
+    connection_.rollback();
+    return Result<T>(boost::system::in_place_error, failed(done.error()));
+  }
+  if (auto committed = connection_.commit(); !committed) {
+    connection_.rollback();
+    return Result<T>(boost::system::in_place_error, failed(committed.error()));
+  }
+  return done;
+}
 
 }  // namespace parley::store

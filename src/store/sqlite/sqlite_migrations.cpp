@@ -128,6 +128,11 @@ constexpr std::array kMigrations = {
     ) WITHOUT ROWID;
     CREATE INDEX room_access_by_user ON room_access (user_key, room_id);
     )sql"},
+    // Server admins (parley admin user admin NAME): they may delete any
+    // message. Nobody is one until the operator says so.
+    Migration{6, "server admins", R"sql(
+    ALTER TABLE accounts ADD COLUMN is_admin INTEGER NOT NULL DEFAULT 0;
+    )sql"},
 };
 
 constexpr bool is_numbered_from_one_without_gaps() {

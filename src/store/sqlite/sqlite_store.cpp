@@ -10,6 +10,7 @@
 
 #include "core/mentions.hpp"
 #include "store/sqlite/sqlite_migrations.hpp"
+#include "store/sqlite/sqlite_statement.hpp"
 
 namespace parley::store {
 namespace {
@@ -20,67 +21,16 @@ class SqliteCategory final : public boost::system::error_category {
   std::string message(int code) const override { return sqlite3_errstr(code); }
 };
 
-boost::system::error_code make_error(int code) {
+}  // namespace
+
+boost::system::error_code make_sqlite_error(int code) {
   return {code, sqlite_category()};
 }
-
-}  // namespace
 
 const boost::system::error_category& sqlite_category() {
   static const SqliteCategory category;
   return category;
 }
-
-// A prepared statement, reset after every use.
-class SqliteStore::Statement {
- public:
-  Statement(sqlite3* db, const char* sql) {
-    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &statement_, nullptr) !=
-        SQLITE_OK) {
-      throw std::runtime_error(std::string("cannot prepare statement: ") + sqlite3_errmsg(db));
-    }
-  }
-  ~Statement() { sqlite3_finalize(statement_); }
-
-  Statement& bind(int index, std::int64_t value) {
-    sqlite3_bind_int64(statement_, index, value);
-    return *this;
-  }
-  Statement& bind(int index, std::string_view value) {
-    // An empty view may have no data pointer, which SQLite would store as NULL.
-    sqlite3_bind_text(statement_, index, value.empty() ? "" : value.data(),
-                      static_cast<int>(value.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  // SQLITE_ROW, SQLITE_DONE or an error code.
-  int step() { return sqlite3_step(statement_); }
-  void reset() {
-    sqlite3_reset(statement_);
-    sqlite3_clear_bindings(statement_);
-  }
-  std::int64_t integer(int column) { return sqlite3_column_int64(statement_, column); }
-  // Resets the statement when the scope that used it ends, whatever path it takes.
-  class Use {
-   public:
-    explicit Use(Statement& statement) : statement_(statement) {}
-    ~Use() { statement_.reset(); }
-    Use(const Use&) = delete;
-    Use& operator=(const Use&) = delete;
-    Statement* operator->() { return &statement_; }
-
-   private:
-    Statement& statement_;
-  };
-
-  std::string text(int column) {
-    const auto* bytes = reinterpret_cast<const char*>(sqlite3_column_text(statement_, column));
-    if (bytes == nullptr) return {};
-    return std::string(bytes, static_cast<std::size_t>(sqlite3_column_bytes(statement_, column)));
-  }
-
- private:
-  sqlite3_stmt* statement_ = nullptr;
-};
 
 SqliteStore::SqliteStore(const SqliteOptions& options) : max_cached_rooms_(options.cached_rooms) {
   const int opened =
@@ -129,14 +79,14 @@ SqliteStore::~SqliteStore() {
 
 Result<void> SqliteStore::execute(const char* sql) {
   const int code = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
-  if (code != SQLITE_OK) return make_error(code);
+  if (code != SQLITE_OK) return make_sqlite_error(code);
   return {};
 }
 
 Result<void> SqliteStore::run(const char* sql) {
   Statement::Use use(statement(sql));
   const int code = use->step();
-  if (code != SQLITE_DONE) return make_error(code);
+  if (code != SQLITE_DONE) return make_sqlite_error(code);
   return {};
 }
 
@@ -161,7 +111,7 @@ Result<SqliteStore::CachedRoom*> SqliteStore::find_room(const core::RoomName& ro
   query->bind(1, room.key());
   const int code = query->step();
   if (code == SQLITE_DONE) return nullptr;
-  if (code != SQLITE_ROW) return make_error(code);
+  if (code != SQLITE_ROW) return make_sqlite_error(code);
   CachedRoom& cached = rooms_[room.key()];
   cached = {query->integer(0),
             query->text(1),
@@ -181,7 +131,7 @@ Result<SqliteStore::CachedRoom*> SqliteStore::find_or_create_room(const core::Ro
       statement("INSERT INTO rooms (key, name, last_seq, created_ms, last_active_ms) VALUES (?, ?, "
                 "0, ?, ?)"));
   insert->bind(1, room.key()).bind(2, room.text()).bind(3, now_ms).bind(4, active_ms);
-  if (const int code = insert->step(); code != SQLITE_DONE) return make_error(code);
+  if (const int code = insert->step(); code != SQLITE_DONE) return make_sqlite_error(code);
   CachedRoom& cached = rooms_[room.key()];
   cached = {sqlite3_last_insert_rowid(db_), room.text(), 0};
   return &cached;
@@ -199,7 +149,7 @@ Result<SqliteStore::CachedRoom*> SqliteStore::insert_room(
       .bind(3, now_ms)
       .bind(4, static_cast<std::int64_t>(kind));
   if (owner != nullptr) insert->bind(5, owner->key()).bind(6, owner->text());  // else NULL
-  if (const int code = insert->step(); code != SQLITE_DONE) return make_error(code);
+  if (const int code = insert->step(); code != SQLITE_DONE) return make_sqlite_error(code);
   const std::int64_t id = sqlite3_last_insert_rowid(db_);
   std::int64_t order = 0;
   for (const auto& [key, name] : holders) {
@@ -207,7 +157,7 @@ Result<SqliteStore::CachedRoom*> SqliteStore::insert_room(
         statement("INSERT INTO room_access (room_id, user_key, user_name, grant_order, "
                   "granted_ms) VALUES (?, ?, ?, ?, ?)"));
     grant->bind(1, id).bind(2, key).bind(3, name).bind(4, ++order).bind(5, now_ms);
-    if (const int code = grant->step(); code != SQLITE_DONE) return make_error(code);
+    if (const int code = grant->step(); code != SQLITE_DONE) return make_sqlite_error(code);
   }
   CachedRoom& cached = rooms_[room.key()];
   cached = {id,
@@ -225,7 +175,7 @@ Result<bool> SqliteStore::has_access(std::int64_t room_id, std::string_view acce
       statement("SELECT EXISTS (SELECT 1 FROM room_access WHERE room_id = ? AND user_key = ?)"));
   query->bind(1, room_id).bind(2, access_key);
   if (const int code = query->step(); code != SQLITE_ROW) {
-    return Result<bool>(boost::system::in_place_error, make_error(code));
+    return Result<bool>(boost::system::in_place_error, make_sqlite_error(code));
   }
   return query->integer(0) != 0;
 }
@@ -235,7 +185,7 @@ Result<std::optional<std::string>> SqliteStore::account_name(const core::UserNam
   query->bind(1, user.key());
   const int code = query->step();
   if (code == SQLITE_DONE) return std::optional<std::string>{};
-  if (code != SQLITE_ROW) return make_error(code);
+  if (code != SQLITE_ROW) return make_sqlite_error(code);
   return std::optional<std::string>{query->text(0)};
 }
 
@@ -252,23 +202,6 @@ Result<core::RoomAccessFacts> SqliteStore::access_facts(const CachedRoom* room,
   return facts;
 }
 
-template <class T, class Body>
-Result<T> SqliteStore::in_transaction(Body&& body) {
-  trim_room_cache();
-  if (auto begun = run("BEGIN IMMEDIATE"); !begun) {
-    return Result<T>(boost::system::in_place_error, begun.error());
-  }
-  Result<T> done = body();
-  if (done) {
-    auto committed = run("COMMIT");
-    if (committed) return done;
-    done = Result<T>(boost::system::in_place_error, committed.error());
-  }
-  run("ROLLBACK");  // SQLite may have rolled back already; either way none is open after
-  rooms_.clear();   // rooms cached inside it may not exist
-  return done;
-}
-
 namespace {
 
 // A failure that left nothing written: a lock held elsewhere, a full disk.
@@ -282,8 +215,18 @@ bool is_transient(const boost::system::error_code& error) {
 
 void SqliteStore::trim_room_cache() {
   if (rooms_.size() > max_cached_rooms_) rooms_.clear();
+  forget_rooms_if_changed();
 }
 
+void SqliteStore::forget_rooms_if_changed() {
+  // Another connection (parley admin) committed since the last look: a
+  // room's last seq, or the room itself, may have changed under the cache.
+  // The store's own commits do not move data_version.
+  Statement::Use query(statement("PRAGMA data_version"));
+  const std::int64_t version = query->step() == SQLITE_ROW ? query->integer(0) : -1;
+  if (version != data_version_ || version < 0) rooms_.clear();
+  data_version_ = version;
+}
 Result<RoomRecord> SqliteStore::open_room(const core::RoomName& room) {
   trim_room_cache();
   auto found = find_room(room);
@@ -294,12 +237,13 @@ Result<RoomRecord> SqliteStore::open_room(const core::RoomName& room) {
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count();
   if (auto begun = run("BEGIN IMMEDIATE"); !begun) return begun.error();
+  forget_rooms_if_changed();
   // A room nobody has written in yet is the least active of all.
   auto created = find_or_create_room(room, now_ms, 0);
   if (!created || !run("COMMIT")) {
     run("ROLLBACK");
     rooms_.clear();
-    return created ? make_error(sqlite3_extended_errcode(db_)) : created.error();
+    return created ? make_sqlite_error(sqlite3_extended_errcode(db_)) : created.error();
   }
   return record_of(**created);
 }
@@ -387,7 +331,7 @@ Result<AccessChange> SqliteStore::grant_access(const core::RoomName& room,
                   "SELECT ?1, ?2, ?3, COALESCE(MAX(grant_order), 0) + 1, ?4 FROM room_access "
                   "WHERE room_id = ?1 ON CONFLICT (room_id, user_key) DO NOTHING"));
     grant->bind(1, target.id).bind(2, user.key()).bind(3, change.user_name).bind(4, now_ms);
-    if (const int code = grant->step(); code != SQLITE_DONE) return make_error(code);
+    if (const int code = grant->step(); code != SQLITE_DONE) return make_sqlite_error(code);
     change.changed = sqlite3_changes(db_) > 0;
     return change;
   });
@@ -414,7 +358,7 @@ Result<AccessChange> SqliteStore::revoke_access(const core::RoomName& room,
     change.user_name = **name;
     Statement::Use revoke(statement("DELETE FROM room_access WHERE room_id = ? AND user_key = ?"));
     revoke->bind(1, target.id).bind(2, user.key());
-    if (const int code = revoke->step(); code != SQLITE_DONE) return make_error(code);
+    if (const int code = revoke->step(); code != SQLITE_DONE) return make_sqlite_error(code);
     change.changed = sqlite3_changes(db_) > 0;
     return change;
   });
@@ -428,7 +372,7 @@ Result<std::vector<std::string>> SqliteStore::list_access(const core::RoomName& 
   std::vector<std::string> names;
   int code;
   while ((code = query->step()) == SQLITE_ROW) names.push_back(query->text(0));
-  if (code != SQLITE_DONE) return make_error(code);
+  if (code != SQLITE_DONE) return make_sqlite_error(code);
   return names;
 }
 
@@ -442,6 +386,7 @@ Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRe
     return error;
   };
   if (auto begun = run("BEGIN IMMEDIATE"); !begun) return fail(begun.error());
+  forget_rooms_if_changed();  // what another connection committed before the lock
   std::vector<Appended> results;
   results.reserve(requests.size());
   std::unordered_map<CachedRoom*, std::int64_t> touched;  // room -> its activity stamp
@@ -461,7 +406,7 @@ Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRe
     CachedRoom& cached = **room;
     // Before the idempotency check: nobody learns anything of a room it
     // cannot see. Public rooms (kind cached) cost no query here.
-    if (core::is_restricted(cached.kind)) {
+    if (core::is_restricted(cached.kind) && request.origin == Origin::user) {
       auto allowed = has_access(cached.id, core::access_key_of(request.author));
       if (!allowed) return fail(allowed.error());
       if (!*allowed) {
@@ -480,12 +425,18 @@ Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRe
             {cached.name, static_cast<std::uint64_t>(seen->integer(0)), seen->integer(1), true});
         continue;
       }
-      if (code != SQLITE_DONE) return fail(make_error(code));
+      if (code != SQLITE_DONE) return fail(make_sqlite_error(code));
     }
     if (const std::uint64_t named = named_seq(request); named != 0) {
       auto target = find_target(cached.id, named);
       if (!target) return fail(target.error());
-      if (auto refused = refusal_of(request, *target, cached.owner_key)) {
+      auto refused = refusal_of(request, *target, cached.owner_key);
+      if (needs_server_role(request, refused)) {
+        auto role = server_role_of(request.author);
+        if (!role) return fail(role.error());
+        refused = refusal_of(request, *target, cached.owner_key, *role);
+      }
+      if (refused) {
         results.emplace_back(cached.name, 0, 0, false, refused);
         continue;
       }
@@ -519,7 +470,7 @@ Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRe
         .bind(12, static_cast<std::int64_t>(is_message ? request.reply_to : 0))
         .bind(13, is_reaction ? std::string_view(request.emoji) : std::string_view())
         .bind(14, std::int64_t{is_reaction && request.on});
-    if (const int code = insert->step(); code != SQLITE_DONE) return fail(make_error(code));
+    if (const int code = insert->step(); code != SQLITE_DONE) return fail(make_sqlite_error(code));
     if (!is_message) {
       if (auto applied = apply_event(cached.id, seq, now_ms, request); !applied) {
         return fail(applied.error());
@@ -534,7 +485,7 @@ Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const AppendRe
     Statement::Use update(
         statement("UPDATE rooms SET last_seq = ?, last_active_ms = ? WHERE id = ?"));
     update->bind(1, static_cast<std::int64_t>(room->last_seq)).bind(2, activity).bind(3, room->id);
-    if (const int code = update->step(); code != SQLITE_DONE) return fail(make_error(code));
+    if (const int code = update->step(); code != SQLITE_DONE) return fail(make_sqlite_error(code));
   }
   if (auto committed = run("COMMIT"); !committed) return fail(committed.error());
   return results;
@@ -548,7 +499,7 @@ Result<std::optional<TargetMessage>> SqliteStore::find_target(std::int64_t room_
       .bind(2, static_cast<std::int64_t>(std::min<std::uint64_t>(seq, INT64_MAX)));
   const int code = query->step();
   if (code == SQLITE_DONE) return std::optional<TargetMessage>{};
-  if (code != SQLITE_ROW) return make_error(code);
+  if (code != SQLITE_ROW) return make_sqlite_error(code);
   return std::optional<TargetMessage>{TargetMessage{static_cast<core::EventKind>(query->integer(0)),
                                                     query->text(1), query->integer(2) != 0}};
 }
@@ -564,7 +515,7 @@ Result<ReactionState> SqliteStore::find_reaction(std::int64_t room_id,
       .bind(4, request.emoji);
   const int code = query->step();
   if (code == SQLITE_DONE) return ReactionState{};
-  if (code != SQLITE_ROW) return make_error(code);
+  if (code != SQLITE_ROW) return make_sqlite_error(code);
   return ReactionState{query->integer(0) != 0, static_cast<std::uint64_t>(query->integer(1))};
 }
 
@@ -572,7 +523,7 @@ Result<void> SqliteStore::apply_event(std::int64_t room_id, std::uint64_t seq, s
                                       const AppendRequest& request) {
   const auto target = static_cast<std::int64_t>(request.target);
   const auto step = [](Statement::Use& use) -> Result<void> {
-    if (const int code = use->step(); code != SQLITE_DONE) return make_error(code);
+    if (const int code = use->step(); code != SQLITE_DONE) return make_sqlite_error(code);
     return {};
   };
   switch (request.kind) {
@@ -635,7 +586,7 @@ Result<void> SqliteStore::add_reactions(std::int64_t room_id,
     if (found == by_seq.end()) continue;
     add_reaction(found->second->reactions, query->text(1), query->text(2));
   }
-  if (code != SQLITE_DONE) return make_error(code);
+  if (code != SQLITE_DONE) return make_sqlite_error(code);
   return {};
 }
 
@@ -689,7 +640,7 @@ Result<std::vector<StoredMessage>> SqliteStore::read_messages(const RangeQuery& 
     }
     messages.push_back(std::move(message));
   }
-  if (code != SQLITE_DONE) return make_error(code);
+  if (code != SQLITE_DONE) return make_sqlite_error(code);
   if (newest) std::reverse(messages.begin(), messages.end());
   // Reactions are small next to the bytes cap: added after it was applied.
   if (final_view) {
@@ -709,7 +660,7 @@ Result<std::vector<RoomRecord>> SqliteStore::list_rooms(std::size_t limit) {
     rooms.push_back(
         {query->text(0), static_cast<std::uint64_t>(query->integer(1)), query->integer(2)});
   }
-  if (code != SQLITE_DONE) return make_error(code);
+  if (code != SQLITE_DONE) return make_sqlite_error(code);
   return rooms;
 }
 
@@ -738,9 +689,9 @@ Result<std::optional<ReadMarker>> SqliteStore::mark_read(const std::string& read
   const std::uint64_t marker = seq ? std::min(*seq, cached.last_seq) : cached.last_seq;
   upsert->bind(1, reader).bind(2, cached.id).bind(3, static_cast<std::int64_t>(marker));
   const int code = upsert->step();
-  if (code != SQLITE_ROW) return make_error(code);
+  if (code != SQLITE_ROW) return make_sqlite_error(code);
   const auto stored = static_cast<std::uint64_t>(upsert->integer(0));
-  if (const int done = upsert->step(); done != SQLITE_DONE) return make_error(done);
+  if (const int done = upsert->step(); done != SQLITE_DONE) return make_sqlite_error(done);
   return std::optional<ReadMarker>{ReadMarker{cached.name, stored}};
 }
 
@@ -782,7 +733,7 @@ Result<std::vector<RoomReading>> SqliteStore::list_reading(const core::Identity&
       reading.with = query->text(6);
       rows.push_back({query->integer(0), std::move(reading)});
     }
-    if (code != SQLITE_DONE) return make_error(code);
+    if (code != SQLITE_DONE) return make_sqlite_error(code);
   }
   // LIKE (case-insensitive for ASCII, as names are) finds the candidates;
   // core::mentions decides on whole words.
@@ -800,7 +751,7 @@ Result<std::vector<RoomReading>> SqliteStore::list_reading(const core::Identity&
     while ((code = query->step()) == SQLITE_ROW) {
       if (core::mentions(query->text(0), reader.user)) ++row.reading.mentions;
     }
-    if (code != SQLITE_DONE) return make_error(code);
+    if (code != SQLITE_DONE) return make_sqlite_error(code);
   }
   std::vector<RoomReading> readings;
   readings.reserve(rows.size());
@@ -818,17 +769,18 @@ Result<bool> SqliteStore::create_account(const core::UserName& user,
       statement("INSERT INTO accounts (key, name, password_hash, created_ms) VALUES (?, ?, ?, ?)"));
   insert->bind(1, user.key()).bind(2, user.text()).bind(3, password_hash).bind(4, now_ms);
   if (const int code = insert->step(); code != SQLITE_DONE)
-    return Result<bool>(boost::system::in_place_error, make_error(code));
+    return Result<bool>(boost::system::in_place_error, make_sqlite_error(code));
   return true;
 }
 
 Result<std::optional<Account>> SqliteStore::find_account(const core::UserName& user) {
-  Statement::Use query(statement("SELECT name, password_hash FROM accounts WHERE key = ?"));
+  Statement::Use query(
+      statement("SELECT name, password_hash, is_admin FROM accounts WHERE key = ?"));
   query->bind(1, user.key());
   const int code = query->step();
   if (code == SQLITE_DONE) return std::optional<Account>{};
-  if (code != SQLITE_ROW) return make_error(code);
-  return std::optional<Account>{Account{query->text(0), query->text(1)}};
+  if (code != SQLITE_ROW) return make_sqlite_error(code);
+  return std::optional<Account>{Account{query->text(0), query->text(1), query->integer(2) != 0}};
 }
 
 Result<bool> SqliteStore::is_name_taken(const core::UserName& user, std::int64_t now_ms) {
@@ -837,7 +789,8 @@ Result<bool> SqliteStore::is_name_taken(const core::UserName& user, std::int64_t
       "WHERE user_key = ?1 AND guest = 1 AND expires_ms > ?2)"));
   query->bind(1, user.key()).bind(2, now_ms);
   const int code = query->step();
-  if (code != SQLITE_ROW) return Result<bool>(boost::system::in_place_error, make_error(code));
+  if (code != SQLITE_ROW)
+    return Result<bool>(boost::system::in_place_error, make_sqlite_error(code));
   return query->integer(0) != 0;
 }
 
@@ -861,7 +814,7 @@ Result<bool> SqliteStore::create_session(const SessionRecord& session, std::int6
       .bind(7, session.expires_ms)
       .bind(8, session.owner);
   if (const int code = insert->step(); code != SQLITE_DONE)
-    return Result<bool>(boost::system::in_place_error, make_error(code));
+    return Result<bool>(boost::system::in_place_error, make_sqlite_error(code));
   return true;
 }
 
@@ -873,7 +826,7 @@ Result<std::optional<SessionRecord>> SqliteStore::find_session(const std::string
   query->bind(1, id_digest).bind(2, now_ms);
   const int code = query->step();
   if (code == SQLITE_DONE) return std::optional<SessionRecord>{};
-  if (code != SQLITE_ROW) return make_error(code);
+  if (code != SQLITE_ROW) return make_sqlite_error(code);
   return std::optional<SessionRecord>{SessionRecord{id_digest, query->text(0),
                                                     query->integer(1) != 0, query->text(2),
                                                     query->integer(3), query->text(4)}};
@@ -882,7 +835,7 @@ Result<std::optional<SessionRecord>> SqliteStore::find_session(const std::string
 Result<void> SqliteStore::extend_session(const std::string& id_digest, std::int64_t expires_ms) {
   Statement::Use update(statement("UPDATE sessions SET expires_ms = ? WHERE id_digest = ?"));
   update->bind(1, expires_ms).bind(2, id_digest);
-  if (const int code = update->step(); code != SQLITE_DONE) return make_error(code);
+  if (const int code = update->step(); code != SQLITE_DONE) return make_sqlite_error(code);
   return {};
 }
 
@@ -898,7 +851,7 @@ Result<std::size_t> SqliteStore::extend_live_sessions(const std::vector<std::str
     update->bind(1, expires_ms).bind(2, digest).bind(3, now_ms);
     if (const int code = update->step(); code != SQLITE_DONE) {
       run("ROLLBACK");
-      return make_error(code);
+      return make_sqlite_error(code);
     }
     moved += static_cast<std::size_t>(sqlite3_changes(db_));
   }
@@ -912,7 +865,7 @@ Result<std::size_t> SqliteStore::extend_live_sessions(const std::vector<std::str
 Result<void> SqliteStore::delete_session(const std::string& id_digest) {
   Statement::Use remove(statement("DELETE FROM sessions WHERE id_digest = ?"));
   remove->bind(1, id_digest);
-  if (const int code = remove->step(); code != SQLITE_DONE) return make_error(code);
+  if (const int code = remove->step(); code != SQLITE_DONE) return make_sqlite_error(code);
   return {};
 }
 
@@ -921,13 +874,13 @@ Result<std::size_t> SqliteStore::delete_expired_sessions(std::int64_t now_ms) {
   Statement::Use remove(statement("DELETE FROM sessions WHERE expires_ms <= ?"));
   remove->bind(1, now_ms);
   if (const int code = remove->step(); code != SQLITE_DONE)
-    return Result<std::size_t>(boost::system::in_place_error, make_error(code));
+    return Result<std::size_t>(boost::system::in_place_error, make_sqlite_error(code));
   return static_cast<std::size_t>(sqlite3_changes(db_));
 }
 
 Result<void> SqliteStore::create_token(const TokenRecord& token) {
   auto name = core::UserName::parse(token.user_name);
-  if (!name) return make_error(SQLITE_CONSTRAINT);
+  if (!name) return make_sqlite_error(SQLITE_CONSTRAINT);
   Statement::Use insert(statement(
       "INSERT INTO tokens (id, digest, user_key, user_name, created_ms) VALUES (?, ?, ?, ?, ?)"));
   insert->bind(1, token.id)
@@ -935,7 +888,7 @@ Result<void> SqliteStore::create_token(const TokenRecord& token) {
       .bind(3, name->key())
       .bind(4, name->text())
       .bind(5, token.created_ms);
-  if (const int code = insert->step(); code != SQLITE_DONE) return make_error(code);
+  if (const int code = insert->step(); code != SQLITE_DONE) return make_sqlite_error(code);
   return {};
 }
 
@@ -945,7 +898,7 @@ Result<std::optional<TokenRecord>> SqliteStore::find_token(const std::string& di
   query->bind(1, digest);
   const int code = query->step();
   if (code == SQLITE_DONE) return std::optional<TokenRecord>{};
-  if (code != SQLITE_ROW) return make_error(code);
+  if (code != SQLITE_ROW) return make_sqlite_error(code);
   return std::optional<TokenRecord>{
       TokenRecord{query->text(0), digest, query->text(1), query->integer(2)}};
 }
@@ -961,7 +914,7 @@ Result<std::vector<TokenRecord>> SqliteStore::list_tokens(const core::UserName& 
     tokens.push_back(
         TokenRecord{query->text(0), query->text(3), query->text(1), query->integer(2)});
   }
-  if (code != SQLITE_DONE) return make_error(code);
+  if (code != SQLITE_DONE) return make_sqlite_error(code);
   return tokens;
 }
 
@@ -969,7 +922,7 @@ Result<std::size_t> SqliteStore::count_live_tokens(const core::UserName& user) {
   Statement::Use query(statement("SELECT COUNT(*) FROM tokens WHERE user_key = ? AND revoked = 0"));
   query->bind(1, user.key());
   if (const int code = query->step(); code != SQLITE_ROW)
-    return Result<std::size_t>(boost::system::in_place_error, make_error(code));
+    return Result<std::size_t>(boost::system::in_place_error, make_sqlite_error(code));
   return static_cast<std::size_t>(query->integer(0));
 }
 
@@ -978,14 +931,14 @@ Result<bool> SqliteStore::revoke_token(const core::UserName& user, const std::st
       statement("UPDATE tokens SET revoked = 1 WHERE id = ? AND user_key = ? AND revoked = 0"));
   update->bind(1, id).bind(2, user.key());
   if (const int code = update->step(); code != SQLITE_DONE)
-    return Result<bool>(boost::system::in_place_error, make_error(code));
+    return Result<bool>(boost::system::in_place_error, make_sqlite_error(code));
   return sqlite3_changes(db_) > 0;
 }
 
 Result<void> SqliteStore::check() {
   Statement::Use query(statement("SELECT 1"));
   const int code = query->step();
-  if (code != SQLITE_ROW) return make_error(code);
+  if (code != SQLITE_ROW) return make_sqlite_error(code);
   return {};
 }
 

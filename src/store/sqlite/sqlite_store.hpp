@@ -83,6 +83,12 @@ class SqliteStore final : public Store {
   Result<std::size_t> count_live_tokens(const core::UserName& user) override;
   Result<bool> revoke_token(const core::UserName& user, const std::string& id) override;
 
+  Result<bool> set_password(const core::UserName& user, const std::string& password_hash) override;
+  Result<bool> set_server_role(const core::UserName& user, ServerRole role) override;
+  Result<bool> delete_account(const core::UserName& user, std::int64_t now_ms) override;
+  Result<std::vector<RoomSummary>> list_all_rooms() override;
+  Result<bool> delete_room(const core::RoomName& room) override;
+
   // Store
   Result<void> check() override;
   bool last_failure_is_transient() const override { return last_failure_transient_; }
@@ -137,8 +143,18 @@ class SqliteStore final : public Store {
   // One statement, prepared once (BEGIN, COMMIT: once per transaction).
   Result<void> run(const char* sql);
   std::int64_t next_activity(std::int64_t now_ms);
-  // Between transactions: keeps the room cache within its bound.
+  // Between transactions: keeps the room cache within its bound, and
+  // forgets it when another connection wrote.
   void trim_room_cache();
+  // Empties the room cache when another connection (parley admin) committed
+  // since the last call: run after each BEGIN IMMEDIATE too, when nothing
+  // can commit any more until this transaction ends.
+  void forget_rooms_if_changed();
+  // The role of the account behind `author` (member for a guest, or when it
+  // has no account).
+  Result<ServerRole> server_role_of(const core::Identity& author);
+  // Inside a transaction: deletes the room with this id and all of it.
+  Result<void> delete_room_rows(std::int64_t room_id);
 
   sqlite3* db_ = nullptr;
   std::unordered_map<const char*, std::unique_ptr<Statement>> statements_;
@@ -146,6 +162,7 @@ class SqliteStore final : public Store {
   std::size_t max_cached_rooms_;
   bool last_failure_transient_ = false;
   std::int64_t latest_activity_ = 0;  // the highest activity stamp given to a room
+  std::int64_t data_version_ = -1;    // PRAGMA data_version when last looked at
 };
 
 // The category of SQLite's result codes, so failures travel as error_codes.

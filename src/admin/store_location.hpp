@@ -1,0 +1,48 @@
+// Where parley admin finds the database: SQLite in a data folder, or
+// PostgreSQL at a URL. The one place that reads the store's settings, so
+// that it can give way to the server's shared configuration loader. Plain
+// values; the main thread.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "store/store.hpp"
+
+namespace parley::admin {
+
+struct StoreLocation {
+  enum class Kind { sqlite, postgres };
+  Kind kind = Kind::sqlite;
+  std::filesystem::path data_dir = "var";  // SQLite: parley.db in it
+  std::string database_url = {};           // PostgreSQL
+  std::filesystem::path sqlite_path() const { return data_dir / "parley.db"; }
+};
+
+// The global options as given (nullopt: not given).
+struct StoreOptions {
+  std::optional<std::string> config_file;
+  std::optional<std::string> data_dir;
+  std::optional<std::string> database_url;
+};
+
+// Reads an environment variable (nullptr: unset).
+using Environment = std::function<const char*(const char*)>;
+
+// The location from the options, then PARLEY_DATABASE_URL and
+// PARLEY_DATA_DIR, then the server's defaults; a string says why the options
+// are unusable (a usage error).
+std::variant<StoreLocation, std::string> locate_store(const StoreOptions& options,
+                                                      const Environment& environment);
+
+// Opens the store at `location` as a second writer beside a running server
+// (SQLite: WAL, a busy timeout; PostgreSQL: one more connection). Throws
+// std::runtime_error, with the reason, when it cannot; never creates a
+// SQLite database that is not there.
+std::unique_ptr<store::Store> open_store(const StoreLocation& location);
+
+}  // namespace parley::admin
