@@ -15,10 +15,11 @@ namespace {
 constexpr std::string_view kGlobalOptions =
     "Options (before or after the command):\n"
     "  --data-dir DIR   the server's data folder: SQLite in DIR/parley.db\n"
-    "                   (default: PARLEY_DATA_DIR, else var)\n"
+    "                   (default: PARLEY_DATA_DIR, else the file's data-dir, else var)\n"
     "  --database URL   PostgreSQL instead: postgresql://user@host:port/db\n"
-    "                   (default: PARLEY_DATABASE_URL when set)\n"
-    "  --config FILE    the server's configuration file\n"
+    "                   (default: PARLEY_DATABASE_URL, else the file's database)\n"
+    "  --config FILE    the server's TOML configuration file (also PARLEY_CONFIG);\n"
+    "                   its data-dir, database and store are read as the server does\n"
     "  --help, -h       this help, or a command's\n";
 
 // Every command, in the order of the list. A new group joins here.

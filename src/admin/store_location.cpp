@@ -1,6 +1,9 @@
 #include "admin/store_location.hpp"
 
+#include <boost/program_options.hpp>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include "app/config.hpp"
 #include "store/postgres/postgres_store.hpp"
@@ -10,40 +13,38 @@ namespace parley::admin {
 
 std::variant<StoreLocation, std::string> locate_store(const StoreOptions& options,
                                                       const Environment& environment) {
-  const auto from_environment = [&](const char* name) -> std::optional<std::string> {
-    const char* value = environment(name);
-    if (value == nullptr || *value == '\0') return std::nullopt;
-    return std::string(value);
-  };
+  namespace po = boost::program_options;
   StoreLocation location;
-  if (options.config_file) {
-    // The settings file is read by the server's configuration loader; here
-    // it must at least be there, so that a typo is not taken for defaults.
-    std::error_code error;
-    if (!std::filesystem::is_regular_file(*options.config_file, error)) {
-      return "cannot read --config " + *options.config_file;
-    }
+  std::string data_dir = location.data_dir.string();
+  std::string store = "sqlite";
+  po::options_description settings;
+  settings.add_options()("config", po::value<std::string>())(
+      "data-dir", po::value(&data_dir)->default_value(data_dir))(
+      "database", po::value(&location.database_url))("store",
+                                                     po::value(&store)->default_value(store));
+  po::parsed_options flags(&settings);
+  for (const auto& [name, value] : {std::pair{"config", &options.config_file},
+                                    {"data-dir", &options.data_dir},
+                                    {"database", &options.database_url}}) {
+    if (*value) flags.options.emplace_back(name, std::vector{**value});
   }
-  // The flags first, as the server takes them: --database, else
-  // --data-dir, else the environment.
-  std::optional<std::string> url = options.database_url;
-  if (!url && !options.data_dir) url = from_environment("PARLEY_DATABASE_URL");
-  if (url) {
-    if (options.data_dir && options.database_url) {
-      return "--data-dir and --database exclude each other";
-    }
-    if (!app::is_postgres_url(*url)) {
-      return "--database (or PARLEY_DATABASE_URL) must be a postgresql:// or postgres:// URL";
+  app::LayeredOptions layered;
+  try {
+    layered = app::load_layered_options(settings, flags, environment, app::admin_layer_rules());
+  } catch (const app::SettingError& error) {
+    return error.what();
+  }
+  const std::optional<bool> use_database = app::database_chosen(layered);
+  if (!use_database) return "invalid setting database: excludes store, given in the same place";
+  if (*use_database) {
+    if (!app::is_postgres_url(location.database_url)) {
+      return "invalid setting " + app::describe("database", layered.source_of("database")) +
+             ": must be a postgresql:// or postgres:// URL";
     }
     location.kind = StoreLocation::Kind::postgres;
-    location.database_url = *url;
     return location;
   }
-  if (options.data_dir) {
-    location.data_dir = *options.data_dir;
-  } else if (auto dir = from_environment("PARLEY_DATA_DIR")) {
-    location.data_dir = *dir;
-  }
+  location.data_dir = data_dir;
   return location;
 }
 

@@ -1,16 +1,16 @@
 // Where parley admin finds the database: SQLite in a data folder, or
-// PostgreSQL at a URL. The one place that reads the store's settings, so
-// that it can give way to the server's shared configuration loader. Plain
-// values; the main thread.
+// PostgreSQL at a URL, read from --config, --data-dir, --database and their
+// PARLEY_* variables exactly as the server reads them. Plain values; the
+// main thread.
 #pragma once
 
 #include <filesystem>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <variant>
 
+#include "app/layered_options.hpp"
 #include "store/store.hpp"
 
 namespace parley::admin {
@@ -30,12 +30,11 @@ struct StoreOptions {
   std::optional<std::string> database_url;
 };
 
-// Reads an environment variable (nullptr: unset).
-using Environment = std::function<const char*(const char*)>;
+using app::Environment;
 
-// The location from the options, then PARLEY_DATABASE_URL and
-// PARLEY_DATA_DIR, then the server's defaults; a string says why the options
-// are unusable (a usage error).
+// The location from the flags, then the PARLEY_* variables, then the
+// --config file (whose other keys are the server's alone), then the server's
+// defaults; a string says why the settings are unusable (a usage error).
 std::variant<StoreLocation, std::string> locate_store(const StoreOptions& options,
                                                       const Environment& environment);
 

@@ -14,9 +14,7 @@ namespace parley::app {
 
 namespace po = boost::program_options;
 
-namespace {
-
-LayerRules layer_rules() {
+LayerRules server_layer_rules() {
   LayerRules rules;
   rules.flag_only = {"help", "version"};
   // The names these two had before every setting had a variable.
@@ -24,25 +22,20 @@ LayerRules layer_rules() {
   return rules;
 }
 
-// A flag beats the environment, which beats the file.
-bool outranks(SourceKind a, SourceKind b) {
-  const auto rank = [](SourceKind kind) {
-    switch (kind) {
-      case SourceKind::flag:
-        return 3;
-      case SourceKind::environment:
-        return 2;
-      case SourceKind::file:
-        return 1;
-      case SourceKind::default_value:
-        break;
-    }
-    return 0;
-  };
-  return rank(a) > rank(b);
+LayerRules admin_layer_rules() {
+  LayerRules rules = server_layer_rules();
+  rules.skip_unknown_file_keys = true;
+  return rules;
 }
 
-}  // namespace
+std::optional<bool> database_chosen(const LayeredOptions& layered) {
+  if (!layered.given("database")) return false;
+  if (!layered.given("store")) return true;
+  const SourceKind store_from = layered.source_of("store").kind;
+  const SourceKind database_from = layered.source_of("database").kind;
+  if (store_from == database_from) return std::nullopt;
+  return outranks(database_from, store_from);
+}
 
 bool is_postgres_url(std::string_view url) {
   for (const std::string_view scheme : {"postgresql://", "postgres://"}) {
@@ -253,7 +246,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[],
   }
   LayeredOptions layered;
   try {
-    layered = load_layered_options(options, flags, environment, layer_rules());
+    layered = load_layered_options(options, flags, environment, server_layer_rules());
   } catch (const SettingError& error) {
     err << "parley: " << error.what() << "\n";
     return {std::nullopt, 2};
@@ -285,18 +278,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[],
   } else {
     return refuse("store", "must be sqlite or memory");
   }
-  // --store and --database both choose the store: the one given in the
-  // stronger place wins; given in the same place, they contradict.
-  bool use_database = layered.given("database");
-  if (use_database && layered.given("store")) {
-    const SourceKind store_from = layered.source_of("store").kind;
-    const SourceKind database_from = layered.source_of("database").kind;
-    if (store_from == database_from) {
-      return refuse("database", "excludes store, given in the same place");
-    }
-    use_database = outranks(database_from, store_from);
-  }
-  if (use_database) {
+  const std::optional<bool> use_database = database_chosen(layered);
+  if (!use_database) return refuse("database", "excludes store, given in the same place");
+  if (*use_database) {
     if (!is_postgres_url(database_url)) {
       return refuse("database", "must be a postgresql:// or postgres:// URL");
     }

@@ -69,6 +69,16 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[],
                                      const Environment& environment, std::ostream& out,
                                      std::ostream& err);
 
+// The rules for reading PARLEY_* variables and the file: the server's, and
+// `parley admin`'s (which skips the file's keys it does not know).
+LayerRules server_layer_rules();
+LayerRules admin_layer_rules();
+
+// Whether --database (rather than --store, or SQLite by default) chooses the
+// store: the one given in the stronger place wins; nullopt when both were
+// given in the same place, which is a contradiction.
+std::optional<bool> database_chosen(const LayeredOptions& layered);
+
 // True for a URL --database accepts: postgresql:// or postgres://.
 bool is_postgres_url(std::string_view url);
 

@@ -159,6 +159,11 @@ std::string environment_name(std::string_view setting) {
   return name;
 }
 
+bool outranks(SourceKind a, SourceKind b) {
+  // The enumerators are declared weakest first.
+  return static_cast<int>(a) > static_cast<int>(b);
+}
+
 std::string describe(const std::string& setting, const SettingSource& source) {
   switch (source.kind) {
     case SourceKind::flag:

@@ -24,12 +24,16 @@ Environment parley_environment();
 // "data-dir" → "PARLEY_DATA_DIR".
 std::string environment_name(std::string_view setting);
 
-enum class SourceKind { default_value, flag, environment, file };
+// Weakest first.
+enum class SourceKind { default_value, file, environment, flag };
 
 struct SettingSource {
   SourceKind kind = SourceKind::default_value;
   std::string where = {};  // the variable's name, or the file's path
 };
+
+// A flag beats the environment, which beats the file, which beats the default.
+bool outranks(SourceKind a, SourceKind b);
 
 // Where a setting came from, for messages: "flag --port", "environment
 // variable PARLEY_PORT", "key port in /etc/parley/parley.toml", "default".

@@ -1,6 +1,5 @@
 // parley: entry point (the server, or `parley admin`). Exceptions here are start-up failures: one
 // clear line and a non-zero exit.
-#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <string_view>
@@ -13,7 +12,7 @@ int main(int argc, char* argv[]) {
   // parley admin ...: operations on the database, beside a running server.
   if (argc >= 2 && std::string_view(argv[1]) == "admin") {
     return parley::admin::run_admin(argc - 2, argv + 2, std::cin, std::cout, std::cerr,
-                                    [](const char* name) { return std::getenv(name); });
+                                    parley::app::parley_environment());
   }
   auto parsed = parley::app::parse_command_line(argc, argv);
   if (!parsed.config) return parsed.exit_code;

@@ -20,10 +20,10 @@ namespace {
 
 namespace json = boost::json;
 
-struct Run {
+struct AdminRun {
   int exit_code = -1;
-  std::string out;
-  std::string err;
+  std::string out = {};
+  std::string err = {};
 };
 
 std::string read_all(const std::filesystem::path& path) {
@@ -34,7 +34,7 @@ std::string read_all(const std::filesystem::path& path) {
 }
 
 // Runs `parley admin ARGS` with `input` on its standard input.
-Run run_admin(const std::vector<std::string>& arguments, const std::string& input = "") {
+AdminRun run_admin(const std::vector<std::string>& arguments, const std::string& input = "") {
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("parley-admin-run-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
@@ -56,7 +56,7 @@ Run run_admin(const std::vector<std::string>& arguments, const std::string& inpu
   }
   int status = 0;
   ::waitpid(child, &status, 0);
-  Run run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_all(dir / "out"),
+  AdminRun run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_all(dir / "out"),
           read_all(dir / "err")};
   std::filesystem::remove_all(dir);
   return run;
@@ -81,7 +81,7 @@ class AdminTest : public ApiTest {
     if (auto url = server_->database_url()) return {"--database", *url};
     return {"--data-dir", server_->data_dir().string()};
   }
-  Run admin(std::vector<std::string> arguments, const std::string& input = "") {
+  AdminRun admin(std::vector<std::string> arguments, const std::string& input = "") {
     for (std::string& option : where()) arguments.push_back(std::move(option));
     return run_admin(arguments, input);
   }
@@ -89,7 +89,7 @@ class AdminTest : public ApiTest {
 };
 
 TEST_F(AdminTest, EveryCommandHasHelpAndTheListNamesThemAll) {
-  const Run list = run_admin({"--help"});
+  const AdminRun list = run_admin({"--help"});
   ASSERT_EQ(list.exit_code, 0) << list.err;
   for (const std::vector<std::string>& command :
        std::vector<std::vector<std::string>>{{"user", "create"},
@@ -105,11 +105,11 @@ TEST_F(AdminTest, EveryCommandHasHelpAndTheListNamesThemAll) {
     EXPECT_NE(list.out.find(words), std::string::npos) << words;
     std::vector<std::string> arguments = command;
     arguments.push_back("--help");
-    const Run help = run_admin(arguments);
+    const AdminRun help = run_admin(arguments);
     EXPECT_EQ(help.exit_code, 0) << words << ": " << help.err;
     EXPECT_NE(help.out.find("Usage: parley admin " + words), std::string::npos) << help.out;
   }
-  const Run group = run_admin({"user", "--help"});
+  const AdminRun group = run_admin({"user", "--help"});
   EXPECT_EQ(group.exit_code, 0);
   EXPECT_NE(group.out.find("user password"), std::string::npos);
 }
@@ -127,7 +127,7 @@ TEST_F(AdminTest, BadArgumentsAreUsageErrors) {
                                              {"message", "delete", "lobby", "0"},
                                              {"rooms", "--data-dir"},
                                              {"rooms", "--database", "mysql://nowhere"}}) {
-    const Run run = run_admin(arguments);
+    const AdminRun run = run_admin(arguments);
     std::string words;
     for (const std::string& word : arguments) words.append(" ").append(word);
     EXPECT_EQ(run.exit_code, 2) << "parley admin" << words << ": " << run.err;
@@ -136,39 +136,39 @@ TEST_F(AdminTest, BadArgumentsAreUsageErrors) {
 }
 
 TEST_F(AdminTest, AnUnknownUserFailsWithOneLineNamingIt) {
-  for (const std::string& command : {"delete", "admin"}) {
-    const Run run = admin({"user", command, "bob"});
+  for (const std::string command : {"delete", "admin"}) {
+    const AdminRun run = admin({"user", command, "bob"});
     EXPECT_EQ(run.exit_code, 1);
     EXPECT_EQ(run.err, "parley admin: no user \"bob\"\n");
   }
-  const Run password = admin({"user", "password", "bob"}, "a new password\n");
+  const AdminRun password = admin({"user", "password", "bob"}, "a new password\n");
   EXPECT_EQ(password.exit_code, 1);
   EXPECT_EQ(password.err, "parley admin: no user \"bob\"\n");
-  const Run room = admin({"room", "delete", "nowhere"});
+  const AdminRun room = admin({"room", "delete", "nowhere"});
   EXPECT_EQ(room.exit_code, 1);
   EXPECT_EQ(room.err, "parley admin: no room \"nowhere\"\n");
 }
 
 TEST_F(AdminTest, AUserCreatedByTheAdminLogsInToTheRunningServer) {
-  const Run created = admin({"user", "create", "alice"}, "a fine password\n");
+  const AdminRun created = admin({"user", "create", "alice"}, "a fine password\n");
   ASSERT_EQ(created.exit_code, 0) << created.err;
   EXPECT_EQ(created.out, "created user alice\n");
   const Session session = log_in("alice", "a fine password");
   EXPECT_EQ(session.user, "alice");
 
-  const Run again = admin({"user", "create", "ALICE"}, "a fine password\n");
+  const AdminRun again = admin({"user", "create", "ALICE"}, "a fine password\n");
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_EQ(again.err, "parley admin: user \"alice\" exists\n");
-  const Run short_password = admin({"user", "create", "bob"}, "short\n");
+  const AdminRun short_password = admin({"user", "create", "bob"}, "short\n");
   EXPECT_EQ(short_password.exit_code, 1);
   EXPECT_EQ(short_password.err, "parley admin: a password has 8 to 1024 bytes\n");
-  const Run no_password = admin({"user", "create", "bob"}, "");
+  const AdminRun no_password = admin({"user", "create", "bob"}, "");
   EXPECT_EQ(no_password.exit_code, 1);
 }
 
 TEST_F(AdminTest, ANewPasswordReplacesTheOldOneAndEndsTheSessions) {
   const Session before = register_account("alice", "the old password");
-  const Run changed = admin({"user", "password", "alice"}, "the new password\r\n");
+  const AdminRun changed = admin({"user", "password", "alice"}, "the new password\r\n");
   ASSERT_EQ(changed.exit_code, 0) << changed.err;
 
   EXPECT_EQ(post_credentials("/api/login", "alice", "the old password").status, 401);
@@ -180,7 +180,7 @@ TEST_F(AdminTest, ADeletedUserCannotLogInAndItsNameMayBeRegisteredAgain) {
   const std::uint64_t seq =
       post_new_message("lobby", "hello", "m1", cookie_and_csrf(log_in("alice")));
   ASSERT_EQ(seq, 1u);
-  const Run deleted = admin({"user", "delete", "alice"});
+  const AdminRun deleted = admin({"user", "delete", "alice"});
   ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
 
   EXPECT_EQ(post_credentials("/api/login", "alice", kPassword).status, 401);
@@ -196,7 +196,7 @@ TEST_F(AdminTest, AMessageDeletedByTheAdminShowsDeletedAndTheRoomGoesOn) {
   ASSERT_EQ(post_new_message("lobby", "keep me", "m1", as_alice), 1u);
   ASSERT_EQ(post_new_message("lobby", "delete me", "m2", as_alice), 2u);
 
-  const Run deleted = admin({"message", "delete", "lobby", "2"});
+  const AdminRun deleted = admin({"message", "delete", "lobby", "2"});
   ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
   const json::value page = read_messages("lobby", "", as_alice);
   ASSERT_EQ(messages_of(page).size(), 2u) << json::serialize(page);
@@ -205,7 +205,7 @@ TEST_F(AdminTest, AMessageDeletedByTheAdminShowsDeletedAndTheRoomGoesOn) {
 
   // The server writes on after the delete's seq (3), not over it.
   EXPECT_EQ(post_new_message("lobby", "after", "m3", as_alice), 4u);
-  const Run twice = admin({"message", "delete", "lobby", "9"});
+  const AdminRun twice = admin({"message", "delete", "lobby", "9"});
   EXPECT_EQ(twice.exit_code, 1);
   EXPECT_EQ(twice.err, "parley admin: no message 9 in room \"lobby\" (or it is deleted already)\n");
 }
@@ -238,7 +238,7 @@ TEST_F(AdminTest, RoomsListsEveryRoomWithItsMessagesAndLastActivity) {
   post_new_message("lobby", "two", "m2", alice);
   post_new_message("attic", "three", "m3", alice);
 
-  const Run rooms = admin({"rooms"});
+  const AdminRun rooms = admin({"rooms"});
   ASSERT_EQ(rooms.exit_code, 0) << rooms.err;
   const std::vector<std::string> lines = lines_of(rooms.out);
   ASSERT_EQ(lines.size(), 2u) << rooms.out;
@@ -251,7 +251,7 @@ TEST_F(AdminTest, ADeletedRoomLosesItsHistory) {
   const HttpHeaders alice = cookie_and_csrf(register_account("alice"));
   post_new_message("attic", "one", "m1", alice);
   post_new_message("lobby", "stays", "m1", alice);
-  const Run deleted = admin({"room", "delete", "attic"});
+  const AdminRun deleted = admin({"room", "delete", "attic"});
   ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
 
   const std::vector<std::string> lines = lines_of(admin({"rooms"}).out);
@@ -268,7 +268,7 @@ TEST_F(AdminTest, ABackupTakenWhileTheServerWritesIsSoundAndHoldsTheMessages) {
       server_->data_dir().parent_path() / (server_->data_dir().filename().string() + "-backup.db");
   std::filesystem::remove(file);
   if (is_postgres()) {
-    const Run refused = admin({"backup", file.string()});
+    const AdminRun refused = admin({"backup", file.string()});
     EXPECT_EQ(refused.exit_code, 1);
     EXPECT_NE(refused.err.find("pg_dump"), std::string::npos) << refused.err;
     return;
@@ -290,7 +290,7 @@ TEST_F(AdminTest, ABackupTakenWhileTheServerWritesIsSoundAndHoldsTheMessages) {
   });
   while (written.load() < 5 && !writer_done.load()) std::this_thread::yield();
   ASSERT_FALSE(writer_done.load()) << "the writer stopped before the backup";
-  const Run backup = admin({"backup", file.string()});
+  const AdminRun backup = admin({"backup", file.string()});
   stop.store(true);
   writer.join();
   ASSERT_EQ(backup.exit_code, 0) << backup.err;
@@ -306,7 +306,7 @@ TEST_F(AdminTest, ABackupTakenWhileTheServerWritesIsSoundAndHoldsTheMessages) {
   sqlite3_finalize(query);
   sqlite3_close(db);
 
-  const Run again = admin({"backup", file.string()});
+  const AdminRun again = admin({"backup", file.string()});
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_NE(again.err.find("exists"), std::string::npos);
   std::filesystem::remove(file);
