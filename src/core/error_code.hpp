@@ -2,6 +2,7 @@
 // Plain values; any thread.
 #pragma once
 
+#include <array>
 #include <string_view>
 
 namespace parley::core {
@@ -16,6 +17,13 @@ enum class ErrorCode {
   rate_limited,
   conflict,
   internal,
+};
+
+// Every code, in declaration order (for counters kept per code).
+inline constexpr std::array kErrorCodes = {
+    ErrorCode::bad_request,  ErrorCode::unauthorized, ErrorCode::forbidden,
+    ErrorCode::not_found,    ErrorCode::not_joined,   ErrorCode::too_large,
+    ErrorCode::rate_limited, ErrorCode::conflict,     ErrorCode::internal,
 };
 
 // The code as it appears on the wire ("bad_request", ...).

@@ -37,6 +37,9 @@ class Member {
   // This member cannot keep up (its held-back frames passed their bound):
   // close it at a safe point, not now.
   virtual void fall_behind() = 0;
+  // True for a member no socket backs (an HTTP poller): it reads through
+  // polls, and what is sent to it is dropped.
+  virtual bool is_polled() const { return false; }
 
  protected:
   ~Member() = default;

@@ -15,6 +15,7 @@ Room::JoinResult Room::join(Member& member, Replay replay) {
   auto [it, inserted] = members_.try_emplace(&member);
   bool first_of_user = false;
   if (inserted) {
+    if (member.is_polled()) ++polled_members_;
     UserPresence& presence = users_[member.identity().id];
     if (presence.connections++ == 0) {
       presence.name = member.user().text();
@@ -28,7 +29,8 @@ Room::JoinResult Room::join(Member& member, Replay replay) {
 
 Room::LeaveResult Room::leave(Member& member) {
   if (members_.erase(&member) == 0) return {.was_member = false, .last_of_user = false};
-  std::erase_if(after_release_, [&](const auto& entry) { return entry.second.first == &member; });
+  if (member.is_polled()) --polled_members_;
+  std::erase_if(after_release_, [&](const auto& entry) { return entry.second.member == &member; });
   auto user = users_.find(member.identity().id);
   const bool last = --user->second.connections == 0;
   if (last) users_.erase(user);
@@ -125,15 +127,21 @@ void Room::send_to(Member& member, const Frame& frame) {
   }
 }
 
-void Room::send_after(Member& member, std::uint64_t seq, Frame frame) {
-  if (seq <= delivered_seq_ || !members_.contains(&member)) return send_to(member, frame);
-  after_release_.emplace(seq, std::make_pair(&member, std::move(frame)));
+void Room::send_after(Member& member, std::uint64_t seq, Frame frame,
+                      std::function<void()> queued) {
+  if (seq <= delivered_seq_ || !members_.contains(&member)) {
+    send_to(member, frame);
+    if (queued) queued();
+    return;
+  }
+  after_release_.emplace(seq, Waiting{&member, std::move(frame), std::move(queued)});
 }
 
 void Room::send_waiting_up_to(std::uint64_t seq) {
   while (!after_release_.empty() && after_release_.begin()->first <= seq) {
     auto waiting = after_release_.extract(after_release_.begin());
-    send_to(*waiting.mapped().first, waiting.mapped().second);
+    send_to(*waiting.mapped().member, waiting.mapped().frame);
+    if (waiting.mapped().queued) waiting.mapped().queued();
   }
 }
 

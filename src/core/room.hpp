@@ -72,6 +72,8 @@ class Room {
 
   bool is_member(const Member& member) const;
   bool is_empty() const { return members_.empty(); }
+  // Members a socket backs: those a released message is queued for.
+  std::size_t socket_member_count() const { return members_.size() - polled_members_; }
   // The names of the distinct identities present, in order of arrival (two
   // identities of one name, a guest's last moment and the account that took
   // the name, are two users).
@@ -99,8 +101,10 @@ class Room {
   void send_to(Member& member, const Frame& frame);
   // Sends to one member once the gate has released `seq` (at once if it has):
   // an ack never overtakes the message it acknowledges, even when another
-  // node's earlier message holds that one back.
-  void send_after(Member& member, std::uint64_t seq, Frame frame);
+  // node's earlier message holds that one back. `queued` runs once it is
+  // handed to the member (not if the member leaves first).
+  void send_after(Member& member, std::uint64_t seq, Frame frame,
+                  std::function<void()> queued = {});
 
   // The replay for `member` is written (its pieces went to the connection
   // directly): sends what was held meanwhile, and lets live frames through.
@@ -138,9 +142,15 @@ class Room {
   Released on_release_;
   std::uint64_t delivered_seq_;
   std::map<std::uint64_t, Frame> early_;  // seq -> frame, waiting for a gap to fill
-  // seq -> (member, frame) to send once seq is released (acks).
-  std::multimap<std::uint64_t, std::pair<Member*, Frame>> after_release_;
+  // What waits for a seq's release (acks).
+  struct Waiting {
+    Member* member = nullptr;
+    Frame frame;
+    std::function<void()> queued;
+  };
+  std::multimap<std::uint64_t, Waiting> after_release_;
   std::unordered_map<Member*, MemberState> members_;
+  std::size_t polled_members_ = 0;                       // of members_, those is_polled
   std::unordered_map<std::string, UserPresence> users_;  // by identity id
   std::uint64_t arrivals_ = 0;
 };

@@ -2,6 +2,7 @@
 // and how to answer (exactly once). I/O thread only.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -28,6 +29,8 @@ struct ApiCall {
   std::function<void()> on_abandoned;
   // Installed by the session: watches the client's socket from now on.
   std::function<void()> watch_client;
+  // When the router took the request up (for the ack latency of posts).
+  std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now();
 
   // For a handler whose answer may take long (a long poll, queued work):
   // `handler` runs if the client closes or half-closes its connection before

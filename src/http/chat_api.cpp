@@ -6,6 +6,7 @@
 
 #include "core/message_text.hpp"
 #include "http/http_request.hpp"
+#include "obs/metrics.hpp"
 #include "protocol/client_frame.hpp"
 #include "protocol/server_frame.hpp"
 #include "service/poll_service.hpp"
@@ -259,6 +260,8 @@ void store_event(ServerContext& context, const ApiCallPtr& call, store::AppendRe
             json_response(call->request, status,
                           json::serialize(json::object{
                               {"room", appended->room_name}, {"seq", appended->seq}, {"id", id}})));
+        obs::count(obs::counters().messages_received, obs::Transport::http);
+        obs::ack_latency(obs::Transport::http).observe_since(call->received);
       });
 }
 

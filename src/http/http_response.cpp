@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "obs/metrics.hpp"
+
 namespace parley::transport {
 
 namespace http = boost::beast::http;
@@ -61,6 +63,7 @@ SharedAnswer share_answer(const Response& response) {
 }
 
 Response error_response(const Request& request, core::ErrorCode code, std::string_view message) {
+  obs::count_error(obs::Transport::http, code);
   const auto status = static_cast<http::status>(core::http_status_of(code));
   boost::json::object error{{"code", core::name_of(code)}, {"message", message}};
   return json_response(request, status,
@@ -68,6 +71,7 @@ Response error_response(const Request& request, core::ErrorCode code, std::strin
 }
 
 Response method_not_allowed(const Request& request, std::string_view allow) {
+  obs::count_error(obs::Transport::http, core::ErrorCode::bad_request);
   Response response =
       json_response(request, http::status::method_not_allowed,
                     R"({"error":{"code":"bad_request","message":"method not allowed"}})");

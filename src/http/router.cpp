@@ -103,20 +103,33 @@ bool Router::answer_public(Request& request, const std::string& path, Respond& r
   }
   if (path == "/metrics") {
     if (!is_read(request)) return answered(respond, method_not_allowed(request, "GET, HEAD"));
-    Response response = json_response(
-        request, http::status::ok,
-        obs::render_metrics({
-            {"parley_connections_open", static_cast<double>(context_.connections.open())},
-            {"parley_ws_sessions", static_cast<double>(context_.ws_sessions.size())},
-            {"parley_rooms_open", static_cast<double>(context_.chat.hub().room_count())},
-            {"parley_long_polls_waiting", static_cast<double>(context_.polls.waiting_count())},
-            {"parley_buffered_bytes", static_cast<double>(context_.memory.used())},
-            {"parley_replays_waiting_for_memory", static_cast<double>(context_.memory.waiting())},
-            {"parley_store_healthy", context_.store.is_healthy() ? 1.0 : 0.0},
-            {"parley_bus_healthy", context_.bus.is_healthy() ? 1.0 : 0.0},
-            {"parley_password_jobs", static_cast<double>(context_.accounts.password_jobs())},
-        }));
-    response.set(http::field::content_type, "text/plain; version=0.0.4");
+    const auto queued = context_.ws_sessions.queued();
+    const obs::Gauge gauges[] = {
+        {"parley_connections_open", "Client connections open (HTTP and WebSocket).",
+         static_cast<double>(context_.connections.open())},
+        {"parley_ws_sessions", "WebSocket sessions open.",
+         static_cast<double>(context_.ws_sessions.size())},
+        {"parley_ws_queued_bytes", "Bytes queued for all WebSocket clients now.",
+         static_cast<double>(queued.total_bytes)},
+        {"parley_ws_queued_bytes_max", "Bytes queued for the most behind WebSocket client.",
+         static_cast<double>(queued.largest_bytes)},
+        {"parley_rooms_open", "Rooms open in memory.",
+         static_cast<double>(context_.chat.hub().room_count())},
+        {"parley_long_polls_waiting", "Long polls waiting for a message.",
+         static_cast<double>(context_.polls.waiting_count())},
+        {"parley_buffered_bytes", "Replays and large answers held for clients.",
+         static_cast<double>(context_.memory.used())},
+        {"parley_replays_waiting_for_memory", "Replay pieces waiting for room in the budget.",
+         static_cast<double>(context_.memory.waiting())},
+        {"parley_store_healthy", "1 while store commits succeed.",
+         context_.store.is_healthy() ? 1.0 : 0.0},
+        {"parley_bus_healthy", "1 while the bus reaches the other nodes.",
+         context_.bus.is_healthy() ? 1.0 : 0.0},
+        {"parley_password_jobs", "Password hashes queued and running.",
+         static_cast<double>(context_.accounts.password_jobs())},
+    };
+    Response response = json_response(request, http::status::ok, obs::render_metrics(gauges));
+    response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     return answered(respond, std::move(response));
   }
   if (path == "/" || path == "/index.html") {

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "obs/metrics.hpp"
+
 namespace parley::transport {
 
 namespace http = boost::beast::http;
@@ -164,6 +166,7 @@ Response StaticFiles::serve_error_page(const Request& request, std::string_view 
                                        core::ErrorCode code, std::string_view message) {
   const std::shared_ptr<const File> file = find(relative_path);
   if (!file || !file->type.starts_with("text/html")) return error_response(request, code, message);
+  obs::count_error(obs::Transport::http, code);
   Response response{static_cast<http::status>(core::http_status_of(code)), request.version()};
   set_headers(response, request, *file);
   response.set(http::field::cache_control, "no-store");

@@ -101,6 +101,7 @@ void Listener::refuse(tcp::socket& socket, core::ConnectionQuota::Refusal refusa
   static const std::string kTotal = canned_error("429 Too Many Requests", "rate_limited",
                                                  "the server is at its connection limit");
   obs::count(obs::counters().connections_refused);
+  obs::count_error(obs::Transport::http, core::ErrorCode::rate_limited);
   const std::string& answer =
       refusal == core::ConnectionQuota::Refusal::per_address ? kPerAddress : kTotal;
   boost::system::error_code ignored;

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "obs/metrics.hpp"
+
 namespace parley::protocol {
 namespace json = boost::json;
 namespace {
@@ -125,6 +127,8 @@ Frame encode_removed(std::string_view room) {
 
 Frame encode_error(core::ErrorCode code, std::string_view message,
                    const std::optional<std::string>& id) {
+  // Error frames are built for one client each, right before they are sent.
+  obs::count_error(obs::Transport::ws, code);
   json::object frame{{"type", "error"}, {"code", core::name_of(code)}, {"message", message}};
   if (id) frame["id"] = *id;
   return finish(frame);

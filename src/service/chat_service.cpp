@@ -21,6 +21,8 @@ ChatService::ChatService(store::StoreWorker& store, bus::Bus& bus,
       clock_(clock),
       hub_(room_limits,
            [this](const core::Room& room, std::uint64_t seq, const core::Frame& frame) {
+             // Queued for every socket member by now (pollers read through polls).
+             obs::count(obs::counters().deliveries, obs::Transport::ws, room.socket_member_count());
              if (protocol::is_delete_frame(frame)) {
                history_.forget_room(room.name().key());  // the edits' frames too
              } else if (const std::uint64_t changed = protocol::changed_message_of(frame)) {
@@ -289,17 +291,19 @@ store::AppendRequest ChatService::request_of(protocol::EventCommand command,
 }
 
 void ChatService::send(const ConnectionPtr& connection, protocol::SendCommand command,
-                       Done settled) {
-  submit(connection, request_of(std::move(command), connection->identity()), std::move(settled));
+                       Received received, Done settled) {
+  submit(connection, request_of(std::move(command), connection->identity()), received,
+         std::move(settled));
 }
 
 void ChatService::send(const ConnectionPtr& connection, protocol::EventCommand command,
-                       Done settled) {
-  submit(connection, request_of(std::move(command), connection->identity()), std::move(settled));
+                       Received received, Done settled) {
+  submit(connection, request_of(std::move(command), connection->identity()), received,
+         std::move(settled));
 }
 
 void ChatService::submit(const ConnectionPtr& connection, store::AppendRequest request,
-                         Done settled) {
+                         Received received, Done settled) {
   core::Room* room = hub_.find(request.room);
   if (room == nullptr || !room->is_member(*connection)) {
     refuse_outside(connection, request.room, request.client_id, "join the room before sending");
@@ -308,30 +312,36 @@ void ChatService::submit(const ConnectionPtr& connection, store::AppendRequest r
   }
   std::weak_ptr<Connection> weak = connection;
   const std::string id = request.client_id;
-  post(std::move(request),
-       [this, weak, id, settled = std::move(settled)](store::Result<store::Appended> appended) {
-         if (auto connection = weak.lock()) {
-           if (!appended) {
-             const bool stopping = appended.error() == boost::system::errc::operation_canceled;
-             connection->send(protocol::encode_error(
-                 ErrorCode::internal,
-                 stopping ? "the server is shutting down" : "the message was not stored", id));
-           } else if (appended->refused) {
-             connection->send(
-                 protocol::encode_error(appended->refused->code, appended->refused->message, id));
-           } else {
-             // Through the room, so the ack follows the sender's own message.
-             auto ack = protocol::encode_ack(appended->room_name, id, appended->seq);
-             core::Room* room = hub_.find_by_key(core::fold_case(appended->room_name));
-             if (room != nullptr) {
-               room->send_after(*connection, appended->seq, std::move(ack));
-             } else {
-               connection->send(ack);
-             }
-           }
-         }
-         settled();
-       });
+  post(std::move(request), [this, weak, id, received,
+                            settled = std::move(settled)](store::Result<store::Appended> appended) {
+    if (auto connection = weak.lock()) {
+      if (!appended) {
+        const bool stopping = appended.error() == boost::system::errc::operation_canceled;
+        connection->send(protocol::encode_error(
+            ErrorCode::internal,
+            stopping ? "the server is shutting down" : "the message was not stored", id));
+      } else if (appended->refused) {
+        connection->send(
+            protocol::encode_error(appended->refused->code, appended->refused->message, id));
+      } else {
+        // Through the room, so the ack follows the sender's own message.
+        // (Sends come by WebSocket; HTTP posts go through post().)
+        obs::count(obs::counters().messages_received, obs::Transport::ws);
+        const auto queued = [received] {
+          obs::ack_latency(obs::Transport::ws).observe_since(received);
+        };
+        auto ack = protocol::encode_ack(appended->room_name, id, appended->seq);
+        core::Room* room = hub_.find_by_key(core::fold_case(appended->room_name));
+        if (room != nullptr) {
+          room->send_after(*connection, appended->seq, std::move(ack), queued);
+        } else {
+          connection->send(ack);
+          queued();
+        }
+      }
+    }
+    settled();
+  });
 }
 
 void ChatService::post(store::AppendRequest request, Stored stored) {
@@ -346,6 +356,7 @@ void ChatService::post(store::AppendRequest request, Stored stored) {
   store_.append(std::move(request), [this, kept, stored = std::move(stored)](
                                         store::Result<store::Appended> appended) {
     if (appended && !appended->duplicate && !appended->refused) {
+      const auto arrived = std::chrono::steady_clock::now();
       const store::AppendRequest& what = *kept;
       protocol::MessageView view{appended->room_name,     appended->seq, appended->ts,
                                  what.author.user.text(), what.text,     what.client_id,
@@ -357,14 +368,17 @@ void ChatService::post(store::AppendRequest request, Stored stored) {
       view.on = what.on;
       const core::Frame frame = protocol::encode_message(view);
       std::string room_key = core::fold_case(appended->room_name);
-      if (core::Room* open = hub_.find_by_key(room_key)) {
-        open->end_typing_turn(what.author);
-      }
+      core::Room* open = hub_.find_by_key(room_key);
+      if (open != nullptr) open->end_typing_turn(what.author);
+      const bool fanned_out_here = open != nullptr;
       // To every node's gate, this one's first.
       bus::Event event(bus::EventKind::message, std::move(room_key));
       event.seq = appended->seq;
       event.frame = frame;
       bus_.publish(std::move(event));
+      // Local delivery is done within publish (the gate released the message,
+      // unless an earlier seq holds it back).
+      if (fanned_out_here) obs::histograms().fanout.observe_since(arrived);
     }
     stored(std::move(appended));
   });

@@ -71,10 +71,14 @@ class ChatService {
   // back.
   void join(const ConnectionPtr& connection, protocol::JoinCommand command, Done done);
   void leave(const ConnectionPtr& connection, const protocol::LeaveCommand& command);
-  // Sends a message, or an edit, delete or reaction; `settled` runs once the
-  // ack or the error is queued.
-  void send(const ConnectionPtr& connection, protocol::SendCommand command, Done settled);
-  void send(const ConnectionPtr& connection, protocol::EventCommand command, Done settled);
+  // Sends a message, or an edit, delete or reaction, whose frame came in at
+  // `received` (for the ack latency); `settled` runs once the ack or the
+  // error is queued.
+  using Received = std::chrono::steady_clock::time_point;
+  void send(const ConnectionPtr& connection, protocol::SendCommand command, Received received,
+            Done settled);
+  void send(const ConnectionPtr& connection, protocol::EventCommand command, Received received,
+            Done settled);
   void typing(const ConnectionPtr& connection, const protocol::TypingCommand& command);
   // A new connection that can be told what concerns its identity anywhere
   // (a read marker moved): until disconnect().
@@ -175,7 +179,8 @@ class ChatService {
  private:
   // Stores `request` for a connection that must be in its room; acks or
   // refuses it to the connection.
-  void submit(const ConnectionPtr& connection, store::AppendRequest request, Done settled);
+  void submit(const ConnectionPtr& connection, store::AppendRequest request, Received received,
+              Done settled);
   // The rest of a join once the joiner is admitted to the room.
   void continue_join(const std::weak_ptr<Connection>& weak, core::Room* room,
                      std::optional<std::uint64_t> since, const std::optional<std::string>& id,

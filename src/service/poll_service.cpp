@@ -20,6 +20,7 @@ class PollService::Poller final : public Connection {
   void send_replay_piece(std::span<const core::Frame>, core::MemoryBudget::Lease,
                          std::function<void()>) override {}  // a poller never replays
   void fall_behind() override {}
+  bool is_polled() const override { return true; }
   bool is_guest() const override { return identity_.is_guest(); }
   bool is_open() const override { return true; }
 
@@ -221,7 +222,9 @@ void PollService::read_after(const core::Room& room, std::uint64_t after, std::s
       [this, name = room.name().text(), last_seq, wanted = up_to - after,
        done = std::move(done)](store::Result<std::vector<store::StoredMessage>> messages) {
         if (!messages) return done(store_failed());
-        done(page_of(chat_.history(), name, *messages, last_seq, wanted));
+        MessagePage page = page_of(chat_.history(), name, *messages, last_seq, wanted);
+        obs::count(obs::counters().deliveries, obs::Transport::http, page.messages.size());
+        done(std::move(page));
       });
 }
 
@@ -284,7 +287,10 @@ void PollService::wake(const std::string& room_key, std::uint64_t seq, const cor
   // The list keeps its capacity for the waits that follow these answers.
   list.erase(list.begin() + static_cast<std::ptrdiff_t>(still_waiting), list.end());
   // Last, since a callback may poll again and add a waiter.
-  for (auto& [woken, page] : calls) woken(page);
+  for (auto& [woken, page] : calls) {
+    if (page) obs::count(obs::counters().deliveries, obs::Transport::http);
+    woken(page);
+  }
 }
 
 void PollService::leave_all_of(const core::Identity& identity) {

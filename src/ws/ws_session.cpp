@@ -214,6 +214,7 @@ bool WsSession::handle(const ws::Event& event) {
 
 void WsSession::dispatch(std::string_view text) {
   obs::count(obs::counters().ws_frames_received);
+  const auto received = std::chrono::steady_clock::now();
   auto parsed = protocol::parse_client_frame(text);
   // Sends (and edits, deletes, reactions) are bounded by their own limit (in
   // flight, awaiting the commit); every other frame comes out of the allowance.
@@ -237,7 +238,7 @@ void WsSession::dispatch(std::string_view text) {
         } else if constexpr (std::is_same_v<T, protocol::SendCommand> ||
                              std::is_same_v<T, protocol::EventCommand>) {
           gate_.start_send();
-          chat.send(self, std::move(typed), [self] {
+          chat.send(self, std::move(typed), received, [self] {
             if (auto join = self->gate_.finish_send()) {
               self->start_join(std::move(*join));
               return;

@@ -60,6 +60,8 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   // Writes what is queued; from WsSessions at the end of the turn.
   void flush();
   boost::asio::any_io_executor get_executor();
+  // What waits in this socket's queue, as counted against its bound.
+  std::size_t queued_bytes() const { return queue_.queued_bytes(); }
 
   const core::Identity& identity() const override { return identity_; }
   bool is_guest() const override { return identity_.is_guest(); }

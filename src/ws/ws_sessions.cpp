@@ -1,5 +1,6 @@
 #include "ws/ws_sessions.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 #include "ws/ws_session.hpp"
@@ -18,6 +19,16 @@ void WsSessions::flush_all() {
   flushing_.swap(to_flush_);
   for (const auto& session : flushing_) session->flush();
   flushing_.clear();
+}
+
+WsSessions::Queued WsSessions::queued() const {
+  Queued queued;
+  for (const WsSession* session : open_) {
+    const std::size_t bytes = session->queued_bytes();
+    queued.total_bytes += bytes;
+    queued.largest_bytes = std::max(queued.largest_bytes, bytes);
+  }
+  return queued;
 }
 
 void WsSessions::tick() {

@@ -21,6 +21,12 @@ class WsSessions {
   bool empty() const { return open_.empty(); }
   std::size_t size() const { return open_.size(); }
   std::vector<WsSession*> all() const { return {open_.begin(), open_.end()}; }
+  // What waits in the sockets' queues now, summed and at most (for /metrics).
+  struct Queued {
+    std::size_t total_bytes = 0;
+    std::size_t largest_bytes = 0;
+  };
+  Queued queued() const;
 
   // Flushes `session` once the handler running now has returned.
   void flush_later(std::shared_ptr<WsSession> session);

@@ -77,6 +77,58 @@ TEST(Room, AnAckOfAReleasedSeqGoesAtOnceAndOneOfALeaverNever) {
   EXPECT_EQ(bob.received, (std::vector<std::string>{"m1"})) << "bob left before 3 was released";
 }
 
+TEST(Room, SaysWhenAnAckIsQueuedWhetherAtOnceOrAfterItsMessageAndNeverForALeaver) {
+  Room room(room_name(), 4);
+  RecordingMember alice("alice");
+  RecordingMember bob("bob");
+  room.join(alice, Replay::none);
+  room.join(bob, Replay::none);
+  std::vector<std::string> queued;  // what alice had received when each ack was queued
+  const auto note = [&](RecordingMember& member) {
+    return [&] { queued.push_back(member.received.back()); };
+  };
+  room.publish(5, frame("m5"));
+  room.send_after(alice, 5, frame("ack5"), note(alice));
+  EXPECT_EQ(queued, (std::vector<std::string>{"ack5"})) << "5 was released: at once";
+  room.publish(7, frame("m7"));
+  room.send_after(alice, 7, frame("ack7"), note(alice));
+  room.send_after(bob, 7, frame("bob-ack7"), note(bob));
+  room.leave(bob);
+  EXPECT_EQ(queued.size(), 1u) << "7 waits for 6";
+  room.publish(6, frame("m6"));
+  EXPECT_EQ(queued, (std::vector<std::string>{"ack5", "ack7"}));
+}
+
+// A member no socket backs (an HTTP poller).
+class PolledMember final : public Member {
+ public:
+  const Identity& identity() const override { return identity_; }
+  void send(const Frame&) override {}
+  void fall_behind() override {}
+  bool is_polled() const override { return true; }
+
+ private:
+  Identity identity_ = Identity::account(*UserName::parse("poller"));
+};
+
+TEST(Room, CountsTheMembersASocketBacks) {
+  Room room(room_name(), 0);
+  RecordingMember alice("alice");
+  RecordingMember bob("bob");
+  PolledMember poller;
+  room.join(alice, Replay::none);
+  room.join(poller, Replay::none);
+  room.join(bob, Replay::none);
+  room.join(poller, Replay::none);  // again: still one member
+  EXPECT_EQ(room.socket_member_count(), 2u);
+  room.leave(poller);
+  room.leave(poller);  // not a member any more: nothing changes
+  room.leave(alice);
+  EXPECT_EQ(room.socket_member_count(), 1u);
+  room.join(poller, Replay::none);
+  EXPECT_EQ(room.socket_member_count(), 1u);
+}
+
 TEST(Room, NeverReleasesASeqTwice) {
   Room room(room_name(), 5);
   RecordingMember alice("alice");
