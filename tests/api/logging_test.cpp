@@ -28,13 +28,6 @@ std::string read_text(const std::filesystem::path& file) {
   return text.str();
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
 // A folder of its own under /tmp for log files, removed at the end.
 class TempFolder {
  public:
@@ -81,7 +74,10 @@ class LoggingTest : public ApiTest {
       const json::value parsed = json::parse(line, error);
       if (error || !parsed.is_object()) continue;
       const auto& object = parsed.as_object();
-      if (object.contains("msg") && object.at("msg") == kind) found.push_back(object);
+      if (object.contains("msg") && object.at("msg").is_string() &&
+          object.at("msg").as_string() == kind) {
+        found.push_back(object);
+      }
     }
     return found;
   }

@@ -58,6 +58,27 @@ bool has_database(const std::vector<std::string>& arguments) {
 constexpr auto kReadyTimeout = 10s;
 constexpr std::string_view kReadyMarker = "parley listening on http://";
 
+std::filesystem::path make_data_dir() {
+  std::string pattern = "/tmp/parley-itest-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw std::system_error(errno, std::generic_category(), "mkdtemp");
+  }
+  return pattern;
+}
+
+// The port at the end of the ready line, or 0 if `line` is not it.
+std::uint16_t port_in_ready_line(std::string_view line) {
+  const auto marker = line.find(kReadyMarker);
+  if (marker == std::string_view::npos) return 0;
+  const auto colon = line.rfind(':');
+  if (colon == std::string_view::npos || colon < marker + kReadyMarker.size()) return 0;
+  unsigned port = 0;
+  for (std::size_t i = colon + 1; i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i) {
+    port = port * 10 + static_cast<unsigned>(line[i] - '0');
+  }
+  return port <= 65535 ? static_cast<std::uint16_t>(port) : 0;
+}
+
 // The file `arguments` send the log to (--log-file F), if any: the ready
 // line is there rather than on stderr.
 std::optional<std::filesystem::path> log_file_of(const std::vector<std::string>& arguments) {
@@ -78,27 +99,6 @@ std::uint16_t port_in_file(const std::filesystem::path& file, std::uintmax_t ski
     if (const std::uint16_t port = port_in_ready_line(line); port != 0) return port;
   }
   return 0;
-}
-
-std::filesystem::path make_data_dir() {
-  std::string pattern = "/tmp/parley-itest-XXXXXX";
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    throw std::system_error(errno, std::generic_category(), "mkdtemp");
-  }
-  return pattern;
-}
-
-// The port at the end of the ready line, or 0 if `line` is not it.
-std::uint16_t port_in_ready_line(std::string_view line) {
-  const auto marker = line.find(kReadyMarker);
-  if (marker == std::string_view::npos) return 0;
-  const auto colon = line.rfind(':');
-  if (colon == std::string_view::npos || colon < marker + kReadyMarker.size()) return 0;
-  unsigned port = 0;
-  for (std::size_t i = colon + 1; i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i) {
-    port = port * 10 + static_cast<unsigned>(line[i] - '0');
-  }
-  return port <= 65535 ? static_cast<std::uint16_t>(port) : 0;
 }
 
 }  // namespace
