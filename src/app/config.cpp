@@ -95,6 +95,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[],
   std::size_t frame_burst = config.transport.ws_frame_burst;
   long typing_interval_ms = config.service.typing_interval.count();
   std::string redis_url;
+  std::string log_format = "human";
+  std::string access_log = "off";
+  std::vector<std::string> trusted_proxies;
   long gap_wait_ms = config.service.gap_wait.count();
 
   po::options_description options(
@@ -124,6 +127,21 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[],
      "it from the database")
     ("log-level", po::value(&log_level)->default_value(log_level),
      "debug, info, warn or error")
+    ("log-format", po::value(&log_format)->default_value(log_format),
+     "human (one line of text per event) or json (one JSON object per line: time, level, "
+     "msg and the event's fields)")
+    ("log-file", po::value(&config.log.file),
+     "append log lines to this file instead of standard error; SIGHUP reopens it (for "
+     "logrotate)")
+    ("access-log", po::value(&access_log)->default_value(access_log),
+     "one line per HTTP request and per WebSocket session when it ends: off, log (into the "
+     "log stream), stderr, or a file's path (appended; SIGHUP reopens it); query values other "
+     "than numbers are never written")
+    ("trusted-proxy", po::value(&trusted_proxies)->composing(),
+     "a proxy (CIDR, e.g. 10.0.0.0/8 or fd00::/8, or one address) whose X-Forwarded-For and "
+     "X-Forwarded-Proto are believed: the client is the right-most forwarded address that is "
+     "not a trusted proxy, and X-Forwarded-Proto: https makes cookies Secure; repeat for more "
+     "(without it both headers are ignored)")
     ("store", po::value(&store)->default_value(store),
      "sqlite (durable) or memory (history lost at exit; for tests); --database chooses "
      "PostgreSQL instead")
@@ -271,6 +289,17 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[],
   auto level = obs::parse_log_level(log_level);
   if (!level) return refuse("log-level", "must be debug, info, warn or error");
   config.log_level = *level;
+  auto format = obs::parse_log_format(log_format);
+  if (!format) return refuse("log-format", "must be human or json");
+  config.log.format = *format;
+  if (access_log.empty()) return refuse("access-log", "must be off, log, stderr or a file's path");
+  obs::parse_access_log(access_log, config.log);
+  for (const std::string& proxy : trusted_proxies) {
+    if (!config.trusted_proxies.add(proxy)) {
+      return refuse("trusted-proxy",
+                    proxy + " is neither an address nor a CIDR (e.g. 10.0.0.0/8, fd00::/8)");
+    }
+  }
   if (store == "sqlite") {
     config.store = StoreKind::sqlite;
   } else if (store == "memory") {

@@ -16,6 +16,7 @@
 #include "bus/redis/redis_address.hpp"
 #include "core/room.hpp"
 #include "net/server_context.hpp"
+#include "net/trusted_proxies.hpp"
 #include "obs/log.hpp"
 #include "service/chat_service.hpp"
 #include "service/poll_service.hpp"
@@ -32,6 +33,10 @@ struct Config {
   std::filesystem::path data_dir = "var";
   std::filesystem::path web_dir;  // default: default_web_dir() (app/install_paths.hpp)
   obs::LogLevel log_level = obs::LogLevel::info;
+  // --log-format, --log-file, --access-log.
+  obs::LogSettings log;
+  // --trusted-proxy: whose X-Forwarded-For and X-Forwarded-Proto count.
+  transport::TrustedProxies trusted_proxies;
   StoreKind store = StoreKind::sqlite;
   // With StoreKind::postgres: postgresql://user@host:port/database (--database,
   // or PARLEY_DATABASE_URL).

@@ -95,6 +95,7 @@ Server::Server(Config config)
       memory_(std::make_unique<core::MemoryBudget>(config_.max_buffered_bytes)),
       io_(std::make_unique<asio::io_context>(1)) {
   obs::set_log_level(config_.log_level);
+  obs::configure_logs(config_.log);
   if (config_.store == StoreKind::sqlite) {
     std::filesystem::create_directories(config_.data_dir);
     data_dir_lock_ = lock_data_dir(config_.data_dir);
@@ -134,6 +135,7 @@ Server::Server(Config config)
                                                                           *bus_,
                                                                           config_.transport,
                                                                           config_.identity,
+                                                                          config_.trusted_proxies,
                                                                           config_.web_dir,
                                                                           {},
                                                                           {},
@@ -166,6 +168,7 @@ Server::~Server() {
   if (bus_) bus_->stop();
   // Timers and signals belong to the io_context's services: they go first.
   signals_.reset();
+  hangups_.reset();
   deadline_.reset();
   poll_.reset();
   ticker_.reset();
@@ -189,6 +192,8 @@ int Server::run() {
                   ", shutting down");
     shut_down();
   });
+  hangups_ = std::make_unique<asio::signal_set>(*io_, SIGHUP);
+  reopen_logs_on_hangup();
   listener_->run();
   tick_later();
   const auto endpoint = listener_->local_endpoint();
@@ -203,6 +208,19 @@ int Server::run() {
   bus_->stop();
   obs::log_info("parley stopped");
   return 0;
+}
+
+void Server::reopen_logs_on_hangup() {
+  hangups_->async_wait([this](boost::system::error_code error, int) {
+    if (error) return;
+    // Lines written meanwhile by any thread go whole to the old file or the new.
+    if (auto failed = obs::reopen_log_files()) {
+      obs::log_error("SIGHUP: " + *failed + "; still writing to the old file");
+    } else {
+      obs::log_info("SIGHUP: log files reopened");
+    }
+    reopen_logs_on_hangup();
+  });
 }
 
 void Server::shut_down() {

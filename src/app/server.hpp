@@ -1,6 +1,6 @@
 // The composition root: builds the store, the service and the transport from
 // a Config, runs the I/O loop on the calling thread, and shuts down in order
-// on SIGTERM or SIGINT.
+// on SIGTERM or SIGINT; SIGHUP reopens the log files.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -34,6 +34,8 @@ class Server {
 
  private:
   void shut_down();
+  // Waits for the next SIGHUP, reopens the log files, and waits again.
+  void reopen_logs_on_hangup();
   void wait_for_sessions();
   void give_back_freed_memory();
   // Once a second: idle pollers expire; WebSocket deadlines and pings;
@@ -60,6 +62,7 @@ class Server {
   std::unique_ptr<transport::ServerContext> context_;
   std::shared_ptr<transport::Listener> listener_;
   std::unique_ptr<boost::asio::signal_set> signals_;
+  std::unique_ptr<boost::asio::signal_set> hangups_;
   std::unique_ptr<boost::asio::steady_timer> deadline_;
   std::unique_ptr<boost::asio::steady_timer> poll_;
   std::unique_ptr<boost::asio::steady_timer> ticker_;

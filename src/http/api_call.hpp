@@ -10,6 +10,7 @@
 #include <boost/url/url_view.hpp>
 
 #include "auth/authenticator.hpp"
+#include "auth/cookies.hpp"
 #include "http/http_response.hpp"
 #include "service/refusal.hpp"
 
@@ -21,7 +22,10 @@ struct ApiCall {
   Request request;
   std::string path;              // decoded path of the target
   boost::urls::url_view target;  // the request target, parsed; views request.target()
-  std::string address;           // the client's IP address
+  std::string address;           // the client's IP address (see TrustedProxies)
+  // How the client reached us: TLS (--behind-tls, or a trusted proxy's
+  // X-Forwarded-Proto: https) makes cookies Secure.
+  auth::Transport transport = auth::Transport::plain;
   auth::Caller caller;
   Respond respond;
   // Run when the client goes away while this call awaits its answer (see

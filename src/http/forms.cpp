@@ -65,9 +65,8 @@ Response form_page(ServerContext& context, const ApiCall& call, std::string_view
   }
   Response response = page(context, call.request, name, values, status);
   if (new_form_cookie) {
-    response.set(http::field::set_cookie,
-                 auth::make_cookie(auth::kFormCookie, *new_form_cookie, kFormCookieLifetime,
-                                   context.identity.transport));
+    response.set(http::field::set_cookie, auth::make_cookie(auth::kFormCookie, *new_form_cookie,
+                                                            kFormCookieLifetime, call.transport));
   }
   return response;
 }
@@ -118,7 +117,7 @@ void post_account_form(ServerContext& context, const ApiCallPtr& call, bool regi
     const auto& started = std::get<service::SessionStarted>(outcome);
     Response response = see_other(call->request, next);
     response.set(http::field::set_cookie,
-                 session_cookie_for(context, started.secret, started.lifetime));
+                 session_cookie_for(call->transport, started.secret, started.lifetime));
     call->respond(std::move(response));
   };
   if (registering) {
@@ -157,7 +156,7 @@ bool handle_form_page(ServerContext& context, const ApiCallPtr& call) {
     }
     Response response = see_other(call->request, "/");
     response.set(http::field::set_cookie,
-                 auth::expire_cookie(auth::kSessionCookie, context.identity.transport));
+                 auth::expire_cookie(auth::kSessionCookie, call->transport));
     if (!call->caller.session) {
       call->respond(std::move(response));
       return true;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "auth/origin_policy.hpp"
+#include "http/access_target.hpp"
 #include "http/http_request.hpp"
 #include "obs/log.hpp"
 #include "ws/ws_framing.hpp"
@@ -25,8 +26,13 @@ HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, std::string addr
       context_(context),
       router_(router),
       address_(std::move(address)),
+      client_address_(address_),
+      client_transport_(context.identity.transport),
       slot_(std::move(slot)),
-      deadline_timer_(stream_.socket().get_executor()) {}
+      deadline_timer_(stream_.socket().get_executor()) {
+  boost::system::error_code error;
+  peer_ = unmapped(stream_.socket().remote_endpoint(error).address());
+}
 
 void HttpSession::run() {
   do_read();
@@ -45,6 +51,7 @@ void HttpSession::do_read() {
 
 void HttpSession::on_header(beast::error_code error, std::size_t bytes) {
   if (error) return on_read(error, bytes);
+  note_client(parser_->get());
   const HeaderCheck check = check_header(*parser_);
   if (check.refusal) return refuse(*check.refusal);
   // Most requests have no body: the header was all of them.
@@ -108,7 +115,7 @@ void HttpSession::on_read(beast::error_code error, std::size_t) {
   }
   awaiting_answer_ = true;
   auto call = router_.route(
-      std::move(request), address_,
+      std::move(request), client_address_, client_transport_,
       [self = shared_from_this()](Answer answer) {
         std::visit([&self](auto& alike) { self->answer(std::move(alike)); }, answer);
       },
@@ -120,6 +127,41 @@ void HttpSession::on_read(beast::error_code error, std::size_t) {
     pending_call_ = std::move(call);
     context_.awaiting_answers.add(this);
   }
+}
+
+void HttpSession::note_client(const Request& request) {
+  if (!context_.trusted_proxies.empty()) {
+    // Each request says again: a proxy's connection carries many clients.
+    std::string forwarded_for;
+    for (const auto& field : request) {
+      if (!beast::iequals(field.name_string(), "X-Forwarded-For")) continue;
+      if (!forwarded_for.empty()) forwarded_for.push_back(',');
+      forwarded_for.append(field.value());
+    }
+    const auto proto = request.find("X-Forwarded-Proto");
+    const ForwardedClient client = context_.trusted_proxies.resolve(
+        peer_, forwarded_for,
+        proto == request.end() ? std::string_view{} : std::string_view(proto->value()));
+    client_address_ = client.address.to_string();
+    client_transport_ = client.is_https ? auth::Transport::tls : context_.identity.transport;
+  }
+  if (obs::is_access_logged()) {
+    access_method_ = request.method_string();
+    access_target_ = access_target(request.target());
+    access_started_ = Clock::now();
+  }
+}
+
+void HttpSession::write_access_line(std::size_t bytes) {
+  const std::chrono::duration<double, std::milli> took = Clock::now() - access_started_;
+  const bool known = !access_method_.empty();
+  obs::write_access("http", {{"method", known ? std::string_view(access_method_) : "-"},
+                             {"path", known ? std::string_view(access_target_) : "-"},
+                             {"status", access_status_},
+                             {"bytes", bytes},
+                             {"ms", known ? took.count() : 0.0},
+                             {"client", client_address_}});
+  access_method_.clear();
 }
 
 HttpSession::~HttpSession() {
@@ -245,8 +287,10 @@ void HttpSession::start_websocket(Request request, auth::Identity identity, Name
   const auto received = buffer_.cdata();
   const std::string_view early(static_cast<const char*>(received.data()), received.size());
   stream_.expires_never();
+  WsAccessNote note;
+  if (obs::is_access_logged()) note = {client_address_, std::move(access_target_)};
   std::make_shared<WsSession>(stream_.release_socket(), std::move(slot_), context_,
-                              std::move(identity), claim, std::move(credential))
+                              std::move(identity), claim, std::move(note), std::move(credential))
       ->run(std::move(handshake), early);
 }
 
@@ -257,6 +301,7 @@ void HttpSession::answer(Response response) {
     response.content_length(length);
   }
   if (has_client_finished_) response.keep_alive(false);
+  access_status_ = response.result_int();
   // Written by hand rather than by Beast's serializer, which cost 40 % of a
   // poll's instructions: the head, then the body as it is.
   response_ = std::move(response);
@@ -275,6 +320,12 @@ void HttpSession::answer(Response response) {
 // Only GETs over HTTP/1.1 kept alive get these (ApiCall::can_share_answer).
 void HttpSession::answer(SharedAnswer answer) {
   shared_answer_ = std::move(answer);
+  // "HTTP/1.1 200 ...": the status is at 9.
+  const std::string_view head(*shared_answer_);
+  access_status_ = 0;
+  for (std::size_t i = 9; i < 12 && i < head.size(); ++i) {
+    access_status_ = access_status_ * 10 + static_cast<unsigned>(head[i] - '0');
+  }
   write({boost::asio::buffer(*shared_answer_), boost::asio::const_buffer()}, true);
 }
 
@@ -295,8 +346,9 @@ void HttpSession::write(std::array<boost::asio::const_buffer, 2> buffers, bool k
       beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), keep_alive));
 }
 
-void HttpSession::on_write(bool keep_alive, beast::error_code error, std::size_t) {
+void HttpSession::on_write(bool keep_alive, beast::error_code error, std::size_t bytes) {
   deadline_ = Clock::time_point::max();
+  if (obs::is_access_logged()) write_access_line(bytes);
   response_ = {};
   answer_lease_.release();
   shared_answer_.reset();

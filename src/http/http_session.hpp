@@ -22,7 +22,8 @@ namespace parley::transport {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  // `address`: the client's, the key of per-address limits; `slot`: the
+  // `address`: the TCP peer's, the key of per-address limits unless a
+  // trusted proxy names the client of a request (TrustedProxies); `slot`: the
   // connection's place within the connection limits, passed on to a WsSession.
   HttpSession(boost::asio::ip::tcp::socket&& socket, std::string address,
               core::ConnectionQuota::Slot slot, ServerContext& context, Router& router);
@@ -55,6 +56,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void answer(SharedAnswer answer);
   void write(std::array<boost::asio::const_buffer, 2> buffers, bool keep_alive);
   void on_write(bool keep_alive, boost::beast::error_code error, std::size_t bytes);
+  // The client of the request whose header was just read (through a trusted
+  // proxy's X-Forwarded-For), and what its access line will show.
+  void note_client(const Request& request);
+  void write_access_line(std::size_t bytes);
   void upgrade_to_websocket(Request request);
   void on_upgrade_authenticated(Request request, std::optional<std::string> guest_name,
                                 auth::Credentials presented,
@@ -70,7 +75,19 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   boost::beast::flat_buffer buffer_;
   ServerContext& context_;
   Router& router_;
-  std::string address_;  // the client's IP address
+  std::string address_;  // the TCP peer's IP address
+  boost::asio::ip::address peer_;
+  // The current request's client (the peer's unless a trusted proxy says),
+  // and how it reached us (TLS makes cookies Secure).
+  std::string client_address_;
+  auth::Transport client_transport_ = auth::Transport::plain;
+  // For the access line, only while access lines are written: the request
+  // (its target redacted: access_target), the answer's status, and when the
+  // header was read.
+  std::string access_method_;
+  std::string access_target_;
+  unsigned access_status_ = 0;
+  Clock::time_point access_started_{};
   core::ConnectionQuota::Slot slot_;
   bool answering_head_ = false;  // the request being answered is a HEAD
   std::optional<RequestParser> parser_;

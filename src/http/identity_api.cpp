@@ -27,7 +27,7 @@ auto answer_session(ServerContext& context, const ApiCallPtr& call, http::status
     Response response =
         json_response(call->request, status, identity_json(started.identity, started.csrf_token));
     response.set(http::field::set_cookie,
-                 session_cookie_for(context, started.secret, started.lifetime));
+                 session_cookie_for(call->transport, started.secret, started.lifetime));
     call->respond(std::move(response));
   };
 }
@@ -77,9 +77,9 @@ void log_out(ServerContext& context, const auth::Caller& caller,
   if (caller.identity && caller.identity->is_guest()) context.polls.leave_all_of(*caller.identity);
 }
 
-std::string session_cookie_for(const ServerContext& context, const std::string& secret,
+std::string session_cookie_for(auth::Transport transport, const std::string& secret,
                                std::chrono::seconds lifetime) {
-  return auth::make_cookie(auth::kSessionCookie, secret, lifetime, context.identity.transport);
+  return auth::make_cookie(auth::kSessionCookie, secret, lifetime, transport);
 }
 
 bool handle_identity_api(ServerContext& context, const ApiCallPtr& call) {
@@ -120,7 +120,7 @@ bool handle_identity_api(ServerContext& context, const ApiCallPtr& call) {
       Response response = no_content_response(call->request);
       if (call->caller.session) {
         response.set(http::field::set_cookie,
-                     auth::expire_cookie(auth::kSessionCookie, context.identity.transport));
+                     auth::expire_cookie(auth::kSessionCookie, call->transport));
       }
       call->respond(std::move(response));
     };

@@ -21,8 +21,8 @@ auth::ClientGone flag_when_abandoned(ApiCall& call);
 void log_out(ServerContext& context, const auth::Caller& caller,
              service::AccountService::Done<bool> done);
 
-// The Set-Cookie value for a new session, per the identity settings.
-std::string session_cookie_for(const ServerContext& context, const std::string& secret,
+// The Set-Cookie value for a new session (Secure when `transport` is TLS).
+std::string session_cookie_for(auth::Transport transport, const std::string& secret,
                                std::chrono::seconds lifetime);
 
 }  // namespace parley::transport

@@ -32,7 +32,8 @@ bool answered(Respond& respond, Answer answer) {
 
 }  // namespace
 
-std::weak_ptr<ApiCall> Router::route(Request request, std::string address, Respond respond,
+std::weak_ptr<ApiCall> Router::route(Request request, std::string address,
+                                     auth::Transport transport, Respond respond,
                                      std::function<void()> watch_client) {
   obs::count(obs::counters().http_requests);
   auto url = boost::urls::parse_origin_form(request.target());
@@ -48,6 +49,7 @@ std::weak_ptr<ApiCall> Router::route(Request request, std::string address, Respo
                                                 std::move(path),
                                                 *url,
                                                 std::move(address),
+                                                transport,
                                                 {},
                                                 std::move(respond),
                                                 {},
@@ -160,12 +162,12 @@ void Router::renew_session_cookie(ApiCall& call) {
   auto secret = credentials_of(call.request, nullptr).session_cookie;
   if (!secret) return;
   // (No `call` in here: it would own itself.)
-  call.respond = [this, secret = std::move(*secret), lifetime = call.caller.session_lifetime,
-                  respond = std::move(call.respond)](Answer answer) {
+  call.respond = [secret = std::move(*secret), lifetime = call.caller.session_lifetime,
+                  transport = call.transport, respond = std::move(call.respond)](Answer answer) {
     // (Shared answers are not given to such calls: see can_share_answer.)
     auto* response = std::get_if<Response>(&answer);
     if (response != nullptr && response->find(http::field::set_cookie) == response->end()) {
-      response->set(http::field::set_cookie, session_cookie_for(context_, secret, lifetime));
+      response->set(http::field::set_cookie, session_cookie_for(transport, secret, lifetime));
     }
     respond(std::move(answer));
   };

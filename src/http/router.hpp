@@ -18,8 +18,10 @@ class Router {
   // the client goes away first). Returns the call while it awaits an answer
   // from an API handler, so that its session can tell it the client left;
   // `watch_client` becomes the call's (see ApiCall::when_abandoned).
-  std::weak_ptr<ApiCall> route(Request request, std::string address, Respond respond,
-                               std::function<void()> watch_client);
+  // `address` and `transport`: the client's, as the session resolved them
+  // (through a trusted proxy's X-Forwarded-For and X-Forwarded-Proto).
+  std::weak_ptr<ApiCall> route(Request request, std::string address, auth::Transport transport,
+                               Respond respond, std::function<void()> watch_client);
 
  private:
   bool answer_public(Request& request, const std::string& path, Respond& respond);

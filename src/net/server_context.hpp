@@ -14,6 +14,7 @@
 #include "core/memory_budget.hpp"
 #include "http/awaiting_answers.hpp"
 #include "net/credential_holders.hpp"
+#include "net/trusted_proxies.hpp"
 #include "service/account_service.hpp"
 #include "service/chat_service.hpp"
 #include "service/poll_service.hpp"
@@ -56,6 +57,7 @@ struct ServerContext {
   bus::Bus& bus;
   TransportLimits limits;
   auth::IdentitySettings identity;
+  TrustedProxies trusted_proxies;
   std::filesystem::path web_dir;
   WsSessions ws_sessions;
   AwaitingAnswers awaiting_answers;

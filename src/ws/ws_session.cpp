@@ -22,7 +22,7 @@ core::Frame shared_bytes(std::string bytes) {
 }  // namespace
 
 WsSession::WsSession(tcp::socket&& socket, core::ConnectionQuota::Slot slot, ServerContext& context,
-                     auth::Identity identity, NameClaim claim,
+                     auth::Identity identity, NameClaim claim, WsAccessNote note,
                      std::optional<SocketCredential> credential)
     : socket_(std::move(socket)),
       context_(context),
@@ -34,7 +34,8 @@ WsSession::WsSession(tcp::socket&& socket, core::ConnectionQuota::Slot slot, Ser
       gate_({.max_in_flight_sends = context.limits.ws_max_in_flight_sends,
              .frame_rate = context.limits.ws_frame_rate,
              .frame_burst = context.limits.ws_frame_burst}),
-      queue_(context.limits.ws_max_queued_bytes) {}
+      queue_(context.limits.ws_max_queued_bytes),
+      note_(std::move(note)) {}
 
 WsSession::~WsSession() {
   finish();
@@ -102,6 +103,7 @@ void WsSession::read_available() {
   for (int reads = 0; reads < kReadsPerTurn; ++reads) {
     boost::system::error_code error;
     const std::size_t got = socket_.read_some(asio::buffer(buffer.data(), buffer.size()), error);
+    bytes_in_ += got;
     if (error == asio::error::would_block) {
       reading_ = false;
       wait_readable();
@@ -175,6 +177,7 @@ bool WsSession::handle(const ws::Event& event) {
   // Only whole frames count: a client cannot stay alive by trickling bytes
   // of a frame it never finishes (its unread bytes are held meanwhile).
   heard_since_tick_ = true;
+  ++frames_in_;
   switch (event.kind) {
     case ws::Event::Kind::text:
       if (state_ == State::open) dispatch(event.payload);
@@ -289,6 +292,7 @@ void WsSession::send_replay_piece(std::span<const core::Frame> frames,
                                   core::MemoryBudget::Lease lease, std::function<void()> written) {
   if (state_ != State::open || queue_.has_overflowed()) return;
   queue_.push_replay_piece(frames, std::move(lease));
+  frames_out_ += frames.size();
   if (!frames.empty()) schedule_flush();
   replay_written_ = std::move(written);
   if (!queue_.has_replay_unwritten()) on_replay_piece_written();  // an empty piece
@@ -323,6 +327,7 @@ void WsSession::enqueue_bounded(core::Frame bytes, ws::Framing framing) {
 
 void WsSession::enqueue(core::Frame bytes, ws::Framing framing) {
   if (state_ == State::closed || close_sent_) return;
+  if (framing == ws::Framing::text_message) ++frames_out_;
   queue_.push(std::move(bytes), framing);
   schedule_flush();
 }
@@ -363,6 +368,7 @@ WsSession::WriteResult WsSession::write_queued() {
         socket_.write_some(std::span<const asio::const_buffer>(buffers.data(), batch.count), error);
     if (error == asio::error::would_block) return WriteResult::would_block;
     if (error) return WriteResult::failed;
+    bytes_out_ += sent;
     written_since_tick_ = true;
     if (queue_.mark_written(sent).finished_replay_piece) on_replay_piece_written();
   }

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -33,15 +35,23 @@ struct SocketCredential {
   auth::Credentials presented;
 };
 
+// Who a socket serves and what it asked for, for its access line (empty
+// while access lines are off).
+struct WsAccessNote {
+  std::string client = {};  // the client's address (see TrustedProxies)
+  std::string target = {};  // the upgrade's target, redacted (access_target)
+};
+
 class WsSession final : public service::Connection, public std::enable_shared_from_this<WsSession> {
  public:
   // `credential`: the session or token the socket authenticated with, if
   // any. The socket closes (4401) when it ends, and checks it every
   // `session_check`, which also keeps a session (and a guest's name) from
   // expiring while the socket is open. `slot`: the connection's place within
-  // the connection limits, held until the session ends.
+  // the connection limits, held until the session ends. `note`: for the
+  // access line written when the session ends.
   WsSession(boost::asio::ip::tcp::socket&& socket, core::ConnectionQuota::Slot slot,
-            ServerContext& context, auth::Identity identity, NameClaim claim,
+            ServerContext& context, auth::Identity identity, NameClaim claim, WsAccessNote note,
             std::optional<SocketCredential> credential = std::nullopt);
   ~WsSession();
 
@@ -113,6 +123,7 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   void drain();
   // Leaves every room, releases the guest name and closes the socket; idempotent.
   void finish();
+  void write_access_line();
 
   boost::asio::ip::tcp::socket socket_;
   ServerContext& context_;
@@ -147,6 +158,16 @@ class WsSession final : public service::Connection, public std::enable_shared_fr
   std::uint32_t ticks_since_check_ = 0;
   bool lingering_ = false;
   bool finished_ = false;
+
+  // For the access line: counted always (a few additions), written when the
+  // session ends if access lines are on.
+  WsAccessNote note_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::uint64_t frames_in_ = 0;   // whole frames decoded
+  std::uint64_t bytes_in_ = 0;    // read from the socket
+  std::uint64_t frames_out_ = 0;  // server frames queued (not control frames)
+  std::uint64_t bytes_out_ = 0;   // written to the socket, the 101 answer included
+  std::uint16_t close_code_ = 0;  // the close frame's, ours or the peer's echoed; 0: none
 };
 
 }  // namespace parley::transport

@@ -24,7 +24,7 @@ void WsSession::fall_behind() {
   // Never close in the middle of a fan-out: the room is still iterating.
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     obs::count(obs::counters().ws_slow_clients_closed);
-    obs::log_info("closing a client that fell too far behind (user " + self->user().text() + ")");
+    obs::log_info("closing a client that fell too far behind", {{"user", self->user().text()}});
     self->close_with(CloseCode::policy, true);
   });
 }
@@ -41,6 +41,7 @@ void WsSession::end_session() {
 void WsSession::close_with(CloseCode code, bool drop_queue, std::string_view reason) {
   if (state_ != State::open) return;
   state_ = State::closing;
+  close_code_ = static_cast<std::uint16_t>(code);
   // No room may deliver to a closing connection.
   context_.chat.disconnect(*this);
   if (drop_queue) queue_.drop_unsent();
@@ -147,6 +148,7 @@ void WsSession::finish() {
   if (finished_) return;
   finished_ = true;
   state_ = State::closed;
+  if (obs::is_access_logged()) write_access_line();
   context_.chat.disconnect(*this);
   if (claim_ == NameClaim::held) context_.accounts.let_go_guest_name(identity_.user);
   if (credential_) context_.credential_holders.release(credential_->key, held_);
@@ -166,6 +168,22 @@ void WsSession::finish() {
                [held = std::move(held), next = std::move(replay_written_)] {});
     replay_written_ = nullptr;
   }
+}
+
+// One line per session, when it ends: no line per message.
+void WsSession::write_access_line() {
+  const std::chrono::duration<double, std::milli> took =
+      std::chrono::steady_clock::now() - started_;
+  // 1006: the connection ended without a closing handshake.
+  const unsigned code = close_code_ != 0 ? close_code_ : 1006;
+  obs::write_access("ws", {{"path", note_.target},
+                           {"client", note_.client},
+                           {"ms", took.count()},
+                           {"frames_in", frames_in_},
+                           {"bytes_in", bytes_in_},
+                           {"frames_out", frames_out_},
+                           {"bytes_out", bytes_out_},
+                           {"close", code}});
 }
 
 }  // namespace parley::transport

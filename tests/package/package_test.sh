@@ -76,7 +76,8 @@ depends_on passwd || fail "Depends lacks passwd (useradd, for the postinst)"
 depends_on libc6 || fail "Depends lacks libc6"
 binary=$build/parley
 while read -r library; do
-  path=$(ldconfig -p | awk -v lib="$library" '$1 == lib { print $NF; exit }')
+  # awk reads to the end: an early exit would kill ldconfig with SIGPIPE (pipefail).
+  path=$(ldconfig -p | awk -v lib="$library" '$1 == lib && !found { print $NF; found = 1 }')
   [[ -n $path ]] || fail "cannot find $library on this machine"
   owner=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null || dpkg -S "$path" 2>/dev/null) ||
     fail "no package owns $path"
@@ -197,7 +198,7 @@ config=$root/etc/parley/parley.toml
 help=$("$root/usr/bin/parley" --help)
 # Flags other people are adding at the moment, named in the file already.
 # Remove a name once `parley --help` lists it.
-pending_flags=" trusted-proxy "
+pending_flags=" "
 for expected in 'host = "127.0.0.1"' "port = 8000" 'data-dir = "/var/lib/parley"' \
   'log-level = "info"'; do
   grep -qxF "$expected" "$config" || fail "parley.toml has no line '$expected'"

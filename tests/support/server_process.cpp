@@ -6,8 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 #include <system_error>
 
@@ -77,6 +79,28 @@ std::uint16_t port_in_ready_line(std::string_view line) {
   return port <= 65535 ? static_cast<std::uint16_t>(port) : 0;
 }
 
+// The file `arguments` send the log to (--log-file F), if any: the ready
+// line is there rather than on stderr.
+std::optional<std::filesystem::path> log_file_of(const std::vector<std::string>& arguments) {
+  for (std::size_t i = 0; i < arguments.size(); ++i) {
+    if (arguments[i] == "--log-file" && i + 1 < arguments.size()) return arguments[i + 1];
+    if (arguments[i].starts_with("--log-file=")) return arguments[i].substr(11);
+  }
+  return std::nullopt;
+}
+
+// The port of a ready line in `file` past its first `skip` bytes, or 0.
+std::uint16_t port_in_file(const std::filesystem::path& file, std::uintmax_t skip) {
+  std::ifstream in(file);
+  if (!in) return 0;
+  in.seekg(static_cast<std::streamoff>(skip));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (const std::uint16_t port = port_in_ready_line(line); port != 0) return port;
+  }
+  return 0;
+}
+
 }  // namespace
 
 ServerProcess::ServerProcess(std::vector<std::string> arguments)
@@ -117,8 +141,17 @@ void ServerProcess::restart() {
 
 void ServerProcess::start() {
   const std::string binary = parley_binary_path();
-  std::vector<std::string> words = {binary,       "--host",           "127.0.0.1",   "--port", "0",
-                                    "--data-dir", data_dir_.string(), "--log-level", "info"};
+  std::uintmax_t log_file_size_at_start = 0;
+  if (const auto log_file = log_file_of(arguments_)) {
+    std::error_code absent;
+    log_file_size_at_start = std::filesystem::file_size(*log_file, absent);
+    if (absent) log_file_size_at_start = 0;
+  }
+  std::vector<std::string> words = {binary, "--host",     "127.0.0.1",       "--port",
+                                    "0",    "--data-dir", data_dir_.string()};
+  if (std::find(arguments_.begin(), arguments_.end(), "--log-level") == arguments_.end()) {
+    words.insert(words.end(), {"--log-level", "info"});
+  }
   words.insert(words.end(), arguments_.begin(), arguments_.end());
   // Built before fork: the child may only make async-signal-safe calls.
   std::vector<char*> argv;
@@ -157,9 +190,20 @@ void ServerProcess::start() {
   stderr_reader_ = std::thread([this, fd = pipe_fds[0]] { read_stderr(fd); });
 
   std::unique_lock lock(mutex_);
-  const bool settled =
-      changed_.wait_for(lock, kReadyTimeout, [this] { return ready_port_ != 0 || stderr_ended_; });
-  const std::uint16_t port = ready_port_;
+  bool settled = false;
+  std::uint16_t port = 0;
+  if (const auto log_file = log_file_of(arguments_)) {
+    // Read again every few milliseconds: nothing tells when the file grows.
+    const auto deadline = std::chrono::steady_clock::now() + kReadyTimeout;
+    while (port == 0 && !settled && std::chrono::steady_clock::now() < deadline) {
+      settled = changed_.wait_for(lock, 10ms, [this] { return stderr_ended_; });
+      port = port_in_file(*log_file, log_file_size_at_start);
+    }
+  } else {
+    settled = changed_.wait_for(lock, kReadyTimeout,
+                                [this] { return ready_port_ != 0 || stderr_ended_; });
+    port = ready_port_;
+  }
   lock.unlock();
   if (port == 0) {
     kill_hard();

@@ -42,12 +42,13 @@ std::string parley_binary_path();
 class ServerProcess {
  public:
   // Starts parley with `arguments` after the fixed ones (--host 127.0.0.1
-  // --port 0 --data-dir DIR --log-level info); throws if it is not ready in
-  // time. Against PostgreSQL (postgres_test_server_url()) a `--store X` in
-  // `arguments` gives way to --database with a database of its own, unless
-  // `arguments` name a --database already (the nodes of a cluster share one).
-  // The binary is PARLEY_BINARY from the build, or the environment variable
-  // of that name when set.
+  // --port 0 --data-dir DIR, and --log-level info unless `arguments` choose); throws if it is not
+  // ready in time. With --log-file F among `arguments`, the ready line is looked for in F
+  // (log_lines() then holds only what still goes to stderr). Against PostgreSQL
+  // (postgres_test_server_url()) a `--store X` in `arguments` gives way to --database with a
+  // database of its own, unless `arguments` name a --database already (the nodes of a cluster share
+  // one). The binary is PARLEY_BINARY from the build, or the environment variable of that name when
+  // set.
   explicit ServerProcess(std::vector<std::string> arguments);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;

@@ -96,7 +96,7 @@ void RedisBus::note_state(std::atomic<bool>& flag, bool up, const char* role) {
   if (flag.exchange(up) == up) return;
   const std::string where = address_.host + ":" + std::to_string(address_.port);
   if (up) {
-    obs::log_info(std::string("redis ") + role + " connected to " + where);
+    obs::log_info(std::string("redis ") + role + " connected", {{"redis", where}});
   } else {
     obs::log_warn(std::string("redis ") + role + " lost " + where +
                   ": serving this node's clients only until it is back");
