@@ -299,7 +299,7 @@ done
 page=$(http_get /)
 [[ $page == "HTTP/1.1 200"* ]] || fail "GET / answered: $(head -n 1 <<<"$page")"
 [[ $page == *"$mark"* ]] || fail "GET / did not serve the installed web UI's index.html"
-style=$(http_get /static/style.css | head -n 1)
+style=$(http_get /static/style.css | sed -n 1p)
 [[ $style == "HTTP/1.1 200"* ]] || fail "GET /static/style.css answered: $style"
 
 step "SIGTERM"
