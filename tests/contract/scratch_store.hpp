@@ -69,6 +69,16 @@ class ScratchStore final : public store::Store {
   store::Result<std::size_t> count_live_tokens(const core::UserName& user) override;
   store::Result<bool> revoke_token(const core::UserName& user, const std::string& id) override;
 
+  store::Result<std::vector<store::ArchivedRoom>> list_archived_rooms(const std::string& after_key,
+                                                                      std::size_t limit) override;
+  store::Result<bool> import_room(const store::ArchivedRoom& room) override;
+  store::Result<void> import_events(const core::RoomName& room,
+                                    std::span<const store::StoredMessage> events) override;
+  store::Result<store::RetentionBatch> trim_history(const store::RetentionPolicy& policy,
+                                                    const store::RetentionCursor& from,
+                                                    std::int64_t now_ms) override;
+  store::Result<std::uint64_t> trimmed_seq(const core::RoomName& room) override;
+
   store::Result<void> check() override;
   bool last_failure_is_transient() const override;
 

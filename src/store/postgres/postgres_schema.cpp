@@ -8,7 +8,7 @@ namespace parley::store {
 namespace {
 
 // The same tables and meaning as the SQLite schema (sqlite_migrations.cpp at
-// its version 5), written for PostgreSQL. Append new migrations at the end; never
+// its version 6), written for PostgreSQL. Append new migrations at the end; never
 // edit one that has shipped.
 constexpr const char* kMigrations[] = {
     // 1: rooms and their messages. A room's last_seq is the counter that
@@ -118,6 +118,12 @@ constexpr const char* kMigrations[] = {
       PRIMARY KEY (room_id, user_key)
     );
     CREATE INDEX room_access_by_user ON room_access (user_key, room_id);
+    )sql",
+    // 5: retention (SQLite's version 6): every event of a room with seq <=
+    // trimmed_seq was removed, oldest first, so its first kept event is
+    // trimmed_seq + 1 (history_archive.hpp).
+    R"sql(
+    ALTER TABLE rooms ADD COLUMN trimmed_seq bigint NOT NULL DEFAULT 0;
     )sql",
 };
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <unordered_set>
 
@@ -73,6 +74,15 @@ class PostgresStore : public Store {
   Result<std::vector<TokenRecord>> list_tokens(const core::UserName& user) override;
   Result<std::size_t> count_live_tokens(const core::UserName& user) override;
   Result<bool> revoke_token(const core::UserName& user, const std::string& id) override;
+  // HistoryArchive (postgres_store_archive.cpp)
+  Result<std::vector<ArchivedRoom>> list_archived_rooms(const std::string& after_key,
+                                                        std::size_t limit) override;
+  Result<bool> import_room(const ArchivedRoom& room) override;
+  Result<void> import_events(const core::RoomName& room,
+                             std::span<const StoredMessage> events) override;
+  Result<RetentionBatch> trim_history(const RetentionPolicy& policy, const RetentionCursor& from,
+                                      std::int64_t now_ms) override;
+  Result<std::uint64_t> trimmed_seq(const core::RoomName& room) override;
   Result<void> check() override;
   // True unless the server reported itself broken (SQLSTATE class XX): every
   // other failure left the database as it was or, for a commit cut off, in a
@@ -112,6 +122,9 @@ class PostgresStore : public Store {
   Result<bool> insert_claiming_name(const core::UserName& user, const PgStatement& insert,
                                     std::initializer_list<std::string_view> parameters);
   std::int64_t next_activity(std::int64_t now_ms);
+  // One transaction of the archive's (postgres_store_archive.cpp): commits
+  // when `body` answers no error, rolls back otherwise.
+  Result<void> in_archive_transaction(const std::function<Result<void>()>& body);
   // Notes how a failure may be retried; answers `error`.
   boost::system::error_code failed(boost::system::error_code error);
 

@@ -128,6 +128,12 @@ constexpr std::array kMigrations = {
     ) WITHOUT ROWID;
     CREATE INDEX room_access_by_user ON room_access (user_key, room_id);
     )sql"},
+    // Retention: every event of a room with seq <= trimmed_seq was removed
+    // (oldest first, never leaving a gap), so its first kept event is
+    // trimmed_seq + 1 (history_archive.hpp).
+    Migration{6, "retention of history", R"sql(
+    ALTER TABLE rooms ADD COLUMN trimmed_seq INTEGER NOT NULL DEFAULT 0;
+    )sql"},
 };
 
 constexpr bool is_numbered_from_one_without_gaps() {
