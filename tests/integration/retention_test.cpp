@@ -53,6 +53,12 @@ TEST_F(RetentionTest, ACountLimitKeepsTheLastMessagesAndAnOlderSinceIsTruncated)
     if (seen == kept) break;
   }
   ASSERT_EQ(seen, kept);
+  // A history page says where history starts now.
+  const HttpResponse before = http.get("/api/rooms/lobby/messages?before=6&limit=100", session);
+  ASSERT_EQ(before.status, 200) << before.describe();
+  const boost::json::value page = before.json();
+  EXPECT_TRUE(page.at("messages").as_array().empty()) << before.body;
+  EXPECT_EQ(page.at("trimmed_seq").to_number<std::uint64_t>(), 5u) << before.body;
 
   auto bob = connect("bob");
   const Frame joined = join_since(*bob, "lobby", 1);
