@@ -1,8 +1,10 @@
 #include "admin/admin.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <exception>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,7 +27,7 @@ constexpr std::string_view kGlobalOptions =
 // Every command, in the order of the list. A new group joins here.
 std::vector<Command> all_commands() {
   std::vector<Command> commands;
-  for (auto group : {user_commands, room_commands, backup_commands}) {
+  for (auto group : {user_commands, room_commands, backup_commands, history_commands}) {
     for (Command& command : group()) commands.push_back(std::move(command));
   }
   return commands;
@@ -36,6 +38,12 @@ std::string usage_line(const Command& command) {
   for (std::string_view word : command.words) line.append(" ").append(word);
   for (std::string_view operand : command.operands) line.append(" ").append(operand);
   for (std::string_view flag : command.flags) line.append(" [").append(flag).append("]");
+  for (std::string_view flag : command.valued_flags) {
+    std::string value(flag.substr(2));
+    std::transform(value.begin(), value.end(), value.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    line.append(" [").append(flag).append(" ").append(value).append("]");
+  }
   return line;
 }
 
@@ -58,8 +66,14 @@ struct Arguments {
   StoreOptions store;
   std::vector<std::string> words;  // the command's words, then its operands
   std::vector<std::string> flags;
+  std::map<std::string, std::string> values;  // the commands' flags that take a value
   bool help = false;
 };
+
+// Flags of some command that take a value (--room ROOM).
+bool takes_value(const std::string& flag) {
+  return flag == "--room";
+}
 
 // Splits the arguments; a string says why they are unusable.
 std::variant<Arguments, std::string> split(int argc, const char* const arguments[]) {
@@ -87,6 +101,14 @@ std::variant<Arguments, std::string> split(int argc, const char* const arguments
                                          : argument == "--data-dir" ? &split.store.data_dir
                                          : argument == "--database" ? &split.store.database_url
                                                                     : nullptr;
+    if (global == nullptr && takes_value(argument)) {
+      if (!value) {
+        if (i + 1 >= argc) return argument + " needs a value";
+        value = arguments[++i];
+      }
+      split.values[argument] = std::move(*value);
+      continue;
+    }
     if (global == nullptr) {
       if (value) return argument + " takes no value";
       split.flags.push_back(std::move(argument));
@@ -152,6 +174,7 @@ int run_admin(int argc, const char* const arguments[], std::istream& in, std::os
   Invocation invocation{
       {given.words.begin() + static_cast<std::ptrdiff_t>(chosen->words.size()), given.words.end()},
       given.flags,
+      given.values,
       {},
       in,
       out,
@@ -163,6 +186,13 @@ int run_admin(int argc, const char* const arguments[], std::istream& in, std::os
   }
   for (const std::string& flag : given.flags) {
     if (std::find(chosen->flags.begin(), chosen->flags.end(), flag) == chosen->flags.end()) {
+      err << "parley admin: unknown option " << flag << "\n" << usage << "\n";
+      return kUsage;
+    }
+  }
+  for (const auto& [flag, value] : given.values) {
+    if (std::find(chosen->valued_flags.begin(), chosen->valued_flags.end(), flag) ==
+        chosen->valued_flags.end()) {
       err << "parley admin: unknown option " << flag << "\n" << usage << "\n";
       return kUsage;
     }
@@ -185,6 +215,12 @@ bool Invocation::has_flag(std::string_view flag) const {
   return std::find(flags.begin(), flags.end(), flag) != flags.end();
 }
 
+std::optional<std::string> Invocation::value_of(const std::string& flag) const {
+  const auto found = values.find(flag);
+  if (found == values.end()) return std::nullopt;
+  return found->second;
+}
+
 int Invocation::fail(std::string_view why) const {
   err << "parley admin: " << why << "\n";
   return kFailed;
@@ -195,9 +231,9 @@ int Invocation::usage_error(std::string_view why) const {
   return kUsage;
 }
 
-std::unique_ptr<store::Store> open_store_for(const Invocation& invocation) {
+std::unique_ptr<store::Store> open_store_for(const Invocation& invocation, IfMissing if_missing) {
   try {
-    return open_store(invocation.location);
+    return open_store(invocation.location, if_missing);
   } catch (const std::exception& error) {
     invocation.fail(error.what());
     return nullptr;

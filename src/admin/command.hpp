@@ -5,6 +5,8 @@
 
 #include <functional>
 #include <iosfwd>
+#include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,13 +24,15 @@ inline constexpr int kUsage = 2;
 // What a command is given to run with.
 struct Invocation {
   std::vector<std::string> operands;
-  std::vector<std::string> flags;  // those of its own it was given, e.g. --off
+  std::vector<std::string> flags;                  // those of its own it was given, e.g. --off
+  std::map<std::string, std::string> values = {};  // flags with a value, e.g. --room
   StoreLocation location;
   std::istream& in;
   std::ostream& out;
   std::ostream& err;
 
   bool has_flag(std::string_view flag) const;
+  std::optional<std::string> value_of(const std::string& flag) const;
   // Prints "parley admin: <why>" on stderr; answers kFailed.
   int fail(std::string_view why) const;
   // Prints "parley admin: <why>" and where to find the usage; answers kUsage.
@@ -42,6 +46,7 @@ struct Command {
   std::string_view summary;                // one line, for the list
   std::string_view details;                // the rest of its --help
   std::function<int(const Invocation&)> run;
+  std::vector<std::string_view> valued_flags = {};  // e.g. {"--room"}, given as --room ROOM
 };
 
 // The commands of each group (user_commands.cpp, room_commands.cpp,
@@ -49,9 +54,11 @@ struct Command {
 std::vector<Command> user_commands();
 std::vector<Command> room_commands();
 std::vector<Command> backup_commands();
+std::vector<Command> history_commands();
 
 // The store of the invocation's location; answers nullptr after printing
 // why it cannot be opened.
-std::unique_ptr<store::Store> open_store_for(const Invocation& invocation);
+std::unique_ptr<store::Store> open_store_for(const Invocation& invocation,
+                                             IfMissing if_missing = IfMissing::refuse);
 
 }  // namespace parley::admin

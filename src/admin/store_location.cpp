@@ -48,7 +48,7 @@ std::variant<StoreLocation, std::string> locate_store(const StoreOptions& option
   return location;
 }
 
-std::unique_ptr<store::Store> open_store(const StoreLocation& location) {
+std::unique_ptr<store::Store> open_store(const StoreLocation& location, IfMissing if_missing) {
   if (location.kind == StoreLocation::Kind::postgres) {
     store::PostgresOptions options;
     options.connection.url = location.database_url;
@@ -56,7 +56,9 @@ std::unique_ptr<store::Store> open_store(const StoreLocation& location) {
   }
   const std::filesystem::path path = location.sqlite_path();
   std::error_code error;
-  if (!std::filesystem::is_regular_file(path, error)) {
+  if (if_missing == IfMissing::create) {
+    std::filesystem::create_directories(location.data_dir, error);
+  } else if (!std::filesystem::is_regular_file(path, error)) {
     throw std::runtime_error("no database at " + path.string() +
                              " (give the server's --data-dir, or --database)");
   }

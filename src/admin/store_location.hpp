@@ -40,8 +40,10 @@ std::variant<StoreLocation, std::string> locate_store(const StoreOptions& option
 
 // Opens the store at `location` as a second writer beside a running server
 // (SQLite: WAL, a busy timeout; PostgreSQL: one more connection). Throws
-// std::runtime_error, with the reason, when it cannot; never creates a
-// SQLite database that is not there.
-std::unique_ptr<store::Store> open_store(const StoreLocation& location);
+// std::runtime_error, with the reason, when it cannot. A SQLite database that
+// is not there is created only when `create` says so (import does).
+enum class IfMissing { refuse, create };
+std::unique_ptr<store::Store> open_store(const StoreLocation& location,
+                                         IfMissing if_missing = IfMissing::refuse);
 
 }  // namespace parley::admin

@@ -99,6 +99,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[],
   std::string access_log = "off";
   std::vector<std::string> trusted_proxies;
   long gap_wait_ms = config.service.gap_wait.count();
+  std::uint64_t retention_days = config.retention.max_days;
+  std::uint64_t retention_messages = config.retention.max_events;
+  long retention_interval = config.retention.interval.count();
 
   po::options_description options(
       "parley: a real-time chat server (WebSocket, HTTP, SQLite or PostgreSQL)\n\n"
@@ -209,6 +212,13 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[],
     ("allowed-origin", po::value(&allowed_origins)->composing(),
      "a page origin (e.g. https://chat.example.com) allowed to open WebSockets with the "
      "session cookie, besides the server's own; repeat for more")
+    ("retention-days", po::value(&retention_days)->default_value(retention_days),
+     "remove the events of a room older than this many days, but never its newest one "
+     "(0: keep forever)")
+    ("retention-messages", po::value(&retention_messages)->default_value(retention_messages),
+     "keep only the last this many events (seqs) of each room (0: keep all)")
+    ("retention-interval", po::value(&retention_interval)->default_value(retention_interval),
+     "seconds between the end of one retention pass and the next (at least 1)")
     ("session-days", po::value(&session_days)->default_value(session_days),
      "days a login session lasts since its last use")
     ("guest-idle-hours", po::value(&guest_idle_hours)->default_value(guest_idle_hours),
@@ -359,6 +369,11 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[],
   }
   if (password_threads < 1) return refuse("password-threads", "must be at least 1");
   config.identity.session_check = std::chrono::seconds(session_check_seconds);
+  if (retention_interval < 1) return refuse("retention-interval", "must be at least 1");
+  if (retention_days > 1000000) return refuse("retention-days", "must be at most 1000000");
+  config.retention.max_days = retention_days;
+  config.retention.max_events = retention_messages;
+  config.retention.interval = std::chrono::seconds(retention_interval);
   config.polls.presence_timeout = std::chrono::seconds(poll_presence_seconds);
   config.identity.allow_guests = !no_guests;
   config.identity.transport = behind_tls ? auth::Transport::tls : auth::Transport::plain;

@@ -20,6 +20,7 @@
 #include "obs/log.hpp"
 #include "service/chat_service.hpp"
 #include "service/poll_service.hpp"
+#include "service/retention_service.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store_worker.hpp"
 
@@ -57,6 +58,8 @@ struct Config {
   service::PollLimits polls;
   core::RoomLimits rooms;
   store::StoreWorkerLimits store_worker;
+  // How much history each room keeps (all by default).
+  service::RetentionSettings retention;
   // Redis, for a cluster of nodes; none: this node is alone (LocalBus).
   std::optional<bus::RedisAddress> redis;
 };

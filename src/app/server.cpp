@@ -115,6 +115,8 @@ Server::Server(Config config)
                                                  config_.service, config_.rooms, *memory_, clock_);
   polls_ = std::make_unique<service::PollService>(*chat_, *store_, clock_, *memory_, config_.polls);
   rooms_ = std::make_unique<service::RoomsService>(*chat_, *store_, *bus_, clock_);
+  retention_ = std::make_unique<service::RetentionService>(*store_, io_->get_executor(), clock_,
+                                                           config_.retention);
   connections_ = std::make_unique<core::ConnectionQuota>(connection_limits(config_.transport));
   const auto& limits = connections_->limits();
   obs::log_debug(
@@ -196,6 +198,7 @@ int Server::run() {
   reopen_logs_on_hangup();
   listener_->run();
   tick_later();
+  retention_->start();
   const auto endpoint = listener_->local_endpoint();
   obs::log_info("parley listening on http://" + endpoint.address().to_string() + ":" +
                 std::to_string(endpoint.port()));
@@ -226,6 +229,7 @@ void Server::reopen_logs_on_hangup() {
 void Server::shut_down() {
   if (shutting_down_) return;
   shutting_down_ = true;
+  retention_->stop();
   listener_->stop();
   chat_->begin_shutdown();
   deadline_ = std::make_unique<asio::steady_timer>(*io_, config_.shutdown_timeout);

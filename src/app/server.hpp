@@ -18,6 +18,7 @@
 #include "service/account_service.hpp"
 #include "service/chat_service.hpp"
 #include "service/poll_service.hpp"
+#include "service/retention_service.hpp"
 #include "service/rooms_service.hpp"
 #include "store/store_worker.hpp"
 
@@ -59,6 +60,7 @@ class Server {
   std::unique_ptr<service::ChatService> chat_;
   std::unique_ptr<service::PollService> polls_;
   std::unique_ptr<service::RoomsService> rooms_;
+  std::unique_ptr<service::RetentionService> retention_;
   std::unique_ptr<transport::ServerContext> context_;
   std::shared_ptr<transport::Listener> listener_;
   std::unique_ptr<boost::asio::signal_set> signals_;

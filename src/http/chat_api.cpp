@@ -68,9 +68,9 @@ std::size_t limit_of(const Numbers& numbers) {
 }
 
 void answer_page(const ApiCall& call, const service::MessagePage& page) {
-  call.respond(json_response(
-      call.request, http::status::ok,
-      protocol::encode_message_page(page.room, page.messages, page.last_seq, page.truncated)));
+  call.respond(json_response(call.request, http::status::ok,
+                             protocol::encode_message_page(page.room, page.messages, page.last_seq,
+                                                           page.truncated, page.trimmed_seq)));
 }
 
 // A poll's page; an empty one is the same for every poll of the room at its

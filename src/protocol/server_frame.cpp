@@ -140,7 +140,7 @@ Frame encode_pong() {
 }
 
 std::string encode_message_page(std::string_view room, const std::vector<Frame>& messages,
-                                std::uint64_t last_seq, bool truncated) {
+                                std::uint64_t last_seq, bool truncated, std::uint64_t trimmed_seq) {
   std::size_t size = 64 + room.size();
   for (const Frame& message : messages) size += message->size() + 1;
   std::string body;
@@ -153,6 +153,7 @@ std::string encode_message_page(std::string_view room, const std::vector<Frame>&
   }
   body.append(R"(],"last_seq":)").append(std::to_string(last_seq));
   if (truncated) body.append(R"(,"truncated":true)");
+  if (trimmed_seq != 0) body.append(R"(,"trimmed_seq":)").append(std::to_string(trimmed_seq));
   body.append("}");
   return body;
 }

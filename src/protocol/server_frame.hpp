@@ -69,8 +69,10 @@ Frame encode_pong();
 
 // An HTTP page of messages: {"room":R,"messages":[...],"last_seq":N}, from
 // message frames already encoded (the same bytes the sockets get), with
-// "truncated":true when the page was cut short to stay within its bytes.
+// "truncated":true when the page was cut short to stay within its bytes;
+// "trimmed_seq":T (when not 0) when retention removed every event up to T.
 std::string encode_message_page(std::string_view room, const std::vector<Frame>& messages,
-                                std::uint64_t last_seq, bool truncated = false);
+                                std::uint64_t last_seq, bool truncated = false,
+                                std::uint64_t trimmed_seq = 0);
 
 }  // namespace parley::protocol

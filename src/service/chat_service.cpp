@@ -134,15 +134,58 @@ void ChatService::finish_join(const std::weak_ptr<Connection>& weak, core::Room*
                               std::optional<std::uint64_t> since,
                               const std::optional<std::string>& id, const Done& done) {
   auto connection = weak.lock();
+  if (!connection || !connection->is_open()) return done();
+  if (room == nullptr) {
+    connection->send(protocol::encode_error(ErrorCode::internal, "the room cannot be opened", id));
+    return done();
+  }
+  const bool replaying = since && *since < room->delivered_seq() && !room->is_member(*connection);
+  if (!replaying) return finish_join_after(weak, room, since, 0, done);
+  // Whether retention removed what the joiner missed: `joined` says so.
+  const core::RoomName name = room->name();
+  store_.run<std::uint64_t>(
+      [name](store::Store& store) { return store.trimmed_seq(name); },
+      [this, weak, name, since, id, done](store::Result<std::uint64_t> trimmed) {
+        auto connection = weak.lock();
+        if (!connection) return done();
+        if (!trimmed) {
+          connection->send(
+              protocol::encode_error(ErrorCode::internal, "history cannot be read", id));
+          return done();
+        }
+        // The room may have closed meanwhile, or access been lost.
+        admit(connection->identity(), name, true,
+              [this, weak, since, id, done, trimmed = *trimmed](Outcome<core::Room*> admitted) {
+                if (auto* refusal = std::get_if<Refusal>(&admitted)) {
+                  if (auto connection = weak.lock()) {
+                    connection->send(protocol::encode_error(refusal->code, refusal->message, id));
+                  }
+                  return done();
+                }
+                core::Room* open = std::get<core::Room*>(admitted);
+                if (open == nullptr) {
+                  if (auto connection = weak.lock()) {
+                    connection->send(protocol::encode_error(ErrorCode::internal,
+                                                            "the room cannot be opened", id));
+                  }
+                  return done();
+                }
+                finish_join_after(weak, open, since, trimmed, done);
+              });
+      });
+}
+
+void ChatService::finish_join_after(const std::weak_ptr<Connection>& weak, core::Room* room,
+                                    std::optional<std::uint64_t> since, std::uint64_t trimmed,
+                                    const Done& done) {
+  auto connection = weak.lock();
   if (connection && connection->is_open()) {
-    if (room == nullptr) {
-      connection->send(
-          protocol::encode_error(ErrorCode::internal, "the room cannot be opened", id));
-    } else if (complete_join(*connection, *room, since)) {
-      // Done once the replay is in. Past the cap, the most recent.
+    if (complete_join(*connection, *room, since, trimmed)) {
+      // Done once the replay is in. Past the cap, the most recent; never
+      // before what retention kept.
       const std::uint64_t up_to = room->delivered_seq();
       const std::uint64_t after = std::max<std::uint64_t>(
-          *since, up_to - std::min<std::uint64_t>(up_to, limits_.replay_limit));
+          std::max(*since, trimmed), up_to - std::min<std::uint64_t>(up_to, limits_.replay_limit));
       replay_next_piece(std::make_shared<ReplayCursor>(
           ReplayCursor{connection, room->name(), after, up_to, done}));
       return;
@@ -152,13 +195,14 @@ void ChatService::finish_join(const std::weak_ptr<Connection>& weak, core::Room*
 }
 
 bool ChatService::complete_join(Connection& connection, core::Room& room,
-                                std::optional<std::uint64_t> since) {
+                                std::optional<std::uint64_t> since, std::uint64_t trimmed) {
   // A member already receives the room live: replaying again would send
   // messages twice, so a repeated join only answers `joined`.
   const bool replaying = since && *since < room.delivered_seq() && !room.is_member(connection);
   const auto joined =
       hub_.join(room, connection, replaying ? core::Replay::pending : core::Replay::none);
-  const bool truncated = replaying && joined.seq - *since > limits_.replay_limit;
+  const bool truncated =
+      replaying && (joined.seq - *since > limits_.replay_limit || *since < trimmed);
   // `joined` comes before anything else of the room, replay included.
   connection.send(
       protocol::encode_joined(room.name().text(), joined.seq, user_names(room), truncated));
@@ -184,7 +228,11 @@ void ChatService::replay_next_piece(std::shared_ptr<ReplayCursor> cursor) {
   // no store read and no memory of their own.
   std::vector<core::Frame> held = history_.held_after(cursor->room.text(), cursor->after,
                                                       cursor->up_to, limits_.replay_piece_bytes);
-  if (!held.empty()) return queue_replay_piece(cursor, std::move(held), {});
+  if (!held.empty()) {
+    // Frames held are the seqs right after `after`, without gaps.
+    const std::uint64_t reached = cursor->after + held.size();
+    return queue_replay_piece(cursor, std::move(held), reached, {});
+  }
   memory_.when_fits(limits_.replay_piece_bytes, [this, cursor](core::MemoryBudget::Lease lease) {
     if (!replay_target(*cursor).first) return cursor->done();
     obs::count(obs::counters().history_reads);
@@ -211,18 +259,18 @@ void ChatService::replay_next_piece(std::shared_ptr<ReplayCursor> cursor) {
             bytes += core::queued_cost(*frames.back());
           }
           lease->resize(bytes);
-          queue_replay_piece(cursor, std::move(frames), std::move(*lease));
+          const std::uint64_t reached = messages->empty() ? cursor->after : messages->back().seq;
+          queue_replay_piece(cursor, std::move(frames), reached, std::move(*lease));
         });
   });
 }
 
 void ChatService::queue_replay_piece(const std::shared_ptr<ReplayCursor>& cursor,
-                                     std::vector<core::Frame> frames,
+                                     std::vector<core::Frame> frames, std::uint64_t reached,
                                      core::MemoryBudget::Lease lease) {
   auto [connection, room] = replay_target(*cursor);
   if (!connection) return cursor->done();
-  // Seqs have no gaps: a piece that ends short of up_to is followed by another.
-  const std::uint64_t reached = cursor->after + frames.size();
+  // A piece that ends short of up_to is followed by another.
   cursor->after = reached;
   if (frames.empty() || reached >= cursor->up_to) {
     connection->send_replay_piece(frames, std::move(lease), {});

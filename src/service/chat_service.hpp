@@ -185,17 +185,26 @@ class ChatService {
   void continue_join(const std::weak_ptr<Connection>& weak, core::Room* room,
                      std::optional<std::uint64_t> since, const std::optional<std::string>& id,
                      const Done& done);
-  // The rest of a join once its room is open (null: it cannot be).
+  // The rest of a join once its room is open (null: it cannot be). A join
+  // that will replay first reads how far retention removed the room's
+  // history (its trimmed seq), and is admitted again after that read.
   void finish_join(const std::weak_ptr<Connection>& weak, core::Room* room,
                    std::optional<std::uint64_t> since, const std::optional<std::string>& id,
                    const Done& done);
+  // finish_join once the room's trimmed seq is known (0: nothing removed).
+  void finish_join_after(const std::weak_ptr<Connection>& weak, core::Room* room,
+                         std::optional<std::uint64_t> since, std::uint64_t trimmed,
+                         const Done& done);
   // Reads the room's messages from the store until it has released `seq`
   // (or the store has no more), then runs `then`.
   // `then(false)`: the store could not be read.
   using CaughtUp = std::function<void(bool caught_up)>;
   void catch_up_to(const std::string& room_key, std::uint64_t seq, CaughtUp then);
-  // Joins and sends `joined`; true when a replay must follow.
-  bool complete_join(Connection& connection, core::Room& room, std::optional<std::uint64_t> since);
+  // Joins and sends `joined` (truncated when the replay is capped or starts
+  // after `trimmed`, the last seq retention removed); true when a replay
+  // must follow.
+  bool complete_join(Connection& connection, core::Room& room, std::optional<std::uint64_t> since,
+                     std::uint64_t trimmed);
   // Replays (after, up_to] to a member in pieces, each read once the last is
   // written and the memory budget has room; `done` once the last is queued.
   struct ReplayCursor {
@@ -206,8 +215,11 @@ class ChatService {
     Done done;
   };
   void replay_next_piece(std::shared_ptr<ReplayCursor> cursor);
+  // `reached`: the seq of the piece's last event (seqs may start after a gap
+  // that retention left).
   void queue_replay_piece(const std::shared_ptr<ReplayCursor>& cursor,
-                          std::vector<core::Frame> frames, core::MemoryBudget::Lease lease);
+                          std::vector<core::Frame> frames, std::uint64_t reached,
+                          core::MemoryBudget::Lease lease);
   // The connection behind `cursor`, if it is still in the room to replay.
   std::pair<ConnectionPtr, core::Room*> replay_target(const ReplayCursor& cursor);
 

@@ -120,12 +120,13 @@ void PollService::read_before(const core::Identity& reader, const core::RoomName
     std::optional<store::RoomRecord> record;  // nullopt: not for this reader
     std::vector<store::StoredMessage> messages;
     bool truncated = false;
+    std::uint64_t trimmed_seq = 0;
   };
   obs::count(obs::counters().history_reads);
   if (refused_as_busy(done)) return;
   store_.run<Read>(
       [reader, room, before, limit,
-       max_bytes = limits_.max_page_bytes](store::MessageStore& store) -> store::Result<Read> {
+       max_bytes = limits_.max_page_bytes](store::Store& store) -> store::Result<Read> {
         auto seen = store.enter_room(room, reader, true);
         if (!seen) return seen.error();
         if (!*seen) return Read{};
@@ -138,13 +139,15 @@ void PollService::read_before(const core::Identity& reader, const core::RoomName
         query.stopped_by_bytes = &truncated;
         auto messages = store.read_messages(query);
         if (!messages) return messages.error();
-        return Read{*record, std::move(*messages), truncated};
+        auto trimmed = store.trimmed_seq(room);
+        if (!trimmed) return trimmed.error();
+        return Read{*record, std::move(*messages), truncated, *trimmed};
       },
       [done = std::move(done)](store::Result<Read> read) {
         if (!read) return done(store_failed());
         if (!read->record) return done(Refusal{ErrorCode::not_found, "no such room"});
         const std::string& name = read->record->name;
-        MessagePage page{name, {}, read->record->last_seq, read->truncated};
+        MessagePage page{name, {}, read->record->last_seq, read->truncated, read->trimmed_seq};
         page.messages.reserve(read->messages.size());
         for (const auto& message : read->messages) {
           page.messages.push_back(HistoryFrames::encode(name, message));

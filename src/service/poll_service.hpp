@@ -32,6 +32,9 @@ struct MessagePage {
   std::vector<core::Frame> messages;
   std::uint64_t last_seq = 0;
   bool truncated = false;  // fewer messages than asked for, to stay within max_page_bytes
+  // History pages (before=): every event up to this seq was removed by
+  // retention, so no page before it holds anything (0: none removed).
+  std::uint64_t trimmed_seq = 0;
 };
 
 struct RoomSummary {

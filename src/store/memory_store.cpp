@@ -16,6 +16,11 @@ Result<RoomRecord> MemoryStore::open_room(const core::RoomName& room) {
   return room_data(room).record;
 }
 
+StoredMessage* MemoryStore::RoomData::event_at(std::uint64_t seq) {
+  if (seq <= trimmed || seq - trimmed > messages.size()) return nullptr;
+  return &messages[seq - trimmed - 1];
+}
+
 bool MemoryStore::RoomData::may_enter(const std::string& access_key) const {
   if (!core::is_restricted(record.kind)) return true;
   if (access_key.empty()) return false;
@@ -164,15 +169,16 @@ Result<std::vector<Appended>> MemoryStore::append_batch(std::span<const AppendRe
     }
     const std::pair<std::string, std::string> id{request.author.id, request.client_id};
     if (auto seen = data.seq_by_author_and_id.find(id); seen != data.seq_by_author_and_id.end()) {
-      const StoredMessage& first = data.messages[seen->second - 1];
-      results.push_back({data.record.name, first.seq, first.ts, true});
-      continue;
+      // A first event removed by retention is forgotten with its id.
+      if (const StoredMessage* first = data.event_at(seen->second)) {
+        results.push_back({data.record.name, first->seq, first->ts, true});
+        continue;
+      }
+      data.seq_by_author_and_id.erase(seen);
     }
     std::optional<TargetMessage> target;
-    if (const std::uint64_t named = named_seq(request);
-        named > 0 && named <= data.messages.size()) {
-      const StoredMessage& found = data.messages[named - 1];
-      target = TargetMessage{found.kind, found.author_id, found.deleted};
+    if (const StoredMessage* found = data.event_at(named_seq(request))) {
+      target = TargetMessage{found->kind, found->author_id, found->deleted};
     }
     auto refused = refusal_of(request, target, data.owner_key);
     if (needs_server_role(request, refused)) {
@@ -221,11 +227,12 @@ Result<std::vector<Appended>> MemoryStore::append_batch(std::span<const AppendRe
 
 void MemoryStore::apply(RoomData& data, const StoredMessage& event) {
   if (event.kind == core::EventKind::message) return;
-  StoredMessage& target = data.messages[event.target - 1];
+  StoredMessage* target = data.event_at(event.target);
   switch (event.kind) {
     case core::EventKind::edit:
-      target.text = event.text;
-      target.edited_ts = event.ts;
+      if (target == nullptr) break;
+      target->text = event.text;
+      target->edited_ts = event.ts;
       break;
     case core::EventKind::deletion:
       // The text goes, from the message and from every edit of it.
@@ -265,9 +272,14 @@ std::vector<Reaction> MemoryStore::reactions_of(const RoomData& data, std::uint6
 Result<std::vector<StoredMessage>> MemoryStore::read_messages(const RangeQuery& query) {
   auto it = rooms_.find(query.room.key());
   if (it == rooms_.end()) return std::vector<StoredMessage>{};
+  // Indexes from here on: messages[i] has seq trimmed + i + 1.
   const auto& messages = it->second.messages;
-  const std::uint64_t last = std::min<std::uint64_t>(query.up_to, messages.size());
-  if (query.after >= last || query.limit == 0) return std::vector<StoredMessage>{};
+  const std::uint64_t trimmed = it->second.trimmed;
+  const std::uint64_t last =
+      std::min<std::uint64_t>(query.up_to, trimmed + messages.size()) - trimmed;
+  if (query.up_to <= trimmed) return std::vector<StoredMessage>{};
+  const std::uint64_t after = std::max(query.after, trimmed) - trimmed;
+  if (after >= last || query.limit == 0) return std::vector<StoredMessage>{};
   // Indexes [first, end) of messages, grown from the end that is kept.
   std::size_t bytes = 0;
   std::vector<StoredMessage> read;
@@ -287,10 +299,10 @@ Result<std::vector<StoredMessage>> MemoryStore::read_messages(const RangeQuery& 
     return true;
   };
   if (query.keep == Keep::oldest) {
-    for (std::uint64_t i = query.after; i < last && take(i); ++i) {
+    for (std::uint64_t i = after; i < last && take(i); ++i) {
     }
   } else {
-    for (std::uint64_t i = last; i > query.after && take(i - 1); --i) {
+    for (std::uint64_t i = last; i > after && take(i - 1); --i) {
     }
     std::reverse(read.begin(), read.end());
   }
@@ -351,8 +363,8 @@ Result<std::vector<RoomReading>> MemoryStore::list_reading(const core::Identity&
         if (key != access_key) reading.with = name;
       }
     }
-    for (std::uint64_t seq = reading.read_seq + 1; seq <= reading.last_seq; ++seq) {
-      const StoredMessage& event = data->messages[seq - 1];
+    for (const StoredMessage& event : data->messages) {
+      if (event.seq <= reading.read_seq) continue;
       if (event.kind != core::EventKind::message || event.deleted || event.author_id == reader.id) {
         continue;
       }

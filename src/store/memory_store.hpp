@@ -60,6 +60,15 @@ class MemoryStore : public Store {
   Result<bool> delete_account(const core::UserName& user, std::int64_t now_ms) override;
   Result<std::vector<RoomSummary>> list_all_rooms() override;
   Result<bool> delete_room(const core::RoomName& room) override;
+  // HistoryArchive (memory_store_archive.cpp)
+  Result<std::vector<ArchivedRoom>> list_archived_rooms(const std::string& after_key,
+                                                        std::size_t limit) override;
+  Result<bool> import_room(const ArchivedRoom& room) override;
+  Result<void> import_events(const core::RoomName& room,
+                             std::span<const StoredMessage> events) override;
+  Result<RetentionBatch> trim_history(const RetentionPolicy& policy, const RetentionCursor& from,
+                                      std::int64_t now_ms) override;
+  Result<std::uint64_t> trimmed_seq(const core::RoomName& room) override;
 
   // Store
   Result<void> check() override { return {}; }
@@ -68,7 +77,9 @@ class MemoryStore : public Store {
   struct RoomData {
     RoomRecord record;
     std::int64_t last_active = 0;
-    std::vector<StoredMessage> messages;  // messages[i].seq == i + 1
+    std::vector<StoredMessage> messages;  // messages[i].seq == trimmed + i + 1
+    std::uint64_t trimmed = 0;            // events up to this seq were removed by retention
+    std::int64_t created_ms = 0;          // import and export only
     // By (author identity id, client id): a name that changes hands does not.
     std::map<std::pair<std::string, std::string>, std::uint64_t> seq_by_author_and_id;
     struct Reacted {
@@ -83,6 +94,8 @@ class MemoryStore : public Store {
     // order they got it.
     std::vector<std::pair<std::string, std::string>> access;
     bool may_enter(const std::string& access_key) const;
+    // The event of `seq`, when it is stored (nullptr: never, or removed).
+    StoredMessage* event_at(std::uint64_t seq);
   };
   // The room of this key, if it exists and `viewer` may see it.
   RoomData* visible_room(const std::string& room_key, const core::Identity& viewer);

@@ -1,9 +1,11 @@
-// What a storage backend implements: message history (MessageStore) and
-// identity (IdentityStore), over one connection. A Store is used by one
+// What a storage backend implements: message history (MessageStore),
+// identity (IdentityStore) and export, import and retention of history
+// (HistoryArchive), over one connection. A Store is used by one
 // thread only: the StoreWorker's. Implementations: MemoryStore (tests),
 // SqliteStore.
 #pragma once
 
+#include "store/history_archive.hpp"
 #include "store/identity_store.hpp"
 #include "store/message_store.hpp"
 #include "store/result.hpp"
@@ -13,7 +15,7 @@ namespace parley::store {
 // The two halves are separate interfaces so that code which needs one says
 // so; a backend implements both, since a session, a token and a message are
 // written through the same connection and the same worker.
-class Store : public MessageStore, public IdentityStore {
+class Store : public MessageStore, public IdentityStore, public HistoryArchive {
  public:
   // Answers without error when the store can serve.
   virtual Result<void> check() = 0;

@@ -98,6 +98,8 @@ TEST_F(AdminTest, EveryCommandHasHelpAndTheListNamesThemAll) {
                                              {"user", "admin"},
                                              {"rooms"},
                                              {"message", "delete"},
+                                             {"export"},
+                                             {"import"},
                                              {"room", "delete"},
                                              {"backup"}}) {
     std::string words;
@@ -257,6 +259,46 @@ TEST_F(AdminTest, ADeletedRoomLosesItsHistory) {
   const std::vector<std::string> lines = lines_of(admin({"rooms"}).out);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_TRUE(lines[0].starts_with("lobby\t1\t"));
+}
+
+TEST_F(AdminTest, AnExportImportedIntoAnEmptyDatabaseExportsTheSameHistory) {
+  const HttpHeaders alice = cookie_and_csrf(register_account("alice"));
+  ASSERT_EQ(post_new_message("lobby", "one", "m1", alice), 1u);
+  ASSERT_EQ(post_new_message("lobby", "two \u00e9\U0001F600", "m2", alice), 2u);
+  ASSERT_EQ(post_new_message("attic", "three", "m3", alice), 1u);
+  ASSERT_EQ(admin({"message", "delete", "lobby", "1"}).exit_code, 0);
+
+  const AdminRun exported = admin({"export"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  const std::vector<std::string> lines = lines_of(exported.out);
+  ASSERT_GE(lines.size(), 7u) << exported.out;  // header, 2 rooms, 4 events, end
+  EXPECT_EQ(lines.front(), R"({"parley_export":1})");
+
+  // Into a data folder with no database yet (SQLite, whatever the source).
+  const std::filesystem::path fresh =
+      std::filesystem::temp_directory_path() / ("parley-admin-import-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(fresh);
+  const std::vector<std::string> into = {"--data-dir", fresh.string()};
+  const auto with_fresh = [&into](std::vector<std::string> arguments) {
+    arguments.insert(arguments.end(), into.begin(), into.end());
+    return arguments;
+  };
+  const AdminRun imported = run_admin(with_fresh({"import"}), exported.out);
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  const AdminRun again = run_admin(with_fresh({"export"}));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, exported.out);
+
+  const AdminRun one_room = run_admin(with_fresh({"export", "--room", "attic"}));
+  ASSERT_EQ(one_room.exit_code, 0) << one_room.err;
+  EXPECT_NE(one_room.out.find("three"), std::string::npos) << one_room.out;
+  EXPECT_EQ(one_room.out.find("lobby"), std::string::npos) << one_room.out;
+
+  // A room that is there already stops a second import.
+  const AdminRun twice = run_admin(with_fresh({"import"}), exported.out);
+  EXPECT_EQ(twice.exit_code, 1);
+  EXPECT_NE(twice.err.find("attic"), std::string::npos) << twice.err;
+  std::filesystem::remove_all(fresh);
 }
 
 TEST_F(AdminTest, ABackupTakenWhileTheServerWritesIsSoundAndHoldsTheMessages) {

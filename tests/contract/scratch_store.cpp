@@ -164,6 +164,29 @@ store::Result<bool> ScratchStore::delete_room(const core::RoomName& room) {
   return backend_->delete_room(room);
 }
 
+store::Result<std::vector<store::ArchivedRoom>> ScratchStore::list_archived_rooms(
+    const std::string& after_key, std::size_t limit) {
+  return backend_->list_archived_rooms(after_key, limit);
+}
+
+store::Result<bool> ScratchStore::import_room(const store::ArchivedRoom& room) {
+  return backend_->import_room(room);
+}
+
+store::Result<void> ScratchStore::import_events(const core::RoomName& room,
+                                                std::span<const store::StoredMessage> events) {
+  return backend_->import_events(room, events);
+}
+
+store::Result<store::RetentionBatch> ScratchStore::trim_history(
+    const store::RetentionPolicy& policy, const store::RetentionCursor& from, std::int64_t now_ms) {
+  return backend_->trim_history(policy, from, now_ms);
+}
+
+store::Result<std::uint64_t> ScratchStore::trimmed_seq(const core::RoomName& room) {
+  return backend_->trimmed_seq(room);
+}
+
 store::Result<void> ScratchStore::check() {
   return backend_->check();
 }

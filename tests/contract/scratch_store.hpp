@@ -75,6 +75,15 @@ class ScratchStore final : public store::Store {
   store::Result<bool> delete_account(const core::UserName& user, std::int64_t now_ms) override;
   store::Result<std::vector<store::RoomSummary>> list_all_rooms() override;
   store::Result<bool> delete_room(const core::RoomName& room) override;
+  store::Result<std::vector<store::ArchivedRoom>> list_archived_rooms(const std::string& after_key,
+                                                                      std::size_t limit) override;
+  store::Result<bool> import_room(const store::ArchivedRoom& room) override;
+  store::Result<void> import_events(const core::RoomName& room,
+                                    std::span<const store::StoredMessage> events) override;
+  store::Result<store::RetentionBatch> trim_history(const store::RetentionPolicy& policy,
+                                                    const store::RetentionCursor& from,
+                                                    std::int64_t now_ms) override;
+  store::Result<std::uint64_t> trimmed_seq(const core::RoomName& room) override;
 
   store::Result<void> check() override;
   bool last_failure_is_transient() const override;

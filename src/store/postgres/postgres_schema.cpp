@@ -123,6 +123,12 @@ constexpr const char* kMigrations[] = {
     R"sql(
     ALTER TABLE accounts ADD COLUMN is_admin boolean NOT NULL DEFAULT false;
     )sql",
+    // 6: retention (SQLite's version 7): every event of a room with seq <=
+    // trimmed_seq was removed, oldest first, so its first kept event is
+    // trimmed_seq + 1 (history_archive.hpp).
+    R"sql(
+    ALTER TABLE rooms ADD COLUMN trimmed_seq bigint NOT NULL DEFAULT 0;
+    )sql",
 };
 
 // The advisory lock every migrating node takes: "parley" in ASCII.

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <unordered_set>
 
@@ -78,6 +79,15 @@ class PostgresStore : public Store {
   Result<bool> delete_account(const core::UserName& user, std::int64_t now_ms) override;
   Result<std::vector<RoomSummary>> list_all_rooms() override;
   Result<bool> delete_room(const core::RoomName& room) override;
+  // HistoryArchive (postgres_store_archive.cpp)
+  Result<std::vector<ArchivedRoom>> list_archived_rooms(const std::string& after_key,
+                                                        std::size_t limit) override;
+  Result<bool> import_room(const ArchivedRoom& room) override;
+  Result<void> import_events(const core::RoomName& room,
+                             std::span<const StoredMessage> events) override;
+  Result<RetentionBatch> trim_history(const RetentionPolicy& policy, const RetentionCursor& from,
+                                      std::int64_t now_ms) override;
+  Result<std::uint64_t> trimmed_seq(const core::RoomName& room) override;
   Result<void> check() override;
   // True unless the server reported itself broken (SQLSTATE class XX): every
   // other failure left the database as it was or, for a commit cut off, in a
@@ -126,6 +136,9 @@ class PostgresStore : public Store {
   Result<ServerRole> server_role_of(const core::Identity& author);
   // Inside a transaction: deletes the room with this id and all of it.
   Result<void> delete_room_rows(const std::string& room_id);
+  // One transaction of the archive's (postgres_store_archive.cpp): commits
+  // when `body` answers no error, rolls back otherwise.
+  Result<void> in_archive_transaction(const std::function<Result<void>()>& body);
   // Notes how a failure may be retried; answers `error`.
   boost::system::error_code failed(boost::system::error_code error);
 

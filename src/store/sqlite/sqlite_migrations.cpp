@@ -133,6 +133,12 @@ constexpr std::array kMigrations = {
     Migration{6, "server admins", R"sql(
     ALTER TABLE accounts ADD COLUMN is_admin INTEGER NOT NULL DEFAULT 0;
     )sql"},
+    // Retention: every event of a room with seq <= trimmed_seq was removed
+    // (oldest first, never leaving a gap), so its first kept event is
+    // trimmed_seq + 1 (history_archive.hpp).
+    Migration{7, "retention of history", R"sql(
+    ALTER TABLE rooms ADD COLUMN trimmed_seq INTEGER NOT NULL DEFAULT 0;
+    )sql"},
 };
 
 constexpr bool is_numbered_from_one_without_gaps() {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -88,6 +89,15 @@ class SqliteStore final : public Store {
   Result<bool> delete_account(const core::UserName& user, std::int64_t now_ms) override;
   Result<std::vector<RoomSummary>> list_all_rooms() override;
   Result<bool> delete_room(const core::RoomName& room) override;
+  // HistoryArchive (sqlite_store_archive.cpp)
+  Result<std::vector<ArchivedRoom>> list_archived_rooms(const std::string& after_key,
+                                                        std::size_t limit) override;
+  Result<bool> import_room(const ArchivedRoom& room) override;
+  Result<void> import_events(const core::RoomName& room,
+                             std::span<const StoredMessage> events) override;
+  Result<RetentionBatch> trim_history(const RetentionPolicy& policy, const RetentionCursor& from,
+                                      std::int64_t now_ms) override;
+  Result<std::uint64_t> trimmed_seq(const core::RoomName& room) override;
 
   // Store
   Result<void> check() override;
@@ -143,6 +153,10 @@ class SqliteStore final : public Store {
   // One statement, prepared once (BEGIN, COMMIT: once per transaction).
   Result<void> run(const char* sql);
   std::int64_t next_activity(std::int64_t now_ms);
+  // One write transaction of the archive's (sqlite_store_archive.cpp):
+  // commits when `body` answers no error, rolls back (and forgets the
+  // cached rooms) otherwise.
+  Result<void> in_archive_transaction(const std::function<Result<void>()>& body);
   // Between transactions: keeps the room cache within its bound, and
   // forgets it when another connection wrote.
   void trim_room_cache();
