@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <exception>
 #include <iostream>
 #include <map>
@@ -209,6 +210,16 @@ int run_admin(int argc, const char* const arguments[], std::istream& in, std::os
     err << "parley admin: " << error.what() << "\n";
     return kFailed;
   }
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string in_quotes(std::string_view text) {
+  return "\"" + std::string(text) + "\"";
 }
 
 bool Invocation::has_flag(std::string_view flag) const {

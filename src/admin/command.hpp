@@ -3,6 +3,7 @@
 // the counts; a command checks what its operands mean. Main thread.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <map>
@@ -55,6 +56,11 @@ std::vector<Command> user_commands();
 std::vector<Command> room_commands();
 std::vector<Command> backup_commands();
 std::vector<Command> history_commands();
+
+// The time now, in milliseconds since the epoch, as the stores take it.
+std::int64_t now_ms();
+// "text" in double quotes, for naming a thing in a message.
+std::string in_quotes(std::string_view text);
 
 // The store of the invocation's location; answers nullptr after printing
 // why it cannot be opened.

@@ -13,16 +13,6 @@
 namespace parley::admin {
 namespace {
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string in_quotes(std::string_view text) {
-  return "\"" + std::string(text) + "\"";
-}
-
 // 2024-05-01T12:00:00Z; "-" for 0 (never written in).
 std::string iso_utc(std::int64_t ms) {
   if (ms <= 0) return "-";

@@ -11,16 +11,6 @@
 namespace parley::admin {
 namespace {
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string in_quotes(std::string_view text) {
-  return "\"" + std::string(text) + "\"";
-}
-
 // The name operand, or nullopt after a usage error.
 std::optional<core::UserName> user_operand(const Invocation& invocation, int& exit_code) {
   auto name = core::UserName::parse(invocation.operands.at(0));

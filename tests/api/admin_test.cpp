@@ -57,7 +57,7 @@ AdminRun run_admin(const std::vector<std::string>& arguments, const std::string&
   int status = 0;
   ::waitpid(child, &status, 0);
   AdminRun run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_all(dir / "out"),
-          read_all(dir / "err")};
+               read_all(dir / "err")};
   std::filesystem::remove_all(dir);
   return run;
 }
@@ -275,8 +275,8 @@ TEST_F(AdminTest, AnExportImportedIntoAnEmptyDatabaseExportsTheSameHistory) {
   EXPECT_EQ(lines.front(), R"({"parley_export":1})");
 
   // Into a data folder with no database yet (SQLite, whatever the source).
-  const std::filesystem::path fresh =
-      std::filesystem::temp_directory_path() / ("parley-admin-import-" + std::to_string(::getpid()));
+  const std::filesystem::path fresh = std::filesystem::temp_directory_path() /
+                                      ("parley-admin-import-" + std::to_string(::getpid()));
   std::filesystem::remove_all(fresh);
   const std::vector<std::string> into = {"--data-dir", fresh.string()};
   const auto with_fresh = [&into](std::vector<std::string> arguments) {

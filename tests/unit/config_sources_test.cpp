@@ -12,27 +12,11 @@
 
 #include "app/config.hpp"
 #include "app/version.hpp"
+#include "parse_settings.hpp"
 #include "temp_folder.hpp"
 
 namespace parley::app {
 namespace {
-
-struct Parsed {
-  ParsedCommandLine result;
-  std::string out = {};
-  std::string err = {};
-};
-
-Parsed parse(std::vector<std::string> arguments, const Environment& environment = {}) {
-  arguments.insert(arguments.begin(), "parley");
-  std::vector<const char*> argv;
-  for (const std::string& argument : arguments) argv.push_back(argument.c_str());
-  std::ostringstream out;
-  std::ostringstream err;
-  ParsedCommandLine result =
-      parse_command_line(static_cast<int>(argv.size()), argv.data(), environment, out, err);
-  return {std::move(result), out.str(), err.str()};
-}
 
 class ConfigSources : public ::testing::Test {
  protected:
@@ -45,8 +29,8 @@ class ConfigSources : public ::testing::Test {
 
   // Expects a refusal: exit 2, one line on stderr holding each of `parts`.
   static void expect_refused(const Parsed& parsed, const std::vector<std::string>& parts) {
-    EXPECT_FALSE(parsed.result.config);
-    EXPECT_EQ(parsed.result.exit_code, 2);
+    EXPECT_FALSE(parsed.config);
+    EXPECT_EQ(parsed.exit_code, 2);
     EXPECT_EQ(std::count(parsed.err.begin(), parsed.err.end(), '\n'), 1) << parsed.err;
     for (const std::string& part : parts) {
       EXPECT_NE(parsed.err.find(part), std::string::npos) << part << " not in: " << parsed.err;
@@ -61,71 +45,71 @@ TEST_F(ConfigSources, AFlagWinsOverTheEnvironmentWhichWinsOverTheFile) {
   const Environment environment{{"PARLEY_PORT", "2222"}};
 
   const Parsed all = parse({"--config", path, "--port", "3333"}, environment);
-  ASSERT_TRUE(all.result.config) << all.err;
-  EXPECT_EQ(all.result.config->port, 3333);
-  EXPECT_EQ(all.result.config->host, "127.0.0.2");
+  ASSERT_TRUE(all.config) << all.err;
+  EXPECT_EQ(all.config->port, 3333);
+  EXPECT_EQ(all.config->host, "127.0.0.2");
 
   const Parsed no_flag = parse({"--config", path}, environment);
-  ASSERT_TRUE(no_flag.result.config) << no_flag.err;
-  EXPECT_EQ(no_flag.result.config->port, 2222);
+  ASSERT_TRUE(no_flag.config) << no_flag.err;
+  EXPECT_EQ(no_flag.config->port, 2222);
 
   const Parsed file_only = parse({"--config", path});
-  ASSERT_TRUE(file_only.result.config) << file_only.err;
-  EXPECT_EQ(file_only.result.config->port, 1111);
+  ASSERT_TRUE(file_only.config) << file_only.err;
+  EXPECT_EQ(file_only.config->port, 1111);
 
   const Parsed defaults = parse({});
-  ASSERT_TRUE(defaults.result.config);
-  EXPECT_EQ(defaults.result.config->port, 8000);
-  EXPECT_EQ(defaults.result.config->host, "127.0.0.1");
+  ASSERT_TRUE(defaults.config);
+  EXPECT_EQ(defaults.config->port, 8000);
+  EXPECT_EQ(defaults.config->host, "127.0.0.1");
 }
 
 TEST_F(ConfigSources, TheFileMayBeNamedByTheEnvironment) {
   const std::string path = file("data-dir = \"/srv/parley\"\n");
   const Parsed parsed = parse({}, {{"PARLEY_CONFIG", path}});
-  ASSERT_TRUE(parsed.result.config) << parsed.err;
-  EXPECT_EQ(parsed.result.config->data_dir, "/srv/parley");
+  ASSERT_TRUE(parsed.config) << parsed.err;
+  EXPECT_EQ(parsed.config->data_dir, "/srv/parley");
 }
 
 TEST_F(ConfigSources, SwitchesAndListsAreTakenFromEveryPlace) {
   const Parsed from_environment =
       parse({}, {{"PARLEY_NO_GUESTS", "true"},
                  {"PARLEY_ALLOWED_ORIGIN", "https://a.example, https://b.example"}});
-  ASSERT_TRUE(from_environment.result.config) << from_environment.err;
-  EXPECT_FALSE(from_environment.result.config->identity.allow_guests);
-  EXPECT_EQ(from_environment.result.config->identity.allowed_origins,
+  ASSERT_TRUE(from_environment.config) << from_environment.err;
+  EXPECT_FALSE(from_environment.config->identity.allow_guests);
+  EXPECT_EQ(from_environment.config->identity.allowed_origins,
             (std::vector<std::string>{"https://a.example", "https://b.example"}));
 
   const std::string path =
       file("no-guests = true\nallowed-origin = [\"https://c.example\", \"https://d.example\"]\n");
   const Parsed from_file = parse({"--config", path});
-  ASSERT_TRUE(from_file.result.config) << from_file.err;
-  EXPECT_FALSE(from_file.result.config->identity.allow_guests);
-  EXPECT_EQ(from_file.result.config->identity.allowed_origins,
+  ASSERT_TRUE(from_file.config) << from_file.err;
+  EXPECT_FALSE(from_file.config->identity.allow_guests);
+  EXPECT_EQ(from_file.config->identity.allowed_origins,
             (std::vector<std::string>{"https://c.example", "https://d.example"}));
 
   // A list given by a flag replaces the file's, it is not added to it.
   const Parsed flag_over_file = parse({"--config", path, "--allowed-origin", "https://e.example"});
-  ASSERT_TRUE(flag_over_file.result.config) << flag_over_file.err;
-  EXPECT_EQ(flag_over_file.result.config->identity.allowed_origins,
+  ASSERT_TRUE(flag_over_file.config) << flag_over_file.err;
+  EXPECT_EQ(flag_over_file.config->identity.allowed_origins,
             (std::vector<std::string>{"https://e.example"}));
 
   const Parsed switched_off = parse({"--config", file("no-guests = false\n")});
-  ASSERT_TRUE(switched_off.result.config) << switched_off.err;
-  EXPECT_TRUE(switched_off.result.config->identity.allow_guests);
+  ASSERT_TRUE(switched_off.config) << switched_off.err;
+  EXPECT_TRUE(switched_off.config->identity.allow_guests);
 }
 
 TEST_F(ConfigSources, TheOlderVariableNamesStillWorkAndTheNewOnesWin) {
   const Parsed old_name = parse({}, {{"PARLEY_DATABASE_URL", "postgresql://a@127.0.0.1/a"}});
-  ASSERT_TRUE(old_name.result.config);
-  EXPECT_EQ(old_name.result.config->database_url, "postgresql://a@127.0.0.1/a");
+  ASSERT_TRUE(old_name.config);
+  EXPECT_EQ(old_name.config->database_url, "postgresql://a@127.0.0.1/a");
   const Parsed both = parse({}, {{"PARLEY_DATABASE_URL", "postgresql://a@127.0.0.1/a"},
                                  {"PARLEY_DATABASE", "postgresql://b@127.0.0.1/b"}});
-  ASSERT_TRUE(both.result.config);
-  EXPECT_EQ(both.result.config->database_url, "postgresql://b@127.0.0.1/b");
+  ASSERT_TRUE(both.config);
+  EXPECT_EQ(both.config->database_url, "postgresql://b@127.0.0.1/b");
   const Parsed redis = parse({}, {{"PARLEY_REDIS_URL", "redis://127.0.0.1:6390"}});
-  ASSERT_TRUE(redis.result.config) << redis.err;
-  ASSERT_TRUE(redis.result.config->redis);
-  EXPECT_EQ(redis.result.config->redis->port, 6390);
+  ASSERT_TRUE(redis.config) << redis.err;
+  ASSERT_TRUE(redis.config->redis);
+  EXPECT_EQ(redis.config->redis->port, 6390);
 }
 
 TEST_F(ConfigSources, StoreAndDatabaseInTheSamePlaceContradictEachOther) {
@@ -133,12 +117,12 @@ TEST_F(ConfigSources, StoreAndDatabaseInTheSamePlaceContradictEachOther) {
   expect_refused(parse({"--config", path}), {"database", path});
   // In different places the stronger one wins.
   const Parsed flag_wins = parse({"--config", path, "--store", "sqlite"});
-  ASSERT_TRUE(flag_wins.result.config) << flag_wins.err;
-  EXPECT_EQ(flag_wins.result.config->store, StoreKind::sqlite);
+  ASSERT_TRUE(flag_wins.config) << flag_wins.err;
+  EXPECT_EQ(flag_wins.config->store, StoreKind::sqlite);
   const Parsed environment_wins = parse({"--config", file("store = \"memory\"\n")},
                                         {{"PARLEY_DATABASE", "postgresql://a@h/a"}});
-  ASSERT_TRUE(environment_wins.result.config) << environment_wins.err;
-  EXPECT_EQ(environment_wins.result.config->store, StoreKind::postgres);
+  ASSERT_TRUE(environment_wins.config) << environment_wins.err;
+  EXPECT_EQ(environment_wins.config->store, StoreKind::postgres);
 }
 
 TEST_F(ConfigSources, AValueThatIsNotANumberIsRefusedNamingWhereItWasGiven) {
@@ -190,23 +174,42 @@ TEST_F(ConfigSources, TheFileCannotNameAnotherFileNorAskForHelp) {
 
 TEST_F(ConfigSources, AnUnknownFlagIsRefused) {
   const Parsed parsed = parse({"--prot", "8000"});
-  EXPECT_FALSE(parsed.result.config);
-  EXPECT_EQ(parsed.result.exit_code, 2);
+  EXPECT_FALSE(parsed.config);
+  EXPECT_EQ(parsed.exit_code, 2);
   EXPECT_NE(parsed.err.find("prot"), std::string::npos) << parsed.err;
 }
 
 TEST_F(ConfigSources, VersionPrintsOneLineWithTheVersion) {
   const Parsed parsed = parse({"--version"});
-  EXPECT_FALSE(parsed.result.config);
-  EXPECT_EQ(parsed.result.exit_code, 0);
+  EXPECT_FALSE(parsed.config);
+  EXPECT_EQ(parsed.exit_code, 0);
   EXPECT_EQ(parsed.out, "parley " + std::string(version) + "\n");
 }
 
 TEST_F(ConfigSources, HelpExplainsTheThreePlaces) {
   const Parsed parsed = parse({"--help"});
-  EXPECT_EQ(parsed.result.exit_code, 0);
+  EXPECT_EQ(parsed.exit_code, 0);
   EXPECT_NE(parsed.out.find("PARLEY_SOME_SETTING"), std::string::npos);
   EXPECT_NE(parsed.out.find("--config"), std::string::npos);
+}
+
+TEST(ConfigurationDocument, NamesEverySettingOfTheHelp) {
+  const Parsed help = parse({"--help"});
+  std::ifstream file(std::string(PARLEY_TEST_DATA_DIR) + "/../../docs/configuration.md");
+  ASSERT_TRUE(file) << "docs/configuration.md is missing";
+  std::stringstream document;
+  document << file.rdbuf();
+  std::istringstream lines(help.out);
+  int settings = 0;
+  for (std::string line; std::getline(lines, line);) {
+    // "  --max-batch arg (=1024)   ...": the setting's flag opens the line.
+    if (!line.starts_with("  --")) continue;
+    const std::string flag = line.substr(2, line.find(' ', 2) - 2);
+    ++settings;
+    EXPECT_NE(document.str().find("`" + flag + "`"), std::string::npos)
+        << flag << " is not in docs/configuration.md";
+  }
+  EXPECT_GT(settings, 40);
 }
 
 TEST(EnvironmentName, IsTheFlagInCapitalsWithUnderscores) {

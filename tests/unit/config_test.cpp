@@ -2,32 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "parse_settings.hpp"
+
 namespace parley::app {
 namespace {
-
-// What parley printed beside the outcome of parsing.
-struct Parsed : ParsedCommandLine {
-  std::string out = {};
-  std::string err = {};
-};
-
-Parsed parse(std::vector<std::string> arguments, const Environment& environment = {}) {
-  arguments.insert(arguments.begin(), "parley");
-  std::vector<const char*> argv;
-  for (const std::string& argument : arguments) argv.push_back(argument.c_str());
-  std::ostringstream out;
-  std::ostringstream err;
-  Parsed parsed{
-      parse_command_line(static_cast<int>(argv.size()), argv.data(), environment, out, err)};
-  parsed.out = out.str();
-  parsed.err = err.str();
-  return parsed;
-}
 
 // With PARLEY_DATABASE_URL set to `database_url`.
 Parsed parse_with_environment(std::vector<std::string> arguments, const char* database_url) {
