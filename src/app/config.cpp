@@ -369,7 +369,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[],
   }
   if (password_threads < 1) return refuse("password-threads", "must be at least 1");
   config.identity.session_check = std::chrono::seconds(session_check_seconds);
-  if (retention_interval < 1) return refuse("retention-interval", "must be at least 1");
+  if (retention_interval < 1 || retention_interval > 86400 * 365) {
+    return refuse("retention-interval", "must be from 1 to 31536000 (a year)");
+  }
   if (retention_days > 1000000) return refuse("retention-days", "must be at most 1000000");
   config.retention.max_days = retention_days;
   config.retention.max_events = retention_messages;

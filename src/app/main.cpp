@@ -1,5 +1,6 @@
 // parley: entry point (the server, or `parley admin`). Exceptions here are start-up failures: one
 // clear line and a non-zero exit.
+#include <csignal>
 #include <exception>
 #include <iostream>
 #include <string_view>
@@ -14,6 +15,9 @@ int main(int argc, char* argv[]) {
     return parley::admin::run_admin(argc - 2, argv + 2, std::cin, std::cout, std::cerr,
                                     parley::app::parley_environment());
   }
+  // SIGHUP (a reload, logrotate) must not end a server still starting: the
+  // server's own handler, installed once it runs, reopens the log files.
+  std::signal(SIGHUP, SIG_IGN);
   auto parsed = parley::app::parse_command_line(argc, argv);
   if (!parsed.config) return parsed.exit_code;
   try {

@@ -174,6 +174,7 @@ Server::~Server() {
   deadline_.reset();
   poll_.reset();
   ticker_.reset();
+  retention_.reset();
   listener_.reset();
   // Waiting long polls hold timers and sockets of the io_context, and the
   // pollers are in rooms of the chat service: the poll service goes first.

@@ -76,7 +76,7 @@ void answer_page(const ApiCall& call, const service::MessagePage& page) {
 // A poll's page; an empty one is the same for every poll of the room at its
 // seq, so it comes from `pages`, built once.
 void answer_poll(SharedPages& pages, const ApiCall& call, const service::MessagePage& page) {
-  if (page.messages.empty() && call.can_share_answer()) {
+  if (page.messages.empty() && page.trimmed_seq == 0 && call.can_share_answer()) {
     return call.respond(pages.empty_page(page.room, page.last_seq));
   }
   answer_page(call, page);

@@ -52,8 +52,10 @@ bool TrustedProxies::add(std::string_view cidr) {
   const std::string text(trim(cidr));
   boost::system::error_code error;
   if (text.find('/') == std::string::npos) {
-    const ip::address address = ip::make_address(text, error);
+    const ip::address given = ip::make_address(text, error);
     if (error) return false;
+    // ::ffff:10.0.0.1 is 10.0.0.1: peers are compared unmapped too.
+    const ip::address address = unmapped(given);
     if (address.is_v4()) {
       v4_.emplace_back(address.to_v4(), 32);
     } else {

@@ -217,15 +217,45 @@ void PollService::read_after(const core::Room& room, std::uint64_t after, std::s
   const std::uint64_t up_to = std::min<std::uint64_t>(last_seq, after + limit);
   obs::count(obs::counters().history_reads);
   if (refused_as_busy(done)) return;
-  store_.run<std::vector<store::StoredMessage>>(
+  struct Read {
+    std::vector<store::StoredMessage> messages;
+    std::uint64_t from = 0;  // the page holds seqs after this one
+    std::uint64_t up_to = 0;
+    std::uint64_t trimmed_seq = 0;
+  };
+  store_.run<Read>(
       [query = store::RangeQuery{room.name(), after, up_to, limit, limits_.max_page_bytes,
-                                 store::Keep::oldest}](store::MessageStore& store) {
-        return store.read_messages(query);
+                                 store::Keep::oldest},
+       last_seq](store::Store& store) -> store::Result<Read> {
+        auto messages = store.read_messages(query);
+        if (!messages) return messages.error();
+        Read read{std::move(*messages), query.after, query.up_to};
+        const bool starts_at_after =
+            !read.messages.empty() && read.messages.front().seq == query.after + 1;
+        if (starts_at_after) return read;
+        // The seqs after `after` are missing: retention removed them. The
+        // page starts at the room's horizon instead, and says where it is,
+        // or a poller would ask for the same empty page forever.
+        auto trimmed = store.trimmed_seq(query.room);
+        if (!trimmed) return trimmed.error();
+        read.trimmed_seq = *trimmed;
+        if (*trimmed <= query.after) return read;
+        store::RangeQuery later = query;
+        later.after = *trimmed;
+        later.up_to = std::min<std::uint64_t>(last_seq, *trimmed + query.limit);
+        auto kept = store.read_messages(later);
+        if (!kept) return kept.error();
+        read.messages = std::move(*kept);
+        read.from = later.after;
+        read.up_to = later.up_to;
+        return read;
       },
-      [this, name = room.name().text(), last_seq, wanted = up_to - after,
-       done = std::move(done)](store::Result<std::vector<store::StoredMessage>> messages) {
-        if (!messages) return done(store_failed());
-        MessagePage page = page_of(chat_.history(), name, *messages, last_seq, wanted);
+      [this, name = room.name().text(), last_seq,
+       done = std::move(done)](store::Result<Read> read) {
+        if (!read) return done(store_failed());
+        MessagePage page =
+            page_of(chat_.history(), name, read->messages, last_seq, read->up_to - read->from);
+        page.trimmed_seq = read->trimmed_seq;
         obs::count(obs::counters().deliveries, obs::Transport::http, page.messages.size());
         done(std::move(page));
       });

@@ -32,8 +32,9 @@ struct MessagePage {
   std::vector<core::Frame> messages;
   std::uint64_t last_seq = 0;
   bool truncated = false;  // fewer messages than asked for, to stay within max_page_bytes
-  // History pages (before=): every event up to this seq was removed by
-  // retention, so no page before it holds anything (0: none removed).
+  // Every event up to this seq was removed by retention (0: none removed, or
+  // not asked). History pages (before=) carry it; so does a poll (after=)
+  // whose next seqs were removed: its page starts after this seq instead.
   std::uint64_t trimmed_seq = 0;
 };
 

@@ -59,6 +59,17 @@ TEST_F(RetentionTest, ACountLimitKeepsTheLastMessagesAndAnOlderSinceIsTruncated)
   const boost::json::value page = before.json();
   EXPECT_TRUE(page.at("messages").as_array().empty()) << before.body;
   EXPECT_EQ(page.at("trimmed_seq").to_number<std::uint64_t>(), 5u) << before.body;
+  // A poll whose next seqs are gone goes on from the horizon (an empty page
+  // would have it ask again forever).
+  const HttpResponse poll = http.get("/api/rooms/lobby/messages?after=1&limit=2", session);
+  ASSERT_EQ(poll.status, 200) << poll.describe();
+  const boost::json::value polled = poll.json();
+  EXPECT_EQ(polled.at("trimmed_seq").to_number<std::uint64_t>(), 5u) << poll.body;
+  std::vector<std::uint64_t> polled_seqs;
+  for (const auto& message : polled.at("messages").as_array()) {
+    polled_seqs.push_back(message.at("seq").to_number<std::uint64_t>());
+  }
+  EXPECT_EQ(polled_seqs, (std::vector<std::uint64_t>{6, 7})) << poll.body;
 
   auto bob = connect("bob");
   const Frame joined = join_since(*bob, "lobby", 1);

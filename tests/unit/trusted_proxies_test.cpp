@@ -35,6 +35,12 @@ TEST(TrustedProxiesTest, AcceptsCidrsOfBothFamiliesAndPlainAddresses) {
   EXPECT_FALSE(trusted.empty());
 }
 
+TEST(TrustedProxiesTest, AMappedAddressTrustsItsIpv4Peer) {
+  const TrustedProxies trusted = proxies({"::ffff:10.0.0.1"});
+  EXPECT_TRUE(trusted.contains(at("10.0.0.1")));
+  EXPECT_EQ(client_of(trusted, "10.0.0.1", "203.0.113.9"), "203.0.113.9");
+}
+
 TEST(TrustedProxiesTest, RefusesWhatIsNeitherAnAddressNorACidr) {
   TrustedProxies trusted;
   for (const std::string_view bad : {"", "10.0.0.0/33", "10.0.0/8", "fd00::/129", "example.com",
