@@ -161,8 +161,8 @@ void append_json(std::string& out, std::string_view time, LogLevel level, std::s
 }
 
 void write_line(int fd, LogLevel level, std::string_view message, LogFields fields) {
-  std::string out =
-      format_log_line(line_format.load(std::memory_order_relaxed), time_stamp(), level, message, fields);
+  std::string out = format_log_line(line_format.load(std::memory_order_relaxed), time_stamp(),
+                                    level, message, fields);
   out.push_back('\n');
   // One write(2) per line keeps lines whole when threads log at once.
   [[maybe_unused]] const auto written = ::write(fd, out.data(), out.size());
